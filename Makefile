@@ -1,0 +1,44 @@
+# rtdash - the two commands: `make run` and `make test`.
+# Everything real happens in CMake (build), ctest (tests) and scripts/.
+BUILD  ?= build
+ASAN   ?= 0
+PORT   ?= 8080
+ifeq ($(ASAN),1)
+BUILD  := build-asan
+CMAKE_FLAGS += -DRTDASH_ASAN=ON -DRTDASH_UBSAN=ON -DCMAKE_BUILD_TYPE=Debug
+endif
+JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: all run test deps test-deps web build clean bench
+
+all: build
+
+deps:
+	@scripts/deps.sh build
+
+test-deps:
+	@scripts/deps.sh test
+
+web: web/node_modules/.package-lock.json
+
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+
+tests/browser/node_modules/.package-lock.json: tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund
+
+build: deps web
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	@scripts/run.sh $(BUILD)/bin $(PORT)
+
+test: test-deps build tests/browser/node_modules/.package-lock.json
+	cd $(BUILD) && ctest --output-on-failure -j 1 $(CTEST_ARGS)
+
+bench: build
+	@tests/bench/run.sh $(BUILD)/bin
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,169 @@
+/* main.c - rtdash-sysmetrics: CPU, memory, swap, load, network and disk from /proc.
+ * Settings, the module table, a wall-clock-aligned tick, meta every 10 s.
+ * Everything that reads /proc lives in the modules; this file only schedules
+ * them and hands their output to the publisher. Never blocks on the hub. */
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cpu.h"
+#include "disk.h"
+#include "load.h"
+#include "mem.h"
+#include "module.h"
+#include "net.h"
+#include "opts.h"
+#include "rlog.h"
+#include "rtdash.h"
+
+#define META_PERIOD_NS (10 * 1000000000LL)
+/* The first tick waits at least this long, so a hub the PUB socket has just
+ * connected to has subscribed (ZeroMQ's slow joiner) before the first meta. */
+#define FIRST_TICK_MIN_MS 100
+
+static const module_t *const s_modules[] = {&cpu_module, &mem_module, &load_module, &net_module,
+                                            &disk_module};
+#define NMODULES (sizeof(s_modules) / sizeof(s_modules[0]))
+
+static volatile sig_atomic_t s_stop;
+
+static void s_on_signal(int sig)
+{
+    (void)sig;
+    s_stop = 1;
+}
+
+static int64_t s_mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void s_sample(void *arg, const char *topic, const char *const *names,
+                     const double *values, size_t n, int64_t ts_ms)
+{
+    if (rtdash_pub_sample(arg, topic, names, values, n, ts_ms) < 0)
+        RLOG_RL(RLOG_WARN, "cannot publish a sample of %s", topic);
+}
+
+static void s_meta(void *arg, const char *topic, const rtdash_meta_t *m)
+{
+    if (rtdash_pub_meta(arg, topic, m) < 0)
+        RLOG_RL(RLOG_WARN, "cannot publish the meta of %s", topic);
+}
+
+/* Sleep until the next multiple of interval_ms of the wall clock that is at
+ * least min_ms away. Sleeps on the monotonic clock in slices, so a wall clock
+ * stepped backwards costs at most one interval. Returns false if stopped. */
+static bool s_wait_tick(long interval_ms, long min_ms)
+{
+    int64_t now = rtdash_now_ms();
+    int64_t next = now - now % interval_ms + interval_ms;
+    while (next - now < min_ms)
+        next += interval_ms;
+    while (!s_stop) {
+        now = rtdash_now_ms();
+        if (now >= next)
+            return true;
+        if (next - now > interval_ms + min_ms) /* the clock went back: realign */
+            next = now - now % interval_ms + interval_ms;
+        int64_t d = next - now;
+        struct timespec ts = {(time_t)(d / 1000), (long)(d % 1000) * 1000000L};
+        (void)clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL); /* EINTR: loop checks s_stop */
+    }
+    return false;
+}
+
+int main(int argc, char **argv)
+{
+    const char *hub = NULL, *proc = NULL, *level = NULL;
+    long interval_ms = 1000;
+    const opt_t table[] = {
+        {"hub", OPT_STR, RTDASH_DEFAULT_HUB, 0, 0, &hub,
+         "ZeroMQ endpoints of the hubs to publish to, comma-separated"},
+        {"interval-ms", OPT_INT, "1000", 50, 3600000, &interval_ms,
+         "milliseconds between readings, aligned to the wall clock"},
+        {"proc", OPT_STR, "/proc", 0, 0, &proc,
+         "where proc is mounted (a container reads the host's /proc mounted elsewhere)"},
+        {"log-level", OPT_STR, "notice", 0, 0, &level, "error, warn, notice, info or debug"},
+    };
+    const size_t ntable = sizeof(table) / sizeof(table[0]);
+    rlog_set_prog("rtdash-sysmetrics");
+    int r = opts_parse(table, ntable, argc, argv, "rtdash-sysmetrics [options]", NULL);
+    if (r != 0)
+        return r > 0 ? 0 : 2;
+    if (rlog_set_level_name(level) < 0) {
+        rlog(RLOG_ERROR, "unknown --log-level \"%s\"", level);
+        return 2;
+    }
+    char desc[1024];
+    (void)opts_describe(table, ntable, desc, sizeof(desc));
+    rlog(RLOG_NOTICE, "starting: %s", desc);
+
+    rtdash_pub_t *pub = rtdash_pub_new(hub);
+    if (!pub)
+        return 1;
+
+    module_ctx_t ctx = {.proc = proc,
+                        .interval_ms = interval_ms,
+                        .sample = s_sample,
+                        .meta = s_meta,
+                        .arg = pub};
+    void *state[NMODULES];
+    size_t enabled = 0;
+    for (size_t i = 0; i < NMODULES; i++) {
+        state[i] = s_modules[i]->init(&ctx);
+        if (state[i])
+            enabled++;
+        else
+            rlog(RLOG_WARN, "module %s disabled", s_modules[i]->name);
+    }
+    int status = 0;
+    if (!enabled) {
+        rlog(RLOG_ERROR, "no module can read %s: exiting", proc);
+        status = 1;
+    }
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = s_on_signal; /* no SA_RESTART: the sleep must end */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    int64_t last_meta = s_mono_ns();
+    long min_wait = FIRST_TICK_MIN_MS;
+    while (enabled && s_wait_tick(interval_ms, min_wait)) {
+        min_wait = 0;
+        ctx.ts_ms = rtdash_now_ms();
+        ctx.mono_ns = s_mono_ns();
+        for (size_t i = 0; i < NMODULES; i++) {
+            if (!state[i] || s_modules[i]->collect(state[i], &ctx) == 0)
+                continue;
+            rlog(RLOG_WARN, "module %s disabled", s_modules[i]->name);
+            s_modules[i]->cleanup(state[i]);
+            state[i] = NULL;
+            if (--enabled == 0)
+                rlog(RLOG_ERROR, "every module is disabled: exiting");
+        }
+        if (ctx.mono_ns - last_meta >= META_PERIOD_NS) {
+            last_meta = ctx.mono_ns;
+            for (size_t i = 0; i < NMODULES; i++)
+                if (state[i])
+                    s_modules[i]->send_meta(state[i], &ctx);
+        }
+    }
+    if (enabled == 0 && status == 0)
+        status = 1;
+    rlog(RLOG_NOTICE, "stopping");
+    for (size_t i = 0; i < NMODULES; i++)
+        if (s_modules[i] && state[i])
+            s_modules[i]->cleanup(state[i]);
+    rtdash_pub_destroy(&pub);
+    return status;
+}

@@ -1,0 +1,695 @@
+/* broker.c - conversion, history, subscriptions and fan-out; no sockets. */
+#include "broker.h"
+#include "cmd.h"
+#include "rlog.h"
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#define CTL_MAX (16u << 20) /* largest control frame (a welcome with every topic) */
+
+static const char *const s_kick_names[KICK__COUNT] = {"slow_consumer", "command_flood",
+                                                      "message_too_big", "invalid_utf8",
+                                                      "shutdown"};
+
+const char *broker_reject_name(int reason)
+{
+    if (reason >= 0 && reason < MP2JSON_E__COUNT)
+        return mp2json_err_name((mp2json_err_t)reason);
+    switch (reason) {
+    case REJ_BAD_TOPIC:
+        return "bad_topic";
+    case REJ_TOPIC_LIMIT:
+        return "topic_limit";
+    case REJ_BAD_FRAMES:
+        return "bad_frames";
+    default:
+        return "unknown";
+    }
+}
+
+const char *broker_kick_name(int kick)
+{
+    return kick >= 0 && kick < KICK__COUNT ? s_kick_names[kick] : "unknown";
+}
+
+static void s_make_epoch(char out[17])
+{
+    uint64_t r = 0;
+    if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+        r = (uint64_t)getpid() * 0x9E3779B97F4A7C15ULL ^ (uint64_t)(uintptr_t)out;
+    snprintf(out, 17, "%016llx", (unsigned long long)r);
+}
+
+broker_t *broker_new(const broker_cfg_t *cfg, void (*wake)(void *ud, client_t *c), void *ud)
+{
+    broker_t *b = calloc(1, sizeof(*b));
+    if (!b)
+        return NULL;
+    b->cfg = *cfg;
+    b->reg = registry_new(cfg->max_topics, cfg->history);
+    b->conv = mp2json_new(cfg->max_body, cfg->max_depth);
+    if (!b->reg || !b->conv) {
+        broker_destroy(&b);
+        return NULL;
+    }
+    /* a converted message is at most a few times its body (escapes, base64) */
+    jbuf_init(&b->msg, cfg->max_body * 8 + 1024);
+    jbuf_init(&b->ctl, CTL_MAX);
+    jbuf_init(&b->tx, cfg->batch_bytes + 256);
+    b->gen = 1; /* 0 means "live" in pause state */
+    b->next_client_id = 1;
+    b->wake = wake;
+    b->wake_ud = ud;
+    s_make_epoch(b->epoch);
+    return b;
+}
+
+void broker_destroy(broker_t **pb)
+{
+    if (!pb || !*pb)
+        return;
+    broker_t *b = *pb;
+    while (b->clients) {
+        client_t *c = b->clients;
+        broker_client_close(b, &c);
+    }
+    registry_destroy(&b->reg);
+    mp2json_destroy(&b->conv);
+    jbuf_free(&b->msg);
+    jbuf_free(&b->ctl);
+    jbuf_free(&b->tx);
+    free(b->dirty);
+    free(b);
+    *pb = NULL;
+}
+
+/* ---- queueing ---------------------------------------------------------- */
+
+static void s_dirty(broker_t *b, client_t *c)
+{
+    if (c->dirty)
+        return;
+    if (b->ndirty == b->dirtycap) {
+        size_t cap = b->dirtycap ? b->dirtycap * 2 : 64;
+        client_t **d = realloc(b->dirty, cap * sizeof(*d));
+        if (!d) {
+            b->wake(b->wake_ud, c); /* cannot defer: wake now */
+            return;
+        }
+        b->dirty = d;
+        b->dirtycap = cap;
+    }
+    c->dirty = true;
+    b->dirty[b->ndirty++] = c;
+}
+
+void broker_flush(broker_t *b)
+{
+    for (size_t i = 0; i < b->ndirty; i++) {
+        client_t *c = b->dirty[i];
+        c->dirty = false;
+        b->wake(b->wake_ud, c);
+    }
+    b->ndirty = 0;
+}
+
+static void s_on_drop(void *ud, frame_t *f)
+{
+    client_t *c = ud;
+    if (f->topic)
+        client_mark_gap(c, f->topic);
+}
+
+static void s_enqueue(broker_t *b, client_t *c, frame_t *f, int64_t now_mono)
+{
+    if (c->close_code)
+        return;
+    int dropped = outq_push(&c->q, f, s_on_drop, c);
+    if (dropped < 0) {
+        /* out of memory: treat like a slow consumer that cannot be served */
+        c->close_code = 1008;
+        c->close_reason = "out of memory";
+        b->wake(b->wake_ud, c);
+        return;
+    }
+    b->st.queued++;
+    if (dropped > 0) {
+        b->st.dropped_slow += (uint64_t)dropped;
+        if (!c->full_since_mono)
+            c->full_since_mono = now_mono ? now_mono : 1;
+    }
+    s_dirty(b, c);
+}
+
+/* Make a control frame of the ctl scratch text and queue it to c (or to
+ * every client when c is NULL). */
+static void s_send_ctl(broker_t *b, client_t *c)
+{
+    if (jbuf_failed(&b->ctl)) {
+        RLOG_RL(RLOG_WARN, "control message over %u bytes not sent", CTL_MAX);
+        return;
+    }
+    frame_t *f = frame_new(FRAME_CTRL, jbuf_text(&b->ctl), b->ctl.len);
+    if (!f)
+        return;
+    if (c) {
+        s_enqueue(b, c, f, 0);
+    } else {
+        for (client_t *x = b->clients; x; x = x->next)
+            s_enqueue(b, x, f, 0);
+    }
+    frame_unref(&f);
+}
+
+static void s_put_str(jbuf_t *j, const char *key, const char *val)
+{
+    jbuf_putc(j, '"');
+    jbuf_puts(j, key);
+    jbuf_puts(j, "\":");
+    jbuf_put_jstr(j, val, strlen(val));
+}
+
+static void s_error(broker_t *b, client_t *c, cmd_err_t e, const char *msg)
+{
+    b->st.cmd_errors[e]++;
+    jbuf_reset(&b->ctl);
+    jbuf_puts(&b->ctl, "{\"type\":\"error\",");
+    s_put_str(&b->ctl, "code", cmd_err_code(e));
+    jbuf_putc(&b->ctl, ',');
+    s_put_str(&b->ctl, "message", msg);
+    jbuf_putc(&b->ctl, '}');
+    s_send_ctl(b, c);
+}
+
+/* ---- JSON pieces -------------------------------------------------------- */
+
+static void s_put_point(jbuf_t *out, frame_t *f)
+{
+    jbuf_putc(out, '{');
+    jbuf_put(out, frame_text(f) + f->body_off, f->len - f->body_off);
+}
+
+void broker_put_points(jbuf_t *out, const rtopic_t *t, size_t from)
+{
+    size_t n = history_count(t->hist);
+    jbuf_putc(out, '[');
+    for (size_t i = from; i < n; i++) {
+        if (i > from)
+            jbuf_putc(out, ',');
+        s_put_point(out, history_at(t->hist, i));
+    }
+    jbuf_putc(out, ']');
+}
+
+void broker_put_topic_info(const broker_t *b, jbuf_t *out, const rtopic_t *t)
+{
+    (void)b;
+    jbuf_puts(out, "{\"topic\":\"");
+    jbuf_put(out, t->name, t->name_len);
+    jbuf_puts(out, "\",\"meta\":");
+    if (t->meta)
+        jbuf_put(out, t->meta, t->meta_len);
+    else
+        jbuf_puts(out, "null");
+    jbuf_puts(out, ",\"last\":");
+    size_t n = history_count(t->hist);
+    if (n)
+        s_put_point(out, history_at(t->hist, n - 1));
+    else
+        jbuf_puts(out, "null");
+    jbuf_puts(out, t->stale ? ",\"stale\":true}" : ",\"stale\":false}");
+}
+
+static void s_topic_msg(broker_t *b, const rtopic_t *t)
+{
+    jbuf_reset(&b->ctl);
+    jbuf_puts(&b->ctl, "{\"type\":\"topic\",\"topic\":\"");
+    jbuf_put(&b->ctl, t->name, t->name_len);
+    jbuf_puts(&b->ctl, "\",\"meta\":");
+    if (t->meta)
+        jbuf_put(&b->ctl, t->meta, t->meta_len);
+    else
+        jbuf_puts(&b->ctl, "null");
+    jbuf_putc(&b->ctl, '}');
+    s_send_ctl(b, NULL);
+}
+
+static void s_history_msg(broker_t *b, client_t *c, const rtopic_t *t, size_t from, bool complete)
+{
+    jbuf_reset(&b->ctl);
+    jbuf_puts(&b->ctl, "{\"type\":\"history\",\"topic\":\"");
+    jbuf_put(&b->ctl, t->name, t->name_len);
+    jbuf_puts(&b->ctl, complete ? "\",\"complete\":true,\"points\":" : "\",\"complete\":false,\"points\":");
+    broker_put_points(&b->ctl, t, from);
+    jbuf_putc(&b->ctl, '}');
+    s_send_ctl(b, c);
+}
+
+static void s_ack(broker_t *b, client_t *c, const char *type, const cmd_t *cmd)
+{
+    jbuf_reset(&b->ctl);
+    jbuf_puts(&b->ctl, "{\"type\":\"");
+    jbuf_puts(&b->ctl, type);
+    jbuf_puts(&b->ctl, "\",\"topics\":[");
+    if (!cmd->has_topics) {
+        jbuf_puts(&b->ctl, "\"*\"");
+    } else {
+        for (size_t i = 0; i < cmd->ntopics; i++) {
+            if (i)
+                jbuf_putc(&b->ctl, ',');
+            jbuf_put_jstr(&b->ctl, cmd->topics[i], strlen(cmd->topics[i]));
+        }
+    }
+    jbuf_puts(&b->ctl, "]}");
+    s_send_ctl(b, c);
+}
+
+/* ---- ingest ------------------------------------------------------------- */
+
+void broker_reject(broker_t *b, int reason)
+{
+    if (reason >= 0 && reason < REJ__COUNT)
+        b->st.rejected[reason]++;
+}
+
+static void s_join_new_topic(broker_t *b, rtopic_t *t)
+{
+    for (client_t *c = b->clients; c; c = c->next)
+        client_topic_added(c, t, b->gen);
+}
+
+void broker_ingest(broker_t *b, const char *topic, size_t tlen, const uint8_t *body, size_t blen,
+                   int64_t now_wall, int64_t now_mono)
+{
+    b->st.msgs_in++;
+    if (!topic_is_valid(topic, tlen)) {
+        b->st.rejected[REJ_BAD_TOPIC]++;
+        RLOG_RL(RLOG_WARN, "dropped a collector message: bad topic (%zu bytes)", tlen);
+        return;
+    }
+    mp2json_msg_t m;
+    mp2json_err_t err = mp2json_decode(b->conv, body, blen, &m);
+    if (err != MP2JSON_OK) {
+        b->st.rejected[err]++;
+        RLOG_RL(RLOG_WARN, "dropped a message on %.*s: %s", (int)tlen, topic,
+                mp2json_err_name(err));
+        return;
+    }
+    rtopic_t *t = registry_find(b->reg, topic, tlen);
+    bool fresh = false;
+    if (!t) {
+        t = registry_add(b->reg, topic, tlen);
+        if (!t) {
+            b->st.rejected[REJ_TOPIC_LIMIT]++;
+            RLOG_RL(RLOG_WARN, "dropped a message on %.*s: topic limit (%zu) reached",
+                    (int)tlen, topic, b->cfg.max_topics);
+            return;
+        }
+        fresh = true;
+        s_join_new_topic(b, t);
+    }
+    if (m.kind == MSG_META) {
+        b->st.metas++;
+        jbuf_reset(&b->msg);
+        if (mp2json_emit_meta(b->conv, &b->msg) != MP2JSON_OK || jbuf_failed(&b->msg)) {
+            b->st.rejected[MP2JSON_E_OOM]++;
+            return;
+        }
+        int changed = registry_set_meta(t, (const char *)jbuf_text(&b->msg), b->msg.len,
+                                        m.interval_ms);
+        if (changed > 0 || fresh)
+            s_topic_msg(b, t);
+        broker_flush(b);
+        return;
+    }
+    if (fresh)
+        s_topic_msg(b, t);
+
+    int64_t ts = m.has_ts ? m.ts : now_wall;
+    uint64_t seq = m.has_seq ? m.seq : t->auto_seq + 1;
+    if (seq > t->auto_seq)
+        t->auto_seq = seq;
+    size_t body_off = 0;
+    jbuf_reset(&b->msg);
+    if (mp2json_emit(b->conv, topic, tlen, ts, seq, &b->msg, &body_off) != MP2JSON_OK ||
+        jbuf_failed(&b->msg)) {
+        b->st.rejected[MP2JSON_E_OOM]++;
+        return;
+    }
+    frame_t *f = frame_new(m.kind == MSG_EVENT ? FRAME_EVENT : FRAME_SAMPLE,
+                           jbuf_text(&b->msg), b->msg.len);
+    if (!f) {
+        b->st.rejected[MP2JSON_E_OOM]++;
+        return;
+    }
+    f->topic = t;
+    f->gen = ++b->gen;
+    f->ts = ts;
+    f->seq = seq;
+    f->body_off = (uint32_t)body_off;
+    if (m.kind == MSG_EVENT)
+        b->st.events++;
+    else
+        b->st.samples++;
+    t->last_gen = f->gen;
+    t->msgs++;
+    t->last_rx_mono = now_mono;
+    t->stale = false;
+    history_push(t->hist, f);
+    for (uint32_t i = 0; i < t->nsubs; i++) {
+        if (t->subs[i].paused_gen == 0)
+            s_enqueue(b, t->subs[i].c, f, now_mono);
+    }
+    frame_unref(&f);
+}
+
+/* ---- clients ------------------------------------------------------------- */
+
+client_t *broker_client_open(broker_t *b, void *wsi)
+{
+    client_t *c = client_new(b->next_client_id, b->cfg.queue_frames, b->cfg.queue_bytes);
+    if (!c)
+        return NULL;
+    b->next_client_id++;
+    c->wsi = wsi;
+    c->tokens = b->cfg.cmd_burst;
+    c->next = b->clients;
+    if (b->clients)
+        b->clients->prev = c;
+    b->clients = c;
+    b->nclients++;
+    b->st.connections_total++;
+
+    jbuf_reset(&b->ctl);
+    jbuf_puts(&b->ctl, "{\"type\":\"welcome\",\"server\":\"rtdash-hub\",\"version\":\"" RTDASH_VERSION
+                       "\",\"epoch\":\"");
+    jbuf_puts(&b->ctl, b->epoch);
+    jbuf_puts(&b->ctl, "\",\"client_id\":");
+    jbuf_put_u64(&b->ctl, c->id);
+    jbuf_puts(&b->ctl, ",\"clients\":");
+    jbuf_put_u64(&b->ctl, b->nclients);
+    jbuf_puts(&b->ctl, ",\"topics\":[");
+    size_t n = registry_count(b->reg);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            jbuf_putc(&b->ctl, ',');
+        broker_put_topic_info(b, &b->ctl, registry_at(b->reg, i));
+    }
+    jbuf_puts(&b->ctl, "]}");
+    s_send_ctl(b, c);
+    broker_flush(b);
+    return c;
+}
+
+void broker_client_close(broker_t *b, client_t **pc)
+{
+    client_t *c = *pc;
+    if (!c)
+        return;
+    if (c->dirty) {
+        for (size_t i = 0; i < b->ndirty; i++)
+            if (b->dirty[i] == c)
+                b->dirty[i] = b->dirty[--b->ndirty];
+    }
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        b->clients = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    b->nclients--;
+    client_destroy(pc);
+}
+
+/* ---- commands -------------------------------------------------------------- */
+
+static bool s_cmd_matches(const cmd_t *cmd, const rtopic_t *t)
+{
+    for (size_t i = 0; i < cmd->ntopics; i++)
+        if (topic_match(cmd->topics[i], strlen(cmd->topics[i]), t->name, t->name_len))
+            return true;
+    return false;
+}
+
+static void s_subscribe(broker_t *b, client_t *c, const cmd_t *cmd)
+{
+    /* all or nothing: check the limit before changing anything */
+    size_t fresh = 0;
+    for (size_t i = 0; i < cmd->ntopics; i++) {
+        bool have = false;
+        for (uint32_t k = 0; k < c->npatterns && !have; k++)
+            have = !strcmp(c->patterns[k], cmd->topics[i]);
+        for (size_t k = 0; k < i && !have; k++)
+            have = !strcmp(cmd->topics[k], cmd->topics[i]);
+        fresh += !have;
+    }
+    if (c->npatterns + fresh > b->cfg.max_subs) {
+        char msg[96];
+        snprintf(msg, sizeof(msg), "too many subscriptions: %zu > %zu", c->npatterns + fresh,
+                 b->cfg.max_subs);
+        s_error(b, c, CMD_E_LIMIT, msg);
+        return;
+    }
+    for (size_t i = 0; i < cmd->ntopics; i++) {
+        if (client_subscribe(c, b->reg, cmd->topics[i], (uint32_t)b->cfg.max_subs, b->gen) !=
+            CLIENT_OK) {
+            s_error(b, c, CMD_E_LIMIT, "out of memory");
+            return;
+        }
+    }
+    s_ack(b, c, "subscribed", cmd);
+    for (uint32_t i = 0; i < c->ntopics; i++) {
+        rtopic_t *t = c->topics[i];
+        if (!s_cmd_matches(cmd, t))
+            continue;
+        const cmd_since_t *since = NULL;
+        for (size_t k = 0; k < cmd->nsince && !since; k++)
+            if (!strcmp(cmd->since[k].topic, t->name))
+                since = &cmd->since[k];
+        if (since) {
+            bool complete = true;
+            size_t from = history_after(t->hist, since->ts, since->seq, &complete);
+            s_history_msg(b, c, t, from, complete);
+        } else if (cmd->history) {
+            s_history_msg(b, c, t, 0, !history_wrapped(t->hist));
+        }
+    }
+}
+
+static void s_resumed_topic(void *ud, client_t *c, rtopic_t *t, uint64_t paused_gen)
+{
+    broker_t *b = ud;
+    bool complete = true;
+    size_t from = history_after_gen(t->hist, paused_gen, &complete);
+    s_history_msg(b, c, t, from, complete);
+}
+
+void broker_command(broker_t *b, client_t *c, const char *data, size_t len, int64_t now_mono)
+{
+    b->st.cmds++;
+    /* token bucket: cfg.cmd_rate per second, cfg.cmd_burst at most */
+    double dt = (double)(now_mono - c->tokens_mono) / 1000.0;
+    c->tokens_mono = now_mono;
+    if (dt > 0) {
+        c->tokens += dt * b->cfg.cmd_rate;
+        if (c->tokens > b->cfg.cmd_burst)
+            c->tokens = b->cfg.cmd_burst;
+    }
+    if (c->tokens < 1.0) {
+        if (++c->refused_in_row >= b->cfg.cmd_flood) {
+            b->st.kicked[KICK_FLOOD]++;
+            c->close_code = 1008;
+            c->close_reason = "command flood";
+            b->wake(b->wake_ud, c);
+            return;
+        }
+        s_error(b, c, CMD_E_LIMIT, "too many commands: slow down");
+        broker_flush(b);
+        return;
+    }
+    c->tokens -= 1.0;
+    c->refused_in_row = 0;
+
+    cmd_t cmd;
+    char msg[160];
+    cmd_err_t e = cmd_parse(data, len, b->cfg.max_subs, &cmd, msg, sizeof(msg));
+    if (e != CMD_OK) {
+        s_error(b, c, e, msg);
+        broker_flush(b);
+        return;
+    }
+    switch (cmd.type) {
+    case CMD_SUBSCRIBE:
+        s_subscribe(b, c, &cmd);
+        break;
+    case CMD_UNSUBSCRIBE:
+        for (size_t i = 0; i < cmd.ntopics; i++)
+            client_unsubscribe(c, cmd.topics[i]);
+        s_ack(b, c, "unsubscribed", &cmd);
+        break;
+    case CMD_PAUSE:
+        if (!cmd.has_topics) {
+            client_pause(c, NULL, b->gen);
+        } else {
+            for (size_t i = 0; i < cmd.ntopics; i++)
+                client_pause(c, cmd.topics[i], b->gen);
+        }
+        s_ack(b, c, "paused", &cmd);
+        break;
+    case CMD_RESUME:
+        s_ack(b, c, "resumed", &cmd);
+        if (!cmd.has_topics) {
+            client_resume(c, NULL, s_resumed_topic, b);
+        } else {
+            for (size_t i = 0; i < cmd.ntopics; i++)
+                client_resume(c, cmd.topics[i], s_resumed_topic, b);
+        }
+        break;
+    case CMD_PING:
+        jbuf_reset(&b->ctl);
+        jbuf_puts(&b->ctl, "{\"type\":\"pong\"}");
+        s_send_ctl(b, c);
+        break;
+    }
+    cmd_free(&cmd);
+    broker_flush(b);
+}
+
+/* ---- writing ------------------------------------------------------------- */
+
+/* Length of the text before "topic" in a sample/event ({"type":"sample",). */
+static void s_put_with_gap(jbuf_t *out, frame_t *f)
+{
+    jbuf_put(out, frame_text(f), f->body_off);
+    jbuf_puts(out, "\"gap\":true,");
+    jbuf_put(out, frame_text(f) + f->body_off, f->len - f->body_off);
+}
+
+uint32_t broker_next_write(broker_t *b, client_t *c, unsigned char **text, size_t *len)
+{
+    outq_t *q = &c->q;
+    if (q->count == 0)
+        return 0;
+    frame_t *first = outq_peek_at(q, 0);
+    bool gap0 = first->topic && client_take_gap(c, first->topic);
+    frame_t *second = outq_peek_at(q, 1);
+    if (!gap0 && (!second || first->len + 1 + second->len > b->cfg.batch_bytes)) {
+        *text = frame_text(first); /* zero-copy: the shared frame itself */
+        *len = first->len;
+        return 1;
+    }
+    jbuf_t *tx = &b->tx;
+    jbuf_reset(tx);
+    uint32_t n = 0;
+    for (; n < q->count; n++) {
+        frame_t *f = outq_peek_at(q, n);
+        if (n > 0 && tx->len + 1 + f->len > b->cfg.batch_bytes)
+            break;
+        if (n > 0)
+            jbuf_putc(tx, '\n');
+        bool gap = n == 0 ? gap0 : (f->topic && c->ngaps && client_take_gap(c, f->topic));
+        if (gap)
+            s_put_with_gap(tx, f);
+        else
+            jbuf_put(tx, frame_text(f), f->len);
+    }
+    if (jbuf_failed(tx)) {
+        /* a single huge frame: send it alone, uncopied (gap mark is lost) */
+        *text = frame_text(first);
+        *len = first->len;
+        return 1;
+    }
+    *text = jbuf_text(tx);
+    *len = tx->len;
+    return n;
+}
+
+void broker_wrote(broker_t *b, client_t *c, uint32_t n, size_t len, int64_t now_mono)
+{
+    (void)now_mono;
+    b->st.ws_frames++;
+    b->st.ws_msgs += n;
+    b->st.ws_bytes += len;
+    outq_pop(&c->q, n);
+    if (c->full_since_mono && c->q.count < c->q.max_frames / 2 && c->q.bytes < c->q.max_bytes / 2)
+        c->full_since_mono = 0;
+}
+
+/* ---- periodic ------------------------------------------------------------ */
+
+void broker_cron(broker_t *b, int64_t now_wall, int64_t now_mono)
+{
+    if (b->nclients != b->clients_sent) {
+        b->clients_sent = b->nclients;
+        jbuf_reset(&b->ctl);
+        jbuf_puts(&b->ctl, "{\"type\":\"clients\",\"count\":");
+        jbuf_put_u64(&b->ctl, b->nclients);
+        jbuf_putc(&b->ctl, '}');
+        s_send_ctl(b, NULL);
+    }
+    size_t n = registry_count(b->reg);
+    for (size_t i = 0; i < n; i++) {
+        rtopic_t *t = registry_at(b->reg, i);
+        if (t->stale || t->interval_ms <= 0 || t->msgs == 0)
+            continue;
+        int64_t quiet = now_mono - t->last_rx_mono;
+        if (quiet <= 3 * t->interval_ms)
+            continue;
+        t->stale = true;
+        t->stale_since = now_wall - quiet;
+        jbuf_reset(&b->ctl);
+        jbuf_puts(&b->ctl, "{\"type\":\"stale\",\"topic\":\"");
+        jbuf_put(&b->ctl, t->name, t->name_len);
+        jbuf_puts(&b->ctl, "\",\"since\":");
+        jbuf_put_i64(&b->ctl, t->stale_since);
+        jbuf_putc(&b->ctl, '}');
+        frame_t *f = frame_new(FRAME_CTRL, jbuf_text(&b->ctl), b->ctl.len);
+        if (!f)
+            continue;
+        for (uint32_t k = 0; k < t->nsubs; k++)
+            if (t->subs[k].paused_gen == 0)
+                s_enqueue(b, t->subs[k].c, f, 0);
+        frame_unref(&f);
+    }
+    for (client_t *c = b->clients; c; c = c->next) {
+        if (c->close_code)
+            continue;
+        bool slow = c->full_since_mono && now_mono - c->full_since_mono >= b->cfg.slow_ms;
+        /* control frames are never dropped; a client that lets them pile up
+         * past four times its bound is as slow as one that drops for 30 s */
+        if (slow || c->q.bytes > 4 * c->q.max_bytes) {
+            b->st.kicked[KICK_SLOW]++;
+            c->close_code = 1008;
+            c->close_reason = "slow consumer";
+            rlog(RLOG_NOTICE, "closing client %llu: slow consumer (%u frames, %zu bytes queued)",
+                 (unsigned long long)c->id, c->q.count, c->q.bytes);
+            b->wake(b->wake_ud, c);
+        }
+    }
+    broker_flush(b);
+}
+
+void broker_close_all(broker_t *b, int code, const char *reason)
+{
+    for (client_t *c = b->clients; c; c = c->next) {
+        if (c->close_code)
+            continue;
+        c->close_code = code;
+        c->close_reason = reason;
+        if (code == 1001)
+            b->st.kicked[KICK_SHUTDOWN]++;
+        b->wake(b->wake_ud, c);
+    }
+}
+
+size_t broker_queued_bytes(const broker_t *b)
+{
+    size_t n = 0;
+    for (const client_t *c = b->clients; c; c = c->next)
+        n += c->q.bytes;
+    return n;
+}

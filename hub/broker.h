@@ -1,0 +1,130 @@
+/* broker.h - the hub's logic without sockets: topics, conversion, history,
+ * subscriptions, fan-out, commands, stale topics, slow clients, counters.
+ * ingest.c feeds it collector messages; wsconn.c feeds it browser commands
+ * and drains each client's queue; httpapi.c reads it. It never touches a
+ * socket: when a client has something to send it calls the wake callback
+ * once per client per call into the broker. Single-threaded by design. */
+#ifndef RTDASH_BROKER_H
+#define RTDASH_BROKER_H
+
+#include "client.h"
+#include "jbuf.h"
+#include "mp2json.h"
+#include "registry.h"
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct broker_cfg {
+    size_t history;         /* points per topic */
+    size_t max_topics;      /* topics kept */
+    size_t max_subs;        /* subscription patterns per client */
+    size_t max_body;        /* collector message body bytes */
+    int max_depth;          /* collector message nesting */
+    uint32_t queue_frames;  /* per-client queue bound, frames */
+    size_t queue_bytes;     /* per-client queue bound, bytes */
+    int64_t slow_ms;        /* a queue dropping this long is closed (1008) */
+    double cmd_rate;        /* commands per second per client ... */
+    double cmd_burst;       /* ... with this burst */
+    uint32_t cmd_flood;     /* refused-for-rate commands in a row before 1008 */
+    size_t batch_bytes;     /* largest batched text frame */
+} broker_cfg_t;
+
+/* Why a collector message was dropped: mp2json_err_t values, then these. */
+enum {
+    REJ_BAD_TOPIC = MP2JSON_E__COUNT,
+    REJ_TOPIC_LIMIT,
+    REJ_BAD_FRAMES,
+    REJ__COUNT
+};
+/* Why a client was closed by the hub. */
+enum { KICK_SLOW = 0, KICK_FLOOD, KICK_TOO_BIG, KICK_BAD_UTF8, KICK_SHUTDOWN, KICK__COUNT };
+
+typedef struct broker_stats {
+    uint64_t msgs_in, samples, events, metas;
+    uint64_t rejected[REJ__COUNT];
+    uint64_t queued;        /* frame references queued to clients */
+    uint64_t dropped_slow;  /* frames dropped from slow clients' queues */
+    uint64_t ws_frames, ws_msgs, ws_bytes;
+    uint64_t cmds, cmd_errors[5]; /* indexed by cmd_err_t */
+    uint64_t kicked[KICK__COUNT];
+    uint64_t connections_total;
+} broker_stats_t;
+
+typedef struct broker {
+    broker_cfg_t cfg;
+    registry_t *reg;
+    mp2json_t *conv;
+    jbuf_t msg; /* conversion scratch */
+    jbuf_t ctl; /* control-frame scratch */
+    jbuf_t tx;  /* batch scratch: lws copies what the kernel does not take */
+    uint64_t gen;
+    client_t *clients; /* doubly linked, newest first */
+    size_t nclients;
+    size_t clients_sent; /* the count last broadcast */
+    uint64_t next_client_id;
+    client_t **dirty;
+    size_t ndirty, dirtycap;
+    char epoch[17];
+    int64_t started_wall;
+    broker_stats_t st;
+    void (*wake)(void *ud, client_t *c);
+    void *wake_ud;
+} broker_t;
+
+/* Names for /metrics labels. */
+const char *broker_reject_name(int reason);
+const char *broker_kick_name(int kick);
+
+/* New broker. wake(ud, c) is called when c has frames to send or must be
+ * closed (c->close_code set). Returns NULL if out of memory.
+ * Caller owns: broker_destroy(). */
+broker_t *broker_new(const broker_cfg_t *cfg, void (*wake)(void *ud, client_t *c), void *ud);
+
+/* Free everything. Clients must have been closed first. NULL-safe. */
+void broker_destroy(broker_t **b);
+
+/* One collector message (topic frame, body frame). Converted once, kept in
+ * history and queued to every subscriber; rejects are counted. */
+void broker_ingest(broker_t *b, const char *topic, size_t tlen, const uint8_t *body, size_t blen,
+                   int64_t now_wall, int64_t now_mono);
+
+/* Count a message that had the wrong number of frames. */
+void broker_reject(broker_t *b, int reason);
+
+/* Call wake for every client that got frames since the last flush. */
+void broker_flush(broker_t *b);
+
+/* A browser connected: new client with a welcome queued. NULL if out of
+ * memory. The broker owns the client until broker_client_close(). */
+client_t *broker_client_open(broker_t *b, void *wsi);
+
+/* A browser's connection ended: forget and free it. Sets *c to NULL. */
+void broker_client_close(broker_t *b, client_t **c);
+
+/* One complete command text from c. Replies are queued (and flushed). */
+void broker_command(broker_t *b, client_t *c, const char *data, size_t len, int64_t now_mono);
+
+/* What to write next to c: up to cfg.batch_bytes of queued messages, joined by
+ * '\n', with "gap":true where due. Returns the number of frames it covers
+ * (0 = nothing queued); *text and *len point to text with JBUF_PRE writable bytes
+ * before it, valid until the next broker call. After writing, call
+ * broker_wrote(b, c, n). */
+uint32_t broker_next_write(broker_t *b, client_t *c, unsigned char **text, size_t *len);
+void broker_wrote(broker_t *b, client_t *c, uint32_t n, size_t len, int64_t now_mono);
+
+/* Once a second: stale topics, the clients count, slow clients. */
+void broker_cron(broker_t *b, int64_t now_wall, int64_t now_mono);
+
+/* Ask every client to close with code (e.g. 1001 at shutdown). */
+void broker_close_all(broker_t *b, int code, const char *reason);
+
+/* Append {"topic":..,"meta":..,"last":..,"stale":..} for t to out. */
+void broker_put_topic_info(const broker_t *b, jbuf_t *out, const rtopic_t *t);
+
+/* Append t's history points (oldest first) from index `from` as a JSON array. */
+void broker_put_points(jbuf_t *out, const rtopic_t *t, size_t from);
+
+/* Bytes queued to all clients (sum of their queues). */
+size_t broker_queued_bytes(const broker_t *b);
+
+#endif

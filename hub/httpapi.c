@@ -1,0 +1,332 @@
+/* httpapi.c - /healthz, /metrics, /api/topics, /api/history/TOPIC. */
+#include "httpapi.h"
+#include "cmd.h"
+#include "frame.h"
+#include "hub.h"
+#include "wsconn.h"
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#define HTTP_BODY_MAX (64u << 20)
+#define HTTP_CHUNK 16384
+
+static void s_metric(jbuf_t *o, const char *name, const char *type, const char *help)
+{
+    jbuf_puts(o, "# HELP ");
+    jbuf_puts(o, name);
+    jbuf_putc(o, ' ');
+    jbuf_puts(o, help);
+    jbuf_puts(o, "\n# TYPE ");
+    jbuf_puts(o, name);
+    jbuf_putc(o, ' ');
+    jbuf_puts(o, type);
+    jbuf_putc(o, '\n');
+}
+
+static void s_value(jbuf_t *o, const char *name, const char *lk, const char *lv, uint64_t v)
+{
+    jbuf_puts(o, name);
+    if (lk) {
+        jbuf_putc(o, '{');
+        jbuf_puts(o, lk);
+        jbuf_puts(o, "=\"");
+        jbuf_puts(o, lv);
+        jbuf_puts(o, "\"}");
+    }
+    jbuf_putc(o, ' ');
+    jbuf_put_u64(o, v);
+    jbuf_putc(o, '\n');
+}
+
+static void s_metrics(const broker_t *b, jbuf_t *o)
+{
+    const broker_stats_t *st = &b->st;
+    s_metric(o, "rtdash_clients", "gauge", "Connected WebSocket clients.");
+    s_value(o, "rtdash_clients", NULL, NULL, b->nclients);
+    s_metric(o, "rtdash_connections_total", "counter", "WebSocket connections accepted.");
+    s_value(o, "rtdash_connections_total", NULL, NULL, st->connections_total);
+    s_metric(o, "rtdash_topics", "gauge", "Topics known to the hub.");
+    s_value(o, "rtdash_topics", NULL, NULL, registry_count(b->reg));
+    s_metric(o, "rtdash_messages_in_total", "counter", "Collector messages received.");
+    s_value(o, "rtdash_messages_in_total", NULL, NULL, st->msgs_in);
+    s_metric(o, "rtdash_messages_accepted_total", "counter", "Collector messages accepted.");
+    s_value(o, "rtdash_messages_accepted_total", "kind", "sample", st->samples);
+    s_value(o, "rtdash_messages_accepted_total", "kind", "event", st->events);
+    s_value(o, "rtdash_messages_accepted_total", "kind", "meta", st->metas);
+    s_metric(o, "rtdash_messages_rejected_total", "counter",
+             "Collector messages dropped, by reason.");
+    for (int r = 1; r < REJ__COUNT; r++)
+        s_value(o, "rtdash_messages_rejected_total", "reason", broker_reject_name(r),
+                st->rejected[r]);
+    s_metric(o, "rtdash_messages_out_total", "counter", "Messages written to WebSocket clients.");
+    s_value(o, "rtdash_messages_out_total", NULL, NULL, st->ws_msgs);
+    s_metric(o, "rtdash_ws_frames_out_total", "counter", "WebSocket text frames written.");
+    s_value(o, "rtdash_ws_frames_out_total", NULL, NULL, st->ws_frames);
+    s_metric(o, "rtdash_ws_bytes_out_total", "counter", "WebSocket payload bytes written.");
+    s_value(o, "rtdash_ws_bytes_out_total", NULL, NULL, st->ws_bytes);
+    s_metric(o, "rtdash_dropped_total", "counter", "Messages dropped for clients, by reason.");
+    s_value(o, "rtdash_dropped_total", "reason", "slow_consumer", st->dropped_slow);
+    s_metric(o, "rtdash_clients_closed_total", "counter", "Clients closed by the hub, by reason.");
+    for (int k = 0; k < KICK__COUNT; k++)
+        s_value(o, "rtdash_clients_closed_total", "reason", broker_kick_name(k), st->kicked[k]);
+    s_metric(o, "rtdash_commands_total", "counter", "Browser commands received.");
+    s_value(o, "rtdash_commands_total", NULL, NULL, st->cmds);
+    s_metric(o, "rtdash_command_errors_total", "counter", "Browser commands refused, by code.");
+    for (int e = CMD_E_BAD_REQUEST; e <= CMD_E_LIMIT; e++)
+        s_value(o, "rtdash_command_errors_total", "code", cmd_err_code((cmd_err_t)e),
+                st->cmd_errors[e]);
+    s_metric(o, "rtdash_queue_bytes", "gauge", "Bytes queued to all clients.");
+    s_value(o, "rtdash_queue_bytes", NULL, NULL, broker_queued_bytes(b));
+    s_metric(o, "rtdash_frames_live", "gauge", "Encoded messages held (history and queues).");
+    s_value(o, "rtdash_frames_live", NULL, NULL, frame_live_count());
+    s_metric(o, "rtdash_frames_live_bytes", "gauge", "Bytes of encoded messages held.");
+    s_value(o, "rtdash_frames_live_bytes", NULL, NULL, frame_live_bytes());
+}
+
+static void s_csv_cell(jbuf_t *o, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        jbuf_puts(o, s);
+        return;
+    }
+    jbuf_putc(o, '"');
+    for (; *s; s++) {
+        if (*s == '"')
+            jbuf_putc(o, '"');
+        jbuf_putc(o, *s);
+    }
+    jbuf_putc(o, '"');
+}
+
+static void s_csv_json(jbuf_t *o, json_t *v)
+{
+    if (!v || json_is_null(v))
+        return;
+    if (json_is_string(v)) {
+        s_csv_cell(o, json_string_value(v));
+        return;
+    }
+    char *txt = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(17));
+    if (txt) {
+        s_csv_cell(o, txt);
+        free(txt);
+    }
+}
+
+/* CSV of a topic's history: ts,seq, every field seen (first-seen order), and
+ * level,text when the topic carries events. Built from the frames' JSON. */
+static void s_history_csv(const rtopic_t *t, jbuf_t *o)
+{
+    size_t n = history_count(t->hist);
+    json_t **pts = calloc(n ? n : 1, sizeof(*pts));
+    json_t *cols = json_array();
+    int events = 0;
+    if (!pts || !cols) {
+        free(pts);
+        json_decref(cols);
+        o->failed = true;
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        frame_t *f = history_at(t->hist, i);
+        pts[i] = json_loadb((const char *)frame_text(f), f->len, 0, NULL);
+        json_t *fields = json_object_get(pts[i], "fields");
+        const char *k;
+        json_t *v;
+        json_object_foreach(fields, k, v)
+        {
+            size_t c, m = json_array_size(cols);
+            for (c = 0; c < m; c++)
+                if (!strcmp(json_string_value(json_array_get(cols, c)), k))
+                    break;
+            if (c == m)
+                json_array_append_new(cols, json_string(k));
+        }
+        if (json_object_get(pts[i], "text"))
+            events = 1;
+    }
+    size_t ncols = json_array_size(cols);
+    jbuf_puts(o, "ts,seq");
+    for (size_t c = 0; c < ncols; c++) {
+        jbuf_putc(o, ',');
+        s_csv_cell(o, json_string_value(json_array_get(cols, c)));
+    }
+    if (events)
+        jbuf_puts(o, ",level,text");
+    jbuf_puts(o, "\r\n");
+    for (size_t i = 0; i < n; i++) {
+        frame_t *f = history_at(t->hist, i);
+        jbuf_put_i64(o, f->ts);
+        jbuf_putc(o, ',');
+        jbuf_put_u64(o, f->seq);
+        json_t *fields = json_object_get(pts[i], "fields");
+        for (size_t c = 0; c < ncols; c++) {
+            jbuf_putc(o, ',');
+            s_csv_json(o, json_object_get(fields, json_string_value(json_array_get(cols, c))));
+        }
+        if (events) {
+            jbuf_putc(o, ',');
+            s_csv_json(o, json_object_get(pts[i], "level"));
+            jbuf_putc(o, ',');
+            s_csv_json(o, json_object_get(pts[i], "text"));
+        }
+        jbuf_puts(o, "\r\n");
+        json_decref(pts[i]);
+    }
+    free(pts);
+    json_decref(cols);
+}
+
+static int s_query_format(struct lws *wsi, char *out, size_t outlen)
+{
+    char frag[64];
+    out[0] = '\0';
+    for (int i = 0; lws_hdr_copy_fragment(wsi, frag, sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS, i) > 0;
+         i++) {
+        if (!strncmp(frag, "format=", 7)) {
+            size_t n = strlen(frag + 7);
+            if (n >= outlen)
+                n = outlen - 1; /* too long to be json or csv anyway */
+            memcpy(out, frag + 7, n);
+            out[n] = '\0';
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Fill pss->body for uri; returns the HTTP status and sets *ctype. */
+static int s_route(struct lws *wsi, const broker_t *b, const char *uri, jbuf_t *o,
+                   const char **ctype)
+{
+    *ctype = "application/json";
+    if (!strcmp(uri, "/healthz")) {
+        jbuf_puts(o, "{\"status\":\"ok\",\"server\":\"rtdash-hub\",\"version\":\"" RTDASH_VERSION
+                     "\",\"epoch\":\"");
+        jbuf_puts(o, b->epoch);
+        jbuf_puts(o, "\",\"uptime_s\":");
+        jbuf_put_i64(o, (hub_wall_ms() - b->started_wall) / 1000);
+        jbuf_puts(o, ",\"clients\":");
+        jbuf_put_u64(o, b->nclients);
+        jbuf_puts(o, ",\"topics\":");
+        jbuf_put_u64(o, registry_count(b->reg));
+        jbuf_puts(o, "}\n");
+        return 200;
+    }
+    if (!strcmp(uri, "/metrics")) {
+        *ctype = "text/plain; version=0.0.4; charset=utf-8";
+        s_metrics(b, o);
+        return 200;
+    }
+    if (!strcmp(uri, "/api/topics")) {
+        jbuf_putc(o, '[');
+        size_t n = registry_count(b->reg);
+        for (size_t i = 0; i < n; i++) {
+            if (i)
+                jbuf_putc(o, ',');
+            broker_put_topic_info(b, o, registry_at(b->reg, i));
+        }
+        jbuf_puts(o, "]\n");
+        return 200;
+    }
+    if (!strncmp(uri, "/api/history/", 13)) {
+        const char *name = uri + 13;
+        size_t len = strlen(name);
+        if (!topic_is_valid(name, len)) {
+            jbuf_puts(o, "{\"error\":\"bad_topic\",\"message\":\"not a valid topic name\"}\n");
+            return 400;
+        }
+        char fmt[16];
+        s_query_format(wsi, fmt, sizeof(fmt));
+        if (fmt[0] && strcmp(fmt, "json") && strcmp(fmt, "csv")) {
+            jbuf_puts(o, "{\"error\":\"bad_request\",\"message\":\"format must be json or csv\"}\n");
+            return 400;
+        }
+        const rtopic_t *t = registry_find(b->reg, name, len);
+        if (!t) {
+            jbuf_puts(o, "{\"error\":\"not_found\",\"message\":\"no such topic\"}\n");
+            return 404;
+        }
+        if (!strcmp(fmt, "csv")) {
+            *ctype = "text/csv; charset=utf-8";
+            s_history_csv(t, o);
+            return 200;
+        }
+        jbuf_puts(o, "{\"topic\":\"");
+        jbuf_put(o, t->name, t->name_len);
+        jbuf_puts(o, history_wrapped(t->hist) ? "\",\"complete\":false,\"points\":"
+                                              : "\",\"complete\":true,\"points\":");
+        broker_put_points(o, t, 0);
+        jbuf_puts(o, "}\n");
+        return 200;
+    }
+    jbuf_puts(o, "{\"error\":\"not_found\",\"message\":\"no such path\"}\n");
+    return 404;
+}
+
+int httpapi_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                     size_t len)
+{
+    wsconn_env_t *env = lws_context_user(lws_get_context(wsi));
+    httpapi_pss_t *pss = user;
+
+    switch (reason) {
+    case LWS_CALLBACK_HTTP: {
+        char uri[256];
+        const char *ctype;
+        int status;
+        jbuf_init(&pss->body, HTTP_BODY_MAX);
+        pss->sent = 0;
+        if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0) {
+            jbuf_puts(&pss->body, "{\"error\":\"bad_request\",\"message\":\"GET only\"}\n");
+            ctype = "application/json";
+            status = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0 ? 414 : 405;
+        } else {
+            status = s_route(wsi, env->broker, uri, &pss->body, &ctype);
+        }
+        if (jbuf_failed(&pss->body)) {
+            jbuf_reset(&pss->body);
+            jbuf_puts(&pss->body, "{\"error\":\"internal\",\"message\":\"response too large\"}\n");
+            status = 500;
+        }
+        unsigned char hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start,
+                                          *end = hdr + sizeof(hdr) - 1;
+        if (lws_add_http_common_headers(wsi, (unsigned int)status, ctype, pss->body.len, &p,
+                                        end) ||
+            lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
+                                         (const unsigned char *)"no-store", 8, &p, end) ||
+            lws_finalize_write_http_header(wsi, start, &p, end))
+            return 1;
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
+    case LWS_CALLBACK_HTTP_WRITEABLE: {
+        unsigned char buf[LWS_PRE + HTTP_CHUNK];
+        size_t left = pss->body.len - pss->sent;
+        size_t n = left > HTTP_CHUNK ? HTTP_CHUNK : left;
+        int final = n == left;
+        if (n)
+            memcpy(buf + LWS_PRE, jbuf_text(&pss->body) + pss->sent, n);
+        if (lws_write(wsi, buf + LWS_PRE, n, final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) !=
+            (int)n)
+            return 1;
+        pss->sent += n;
+        if (!final) {
+            lws_callback_on_writable(wsi);
+            return 0;
+        }
+        jbuf_free(&pss->body);
+        if (lws_http_transaction_completed(wsi))
+            return -1;
+        return 0;
+    }
+    case LWS_CALLBACK_CLOSED_HTTP:
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+        if (pss)
+            jbuf_free(&pss->body);
+        return 0;
+    default:
+        return lws_callback_http_dummy(wsi, reason, user, in, len);
+    }
+}

@@ -1,0 +1,20 @@
+/* httpapi.h - the hub's dynamic HTTP paths (SPEC §6): /healthz, /metrics,
+ * /api/topics, /api/history/TOPIC?format=json|csv. Each response is built
+ * whole from the broker, then written in chunks as the socket takes them. */
+#ifndef RTDASH_HTTPAPI_H
+#define RTDASH_HTTPAPI_H
+
+#include "broker.h"
+#include <libwebsockets.h>
+
+typedef struct httpapi_pss {
+    jbuf_t body;
+    size_t sent;
+} httpapi_pss_t;
+
+/* The lws callback of the "rtdash-http" protocol; the context user must be a
+ * wsconn_env_t * (its broker is read). */
+int httpapi_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                     size_t len);
+
+#endif

@@ -1,0 +1,66 @@
+/* hub.h - rtdash-hub: one process, one libwebsockets-owned event loop.
+ * hub_t owns the lws context (HTTP + WebSocket on one port), the ZeroMQ
+ * ingest adopted into that loop, the broker, and the 1 s cron. Everything
+ * that can fail at start-up happens in hub_new() with normal unwinding. */
+#ifndef RTDASH_HUB_H
+#define RTDASH_HUB_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+typedef struct hub_cfg {
+    long port;
+    const char *host; /* NULL or "" = all interfaces */
+    const char *ingest;
+    long history;
+    const char *web_root;
+    long max_topics;
+    long max_subs;
+    long max_clients;
+    long max_message;    /* collector body bytes */
+    long max_ws_message; /* browser message bytes after reassembly */
+    long max_fragments;  /* fragments per browser message */
+    long queue_frames;
+    long queue_bytes;
+    long slow_timeout_s;
+    long cmd_rate;
+    long cmd_burst;
+    long ping_s;  /* WebSocket ping after this much silence */
+    long idle_s;  /* close after this much silence */
+    const char *log_level;
+} hub_cfg_t;
+
+typedef struct hub hub_t;
+
+/* Create the hub: bind the web port and the ingest endpoint, load nothing
+ * lazily. Returns NULL and logs why (port in use, bad endpoint, web root
+ * missing...). Caller owns the result: hub_destroy(). */
+hub_t *hub_new(const hub_cfg_t *cfg);
+
+/* Run the loop until hub_request_stop(); then close every client with 1001
+ * (waiting up to 2 s for them to go). Returns 0, or -1 if the loop failed. */
+int hub_run(hub_t *h);
+
+/* Ask the loop to stop. Async-signal-safe. */
+void hub_request_stop(void);
+
+/* Free everything. NULL-safe; sets *h to NULL. */
+void hub_destroy(hub_t **h);
+
+/* Milliseconds of the monotonic and the real clock. */
+static inline int64_t hub_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+static inline int64_t hub_wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+#endif

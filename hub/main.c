@@ -1,0 +1,87 @@
+/* main.c - rtdash-hub: settings -> hub_new -> hub_run -> hub_destroy. */
+#include "hub.h"
+#include "opts.h"
+#include "rlog.h"
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#ifndef RTDASH_WEB_ROOT_DEFAULT
+#define RTDASH_WEB_ROOT_DEFAULT "web"
+#endif
+
+static void s_on_signal(int sig)
+{
+    (void)sig;
+    hub_request_stop();
+}
+
+int main(int argc, char **argv)
+{
+    hub_cfg_t cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    const opt_t table[] = {
+        {"port", OPT_INT, "8080", 1, 65535, &cfg.port, "HTTP + WebSocket port"},
+        {"host", OPT_STR, NULL, 0, 0, &cfg.host, "interface to listen on (default: all)"},
+        {"ingest", OPT_STR, "tcp://127.0.0.1:5556", 0, 0, &cfg.ingest,
+         "ZeroMQ endpoint collectors publish to (the hub binds it)"},
+        {"history", OPT_INT, "50", 1, 100000, &cfg.history, "points kept per topic"},
+        {"web-root", OPT_STR, RTDASH_WEB_ROOT_DEFAULT, 0, 0, &cfg.web_root,
+         "directory of the dashboard's files"},
+        {"max-topics", OPT_INT, "10000", 1, 10000000, &cfg.max_topics, "topics kept"},
+        {"max-subs", OPT_INT, "1000", 1, 1000000, &cfg.max_subs,
+         "subscription patterns per client"},
+        {"max-clients", OPT_INT, "10000", 1, 1000000, &cfg.max_clients,
+         "WebSocket clients at once"},
+        {"max-message", OPT_INT, "65536", 64, 16777216, &cfg.max_message,
+         "largest collector message body, bytes"},
+        {"max-ws-message", OPT_INT, "65536", 64, 16777216, &cfg.max_ws_message,
+         "largest browser message, bytes (more: close 1009)"},
+        {"max-fragments", OPT_INT, "64", 1, 100000, &cfg.max_fragments,
+         "chunks per browser message (more: close 1009)"},
+        {"queue-frames", OPT_INT, "4096", 16, 10000000, &cfg.queue_frames,
+         "per-client queue bound, messages"},
+        {"queue-bytes", OPT_INT, "1048576", 4096, 1073741824, &cfg.queue_bytes,
+         "per-client queue bound, bytes"},
+        {"slow-timeout-s", OPT_INT, "30", 1, 86400, &cfg.slow_timeout_s,
+         "close a client that keeps dropping this long (1008)"},
+        {"cmd-rate", OPT_INT, "20", 1, 100000, &cfg.cmd_rate, "commands per second per client"},
+        {"cmd-burst", OPT_INT, "40", 1, 100000, &cfg.cmd_burst, "command burst per client"},
+        {"ping-s", OPT_INT, "30", 1, 3600, &cfg.ping_s, "WebSocket ping after this much silence"},
+        {"idle-s", OPT_INT, "75", 2, 7200, &cfg.idle_s,
+         "close a connection silent this long (no pong)"},
+        {"log-level", OPT_STR, "notice", 0, 0, &cfg.log_level,
+         "error, warn, notice, info or debug"},
+    };
+    const size_t n = sizeof(table) / sizeof(table[0]);
+    rlog_set_prog("rtdash-hub");
+    int rc = opts_parse(table, n, argc, argv, "rtdash-hub [options]", NULL);
+    if (rc != 0)
+        return rc > 0 ? 0 : 2;
+    if (rlog_set_level_name(cfg.log_level) < 0) {
+        fprintf(stderr, "rtdash-hub: unknown --log-level %s\n", cfg.log_level);
+        return 2;
+    }
+    if (cfg.idle_s <= cfg.ping_s) {
+        fprintf(stderr, "rtdash-hub: --idle-s must be larger than --ping-s\n");
+        return 2;
+    }
+    char eff[1024];
+    opts_describe(table, n, eff, sizeof(eff));
+    rlog(RLOG_INFO, "settings: %s", eff);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = s_on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    hub_t *h = hub_new(&cfg);
+    if (!h)
+        return 1;
+    rc = hub_run(h);
+    hub_destroy(&h);
+    rlog(RLOG_NOTICE, "stopped");
+    return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,136 @@
+/* wsconn.c - the rtdash.v1 WebSocket protocol on libwebsockets. */
+#include "wsconn.h"
+#include "hub.h"
+#include "rlog.h"
+#include <stdlib.h>
+#include <string.h>
+
+_Static_assert(JBUF_PRE >= LWS_PRE, "frames need LWS_PRE bytes of headroom");
+
+void wsconn_wake(void *ud, client_t *c)
+{
+    (void)ud;
+    struct lws *wsi = c->wsi;
+    if (!wsi)
+        return;
+    if (c->close_code)
+        /* a consumer too slow to take even the close frame is cut off */
+        lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, 3);
+    lws_callback_on_writable(wsi);
+}
+
+static int s_close(struct lws *wsi, int code, const char *why)
+{
+    lws_close_reason(wsi, (enum lws_close_status)code, (unsigned char *)why, strlen(why));
+    return -1;
+}
+
+/* Take one chunk of a (possibly fragmented) command; process complete ones.
+ * lws hands a message over in chunks of at most rx_buffer_size bytes, one
+ * callback each; a message may take at most max_fragments callbacks, so a
+ * flood of tiny continuation frames is cut off (npm ws GHSA-96hv-2xvq-fx4p).
+ * Returns 0, or -1 to close (reason set). */
+static int s_receive(struct lws *wsi, wsconn_env_t *env, client_t *c, const void *in, size_t len)
+{
+    size_t left = lws_remaining_packet_payload(wsi);
+    int final = lws_is_final_fragment(wsi) && left == 0;
+    if (lws_is_first_fragment(wsi)) {
+        c->rxlen = 0;
+        c->rxfrags = 0;
+        if (final && !lws_frame_is_binary(wsi)) {
+            /* the common case: one command in one chunk, no copy */
+            broker_command(env->broker, c, in, len, hub_mono_ms());
+            return 0;
+        }
+    }
+    if (++c->rxfrags > env->max_fragments || c->rxlen + len + left > env->max_message) {
+        env->broker->st.kicked[KICK_TOO_BIG]++;
+        return s_close(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "message too big");
+    }
+    if (lws_frame_is_binary(wsi)) {
+        if (final)
+            broker_command(env->broker, c, "", 0, hub_mono_ms()); /* answers bad_request */
+        return 0;
+    }
+    if (!c->rx) {
+        c->rx = malloc(env->max_message);
+        if (!c->rx)
+            return s_close(wsi, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
+    }
+    memcpy(c->rx + c->rxlen, in, len);
+    c->rxlen += len;
+    if (final) {
+        broker_command(env->broker, c, (const char *)c->rx, c->rxlen, hub_mono_ms());
+        c->rxlen = 0;
+        /* fragmented commands are rare: give the buffer back */
+        free(c->rx);
+        c->rx = NULL;
+    }
+    return 0;
+}
+
+static int s_uri_is(struct lws *wsi, const char *want)
+{
+    char uri[64];
+    int n = lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI);
+    return n > 0 && !strcmp(uri, want);
+}
+
+int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                    size_t len)
+{
+    wsconn_env_t *env = lws_context_user(lws_get_context(wsi));
+    wsconn_pss_t *pss = user;
+
+    switch (reason) {
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        if (!s_uri_is(wsi, "/ws"))
+            return 1; /* WebSocket only at /ws */
+        if (env->broker->nclients >= env->max_clients) {
+            RLOG_RL(RLOG_WARN, "refusing a WebSocket: %zu clients connected", env->max_clients);
+            return 1;
+        }
+        return 0;
+
+    case LWS_CALLBACK_ESTABLISHED:
+        pss->c = broker_client_open(env->broker, wsi);
+        if (!pss->c)
+            return s_close(wsi, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
+        return 0;
+
+    case LWS_CALLBACK_RECEIVE:
+        if (!pss->c)
+            return -1;
+        return s_receive(wsi, env, pss->c, in, len);
+
+    case LWS_CALLBACK_SERVER_WRITEABLE: {
+        client_t *c = pss->c;
+        if (!c)
+            return -1;
+        if (c->close_code)
+            return s_close(wsi, c->close_code, c->close_reason ? c->close_reason : "");
+        unsigned char *text;
+        size_t n;
+        uint32_t frames = broker_next_write(env->broker, c, &text, &n);
+        if (frames == 0)
+            return 0;
+        /* lws takes all of it or fails; what the kernel does not take lws keeps */
+        if (lws_write(wsi, text, n, LWS_WRITE_TEXT) < (int)n)
+            return -1;
+        broker_wrote(env->broker, c, frames, n, hub_mono_ms());
+        if (c->q.count)
+            lws_callback_on_writable(wsi);
+        return 0;
+    }
+
+    case LWS_CALLBACK_CLOSED:
+        if (pss->c) {
+            pss->c->wsi = NULL;
+            broker_client_close(env->broker, &pss->c);
+        }
+        return 0;
+
+    default:
+        return lws_callback_http_dummy(wsi, reason, user, in, len);
+    }
+}

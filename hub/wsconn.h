@@ -1,0 +1,33 @@
+/* wsconn.h - the "rtdash.v1" WebSocket protocol for libwebsockets.
+ * Per connection: reassemble commands (bounded size and fragments), hand them
+ * to the broker, and write the broker's queued frames, one lws_write() per
+ * WRITEABLE callback. Also the fall-through for static HTTP files. */
+#ifndef RTDASH_WSCONN_H
+#define RTDASH_WSCONN_H
+
+#include "broker.h"
+#include <libwebsockets.h>
+
+/* What the protocol needs from the hub, reached through the context user. */
+typedef struct wsconn_env {
+    broker_t *broker;
+    size_t max_message;   /* reassembled command bytes: more closes with 1009 */
+    uint32_t max_fragments;
+    size_t max_clients;
+} wsconn_env_t;
+
+/* Per-session data lws allocates for us. */
+typedef struct wsconn_pss {
+    client_t *c;
+} wsconn_pss_t;
+
+/* The lws protocol callback; the context user must be a wsconn_env_t *
+ * (first member of the hub). */
+int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                    size_t len);
+
+/* Broker wake-up: ask lws for a WRITEABLE callback on c's connection, and
+ * when c must be closed, bound how long that may take. */
+void wsconn_wake(void *ud, client_t *c);
+
+#endif

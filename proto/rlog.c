@@ -1,0 +1,123 @@
+/* rlog.c - the one logger: one line per call on stderr, levels, rate limiter.
+ * A line is "2026-11-28T05:50:24.123Z rtdash-hub notice: text": UTC time with
+ * milliseconds, program name, level, message. Each line is formatted into a
+ * stack buffer and written with a single fwrite(), so lines from several
+ * threads never interleave. Control characters in the message (which may come
+ * from a peer) are replaced by '?' so one call is always exactly one line. */
+#include "rlog.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+/* Longest line written, newline included; longer messages end in "...". */
+#define RLOG_LINE_MAX 2048
+
+rlog_level_t rlog_level_current = RLOG_NOTICE;
+
+static const char *s_prog = "rtdash";
+
+static const char *const s_level_names[] = {"error", "warn", "notice", "info", "debug"};
+
+int rlog_set_level_name(const char *name)
+{
+    if (!name)
+        return -1;
+    for (size_t i = 0; i < sizeof s_level_names / sizeof s_level_names[0]; i++) {
+        if (strcasecmp(name, s_level_names[i]) == 0) {
+            rlog_level_current = (rlog_level_t)i;
+            return 0;
+        }
+    }
+    if (strcasecmp(name, "warning") == 0) {
+        rlog_level_current = RLOG_WARN;
+        return 0;
+    }
+    return -1;
+}
+
+void rlog_set_level(rlog_level_t level)
+{
+    if (level < RLOG_ERROR)
+        level = RLOG_ERROR;
+    if (level > RLOG_DEBUG)
+        level = RLOG_DEBUG;
+    rlog_level_current = level;
+}
+
+void rlog_set_prog(const char *prog)
+{
+    s_prog = (prog && *prog) ? prog : "rtdash";
+}
+
+void rlog_write(rlog_level_t level, const char *fmt, ...)
+{
+    if (level < RLOG_ERROR || level > RLOG_DEBUG)
+        level = RLOG_ERROR;
+
+    char line[RLOG_LINE_MAX];
+    struct timespec now;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &now);
+    gmtime_r(&now.tv_sec, &tm);
+    size_t n = strftime(line, sizeof line, "%Y-%m-%dT%H:%M:%S", &tm);
+    int k = snprintf(line + n, sizeof line - n, ".%03ldZ %s %s: ", now.tv_nsec / 1000000L, s_prog,
+                     s_level_names[level]);
+    if (k < 0)
+        return;
+    size_t head = n + (size_t)k;
+    if (head >= sizeof line - 1)
+        head = sizeof line - 2; /* absurdly long program name: keep a valid line */
+
+    va_list ap;
+    va_start(ap, fmt);
+    int m = vsnprintf(line + head, sizeof line - head, fmt, ap);
+    va_end(ap);
+    if (m < 0)
+        m = 0;
+    size_t len = head + (size_t)m;
+    if (len > sizeof line - 2) {
+        /* Truncated: end on "..." and leave room for the newline. */
+        len = sizeof line - 2;
+        memcpy(line + len - 3, "...", 3);
+    }
+    for (size_t i = head; i < len; i++) {
+        unsigned char c = (unsigned char)line[i];
+        if (c < 0x20 || c == 0x7f)
+            line[i] = '?';
+    }
+    line[len++] = '\n';
+    fwrite(line, 1, len, stderr);
+}
+
+static int64_t s_monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int rlog_rl_allow(rlog_rl_t *rl, uint32_t burst, int64_t period_ms, uint32_t *suppressed)
+{
+    int64_t now = s_monotonic_ms();
+    /* A zeroed state (count 0) starts its first window now, whatever the
+     * monotonic clock reads. */
+    if (rl->count == 0 || now - rl->window_start_ms >= period_ms) {
+        rl->window_start_ms = now;
+        rl->count = 0;
+    }
+    if (rl->count < burst) {
+        rl->count++;
+        if (suppressed)
+            *suppressed = rl->suppressed;
+        rl->suppressed = 0;
+        return 1;
+    }
+    if (rl->suppressed < UINT32_MAX)
+        rl->suppressed++;
+    if (suppressed)
+        *suppressed = 0;
+    return 0;
+}

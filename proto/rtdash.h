@@ -1,0 +1,80 @@
+/* rtdash.h - the collector library: publish samples, events and meta to hubs.
+ * A publisher owns one ZeroMQ context and one PUB socket connected to every
+ * endpoint of RTDASH_HUB (comma-separated). Sending never blocks: while no hub
+ * is there, messages are dropped by ZeroMQ (PUB semantics) and a hub that
+ * appears later receives what is sent from then on. Each topic gets its own
+ * seq counter, starting at 1. Not thread-safe: one publisher per thread. */
+#ifndef RTDASH_H
+#define RTDASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RTDASH_DEFAULT_HUB "tcp://127.0.0.1:5556"
+#define RTDASH_MAX_MESSAGE (64 * 1024) /* the hub drops larger bodies */
+#define RTDASH_MAX_TEXT 1024          /* longest event text */
+
+typedef struct rtdash_pub rtdash_pub_t;
+
+/* Create a publisher connected to every endpoint of `hubs` (comma-separated);
+ * NULL means $RTDASH_HUB, or RTDASH_DEFAULT_HUB when that is unset.
+ * Returns NULL (and logs why) if an endpoint is malformed or ZeroMQ fails.
+ * Caller owns the result: rtdash_pub_destroy(). */
+rtdash_pub_t *rtdash_pub_new(const char *hubs);
+
+/* Close the socket (pending messages are discarded) and free. NULL-safe;
+ * sets *p to NULL. */
+void rtdash_pub_destroy(rtdash_pub_t **p);
+
+/* Publish a sample: n fields names[i] = values[i]. ts_ms 0 means "now".
+ * Returns 0, or -1 on a bad topic/argument or a ZeroMQ error (not when no hub
+ * is listening: that is not an error). */
+int rtdash_pub_sample(rtdash_pub_t *p, const char *topic, const char *const *names,
+                      const double *values, size_t n, int64_t ts_ms);
+
+/* Publish an event with level "info", "success", "warning" or "error".
+ * Text longer than RTDASH_MAX_TEXT bytes is cut at a UTF-8 boundary.
+ * Returns 0 or -1 as above. */
+int rtdash_pub_event(rtdash_pub_t *p, const char *topic, const char *level, const char *text,
+                     int64_t ts_ms);
+
+/* Description of one field for meta. All strings optional (NULL = omitted). */
+typedef struct rtdash_field_meta {
+    const char *name;
+    const char *label;
+    const char *unit;
+    const char *color;
+} rtdash_field_meta_t;
+
+/* Description of a topic (SPEC §2 meta). Strings NULL and numbers NaN /
+ * 0 (interval_ms) are omitted. */
+typedef struct rtdash_meta {
+    const char *title;
+    const char *unit;
+    const char *chart; /* line, bar, area, gauge, number */
+    double min, max;   /* NaN = omitted */
+    int64_t interval_ms;
+    const char *collector;
+    const rtdash_field_meta_t *fields;
+    size_t nfields;
+} rtdash_meta_t;
+
+/* Initialise *m with everything omitted (min/max NaN). */
+void rtdash_meta_init(rtdash_meta_t *m);
+
+/* Publish meta for a topic. Collectors send it at start and every 10 s.
+ * Returns 0 or -1 as above. */
+int rtdash_pub_meta(rtdash_pub_t *p, const char *topic, const rtdash_meta_t *m);
+
+/* Publish a ready msgpack body as is (the caller is responsible for the
+ * contents; used by rtdash-pub for JSON lines). Returns 0 or -1. */
+int rtdash_pub_raw(rtdash_pub_t *p, const char *topic, const void *body, size_t len);
+
+/* The next seq this publisher would use for topic (and consume it).
+ * For callers that build bodies themselves with rtdash_pub_raw(). */
+uint64_t rtdash_pub_next_seq(rtdash_pub_t *p, const char *topic);
+
+/* Current wall-clock time in Unix milliseconds. */
+int64_t rtdash_now_ms(void);
+
+#endif

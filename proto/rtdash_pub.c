@@ -1,0 +1,488 @@
+/* rtdash_pub.c - the collector library: msgpack bodies on a ZeroMQ PUB socket.
+ * A message is two frames, [topic][msgpack map] (PROTOCOL.md). The socket is
+ * connected to every hub of the list and has ZMQ_LINGER 0; every send uses
+ * ZMQ_DONTWAIT, so a collector never waits for a hub. One msgpack buffer is
+ * reused for every message.
+ * seq counters live in an open-addressing table (linear probing, deletion by
+ * backward shift, no tombstones) of at most SEQ_MAX_TOPICS topics. When it is
+ * full, the least recently used topic is forgotten: if it comes back, its seq
+ * starts again at 1 (its ts still moves forward). */
+#include "rtdash.h"
+
+#include "rlog.h"
+#include "topic.h"
+
+#include <errno.h>
+#include <math.h>
+#include <msgpack.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+#define SEQ_MAX_TOPICS 4096
+#define SEQ_MIN_SLOTS 64
+#define ENDPOINT_MAX 1024
+
+typedef struct seq_slot {
+    uint64_t seq;  /* last seq used; 0 = free slot */
+    uint64_t used; /* tick of the last use, for eviction */
+    uint32_t hash;
+    uint8_t len;
+    char topic[TOPIC_MAX_LEN];
+} seq_slot_t;
+
+struct rtdash_pub {
+    void *ctx;
+    void *sock;
+    msgpack_sbuffer sbuf;
+    msgpack_packer pk;
+    seq_slot_t *slots;
+    size_t nslots; /* power of two; at most half full */
+    size_t count;
+    uint64_t tick;
+};
+
+static const char *const s_levels[] = {"info", "success", "warning", "error"};
+
+/* FNV-1a: short keys, no allocation, good enough spread for linear probing. */
+static uint32_t s_hash(const char *s, size_t len)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+static size_t s_find_slot(const rtdash_pub_t *p, const char *topic, size_t len, uint32_t h,
+                          bool *found)
+{
+    size_t mask = p->nslots - 1;
+    size_t i = h & mask;
+    while (p->slots[i].seq != 0) {
+        const seq_slot_t *s = &p->slots[i];
+        if (s->hash == h && s->len == len && memcmp(s->topic, topic, len) == 0) {
+            *found = true;
+            return i;
+        }
+        i = (i + 1) & mask;
+    }
+    *found = false;
+    return i;
+}
+
+/* Remove slot i and shift later members of its cluster back, so that every
+ * remaining key stays reachable from its home slot. */
+static void s_remove_slot(rtdash_pub_t *p, size_t i)
+{
+    size_t mask = p->nslots - 1;
+    size_t j = i;
+    for (;;) {
+        j = (j + 1) & mask;
+        if (p->slots[j].seq == 0)
+            break;
+        size_t home = p->slots[j].hash & mask;
+        /* Move j into the hole at i unless its home lies cyclically in (i, j]. */
+        bool home_between = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+        if (!home_between) {
+            p->slots[i] = p->slots[j];
+            i = j;
+        }
+    }
+    p->slots[i].seq = 0;
+    p->count--;
+}
+
+static int s_grow(rtdash_pub_t *p)
+{
+    size_t nslots = p->nslots ? p->nslots * 2 : SEQ_MIN_SLOTS;
+    seq_slot_t *slots = calloc(nslots, sizeof *slots);
+    if (!slots)
+        return -1;
+    seq_slot_t *old = p->slots;
+    size_t oldn = p->nslots;
+    p->slots = slots;
+    p->nslots = nslots;
+    for (size_t k = 0; k < oldn; k++) {
+        if (old[k].seq == 0)
+            continue;
+        size_t i = old[k].hash & (nslots - 1);
+        while (slots[i].seq != 0)
+            i = (i + 1) & (nslots - 1);
+        slots[i] = old[k];
+    }
+    free(old);
+    return 0;
+}
+
+static void s_evict_lru(rtdash_pub_t *p)
+{
+    size_t victim = 0;
+    uint64_t oldest = UINT64_MAX;
+    for (size_t k = 0; k < p->nslots; k++) {
+        if (p->slots[k].seq != 0 && p->slots[k].used < oldest) {
+            oldest = p->slots[k].used;
+            victim = k;
+        }
+    }
+    if (oldest != UINT64_MAX)
+        s_remove_slot(p, victim);
+}
+
+/* Next seq for a valid topic of len bytes; 0 if out of memory. */
+static uint64_t s_next_seq(rtdash_pub_t *p, const char *topic, size_t len)
+{
+    uint32_t h = s_hash(topic, len);
+    bool found = false;
+    size_t i = 0;
+    if (p->nslots) {
+        i = s_find_slot(p, topic, len, h, &found);
+        if (found) {
+            p->slots[i].used = ++p->tick;
+            return ++p->slots[i].seq;
+        }
+    }
+    if (p->count >= SEQ_MAX_TOPICS)
+        s_evict_lru(p);
+    if ((p->count + 1) * 2 > p->nslots) {
+        if (s_grow(p) != 0) {
+            rlog(RLOG_ERROR, "rtdash: out of memory for seq counters");
+            return 0;
+        }
+    }
+    i = s_find_slot(p, topic, len, h, &found);
+    seq_slot_t *s = &p->slots[i];
+    s->seq = 1;
+    s->used = ++p->tick;
+    s->hash = h;
+    s->len = (uint8_t)len;
+    memcpy(s->topic, topic, len);
+    p->count++;
+    return 1;
+}
+
+int64_t rtdash_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Connect to each item of the comma-separated list (spaces around items are
+ * ignored). Returns the number connected, or -1 on the first failure. */
+static int s_connect_all(void *sock, const char *hubs)
+{
+    int n = 0;
+    const char *p = hubs;
+    while (*p) {
+        const char *end = strchr(p, ',');
+        if (!end)
+            end = p + strlen(p);
+        const char *a = p, *b = end;
+        while (a < b && (*a == ' ' || *a == '\t'))
+            a++;
+        while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+            b--;
+        if (b > a) {
+            char ep[ENDPOINT_MAX];
+            size_t len = (size_t)(b - a);
+            if (len >= sizeof ep) {
+                rlog(RLOG_ERROR, "rtdash: hub endpoint too long (%zu bytes)", len);
+                return -1;
+            }
+            memcpy(ep, a, len);
+            ep[len] = '\0';
+            if (zmq_connect(sock, ep) != 0) {
+                rlog(RLOG_ERROR, "rtdash: cannot connect to hub '%s': %s", ep,
+                     zmq_strerror(zmq_errno()));
+                return -1;
+            }
+            n++;
+        }
+        p = *end ? end + 1 : end;
+    }
+    return n;
+}
+
+rtdash_pub_t *rtdash_pub_new(const char *hubs)
+{
+    if (!hubs) {
+        hubs = getenv("RTDASH_HUB");
+        if (!hubs || !*hubs)
+            hubs = RTDASH_DEFAULT_HUB;
+    }
+    rtdash_pub_t *p = calloc(1, sizeof *p);
+    if (!p) {
+        rlog(RLOG_ERROR, "rtdash: out of memory");
+        return NULL;
+    }
+    msgpack_sbuffer_init(&p->sbuf);
+    msgpack_packer_init(&p->pk, &p->sbuf, msgpack_sbuffer_write);
+
+    p->ctx = zmq_ctx_new();
+    if (!p->ctx) {
+        rlog(RLOG_ERROR, "rtdash: zmq_ctx_new: %s", zmq_strerror(zmq_errno()));
+        rtdash_pub_destroy(&p);
+        return NULL;
+    }
+    p->sock = zmq_socket(p->ctx, ZMQ_PUB);
+    if (!p->sock) {
+        rlog(RLOG_ERROR, "rtdash: zmq_socket: %s", zmq_strerror(zmq_errno()));
+        rtdash_pub_destroy(&p);
+        return NULL;
+    }
+    int linger = 0;
+    if (zmq_setsockopt(p->sock, ZMQ_LINGER, &linger, sizeof linger) != 0) {
+        rlog(RLOG_ERROR, "rtdash: ZMQ_LINGER: %s", zmq_strerror(zmq_errno()));
+        rtdash_pub_destroy(&p);
+        return NULL;
+    }
+    int n = s_connect_all(p->sock, hubs);
+    if (n == 0)
+        rlog(RLOG_ERROR, "rtdash: no hub endpoint in '%s'", hubs);
+    if (n <= 0) {
+        rtdash_pub_destroy(&p);
+        return NULL;
+    }
+    return p;
+}
+
+void rtdash_pub_destroy(rtdash_pub_t **pp)
+{
+    if (!pp || !*pp)
+        return;
+    rtdash_pub_t *p = *pp;
+    if (p->sock)
+        zmq_close(p->sock);
+    if (p->ctx) {
+        while (zmq_ctx_term(p->ctx) != 0 && zmq_errno() == EINTR) {
+        }
+    }
+    msgpack_sbuffer_destroy(&p->sbuf);
+    free(p->slots);
+    free(p);
+    *pp = NULL;
+}
+
+static bool s_topic_ok(const rtdash_pub_t *p, const char *topic)
+{
+    if (!p || !topic)
+        return false;
+    size_t len = strnlen(topic, TOPIC_MAX_LEN + 1);
+    if (!topic_is_valid(topic, len)) {
+        RLOG_RL(RLOG_ERROR, "rtdash: invalid topic '%.*s'", TOPIC_MAX_LEN, topic);
+        return false;
+    }
+    return true;
+}
+
+/* Send [topic][body] without waiting. EAGAIN (nobody to take it now) is not
+ * an error for a collector. */
+static int s_send(rtdash_pub_t *p, const char *topic, const void *body, size_t len)
+{
+    if (len > RTDASH_MAX_MESSAGE) {
+        RLOG_RL(RLOG_ERROR, "rtdash: %s: body of %zu bytes is over the %d byte limit", topic, len,
+                RTDASH_MAX_MESSAGE);
+        return -1;
+    }
+    size_t tlen = strlen(topic);
+    int rc;
+    do {
+        rc = zmq_send(p->sock, topic, tlen, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    } while (rc < 0 && zmq_errno() == EINTR);
+    if (rc < 0) {
+        if (zmq_errno() == EAGAIN)
+            return 0;
+        RLOG_RL(RLOG_ERROR, "rtdash: send %s: %s", topic, zmq_strerror(zmq_errno()));
+        return -1;
+    }
+    do {
+        rc = zmq_send(p->sock, body, len, ZMQ_DONTWAIT);
+    } while (rc < 0 && zmq_errno() == EINTR);
+    if (rc < 0 && zmq_errno() != EAGAIN) {
+        RLOG_RL(RLOG_ERROR, "rtdash: send %s: %s", topic, zmq_strerror(zmq_errno()));
+        return -1;
+    }
+    return 0;
+}
+
+static int s_pack_cstr(msgpack_packer *pk, const char *s)
+{
+    size_t len = strlen(s);
+    return msgpack_pack_str_with_body(pk, s, len);
+}
+
+static int s_pack_kv_str(msgpack_packer *pk, const char *key, const char *value)
+{
+    return s_pack_cstr(pk, key) | s_pack_cstr(pk, value);
+}
+
+/* The common head of samples and events: kind, ts, seq. Returns 0 or -1. */
+static int s_pack_head(rtdash_pub_t *p, uint32_t nkeys, const char *kind, const char *topic,
+                       int64_t ts_ms)
+{
+    uint64_t seq = s_next_seq(p, topic, strlen(topic));
+    if (seq == 0)
+        return -1;
+    msgpack_sbuffer_clear(&p->sbuf);
+    int rc = msgpack_pack_map(&p->pk, nkeys);
+    rc |= s_pack_kv_str(&p->pk, "kind", kind);
+    rc |= s_pack_cstr(&p->pk, "ts");
+    rc |= msgpack_pack_int64(&p->pk, ts_ms ? ts_ms : rtdash_now_ms());
+    rc |= s_pack_cstr(&p->pk, "seq");
+    rc |= msgpack_pack_uint64(&p->pk, seq);
+    return rc ? -1 : 0;
+}
+
+static int s_finish(rtdash_pub_t *p, const char *topic, int rc)
+{
+    if (rc) {
+        rlog(RLOG_ERROR, "rtdash: %s: out of memory while encoding", topic);
+        return -1;
+    }
+    return s_send(p, topic, p->sbuf.data, p->sbuf.size);
+}
+
+int rtdash_pub_sample(rtdash_pub_t *p, const char *topic, const char *const *names,
+                      const double *values, size_t n, int64_t ts_ms)
+{
+    if (!s_topic_ok(p, topic))
+        return -1;
+    if (n == 0 || !names || !values || n > UINT32_MAX) {
+        RLOG_RL(RLOG_ERROR, "rtdash: %s: a sample needs at least one field", topic);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!names[i] || !*names[i]) {
+            RLOG_RL(RLOG_ERROR, "rtdash: %s: field %zu has no name", topic, i);
+            return -1;
+        }
+    }
+    int rc = s_pack_head(p, 4, "sample", topic, ts_ms);
+    rc |= s_pack_cstr(&p->pk, "fields");
+    rc |= msgpack_pack_map(&p->pk, (uint32_t)n);
+    for (size_t i = 0; i < n; i++) {
+        rc |= s_pack_cstr(&p->pk, names[i]);
+        rc |= msgpack_pack_double(&p->pk, values[i]);
+    }
+    return s_finish(p, topic, rc);
+}
+
+/* Length of text cut to at most max bytes without splitting a UTF-8 sequence. */
+static size_t s_utf8_cut(const char *text, size_t len, size_t max)
+{
+    if (len <= max)
+        return len;
+    size_t cut = max;
+    /* Back up over continuation bytes so text[cut] starts a character. */
+    while (cut > 0 && ((unsigned char)text[cut] & 0xC0) == 0x80)
+        cut--;
+    return cut;
+}
+
+int rtdash_pub_event(rtdash_pub_t *p, const char *topic, const char *level, const char *text,
+                     int64_t ts_ms)
+{
+    if (!s_topic_ok(p, topic))
+        return -1;
+    if (!text) {
+        RLOG_RL(RLOG_ERROR, "rtdash: %s: an event needs a text", topic);
+        return -1;
+    }
+    if (!level)
+        level = "info";
+    bool known = false;
+    for (size_t i = 0; i < sizeof s_levels / sizeof s_levels[0]; i++)
+        known = known || strcmp(level, s_levels[i]) == 0;
+    if (!known) {
+        RLOG_RL(RLOG_ERROR, "rtdash: %s: unknown event level '%.32s'", topic, level);
+        return -1;
+    }
+    size_t tlen = s_utf8_cut(text, strlen(text), RTDASH_MAX_TEXT);
+    int rc = s_pack_head(p, 5, "event", topic, ts_ms);
+    rc |= s_pack_cstr(&p->pk, "text");
+    rc |= msgpack_pack_str_with_body(&p->pk, text, tlen);
+    rc |= s_pack_kv_str(&p->pk, "level", level);
+    return s_finish(p, topic, rc);
+}
+
+void rtdash_meta_init(rtdash_meta_t *m)
+{
+    memset(m, 0, sizeof *m);
+    m->min = NAN;
+    m->max = NAN;
+}
+
+int rtdash_pub_meta(rtdash_pub_t *p, const char *topic, const rtdash_meta_t *m)
+{
+    if (!s_topic_ok(p, topic))
+        return -1;
+    if (!m || (m->nfields && !m->fields) || m->nfields > UINT32_MAX) {
+        RLOG_RL(RLOG_ERROR, "rtdash: %s: bad meta", topic);
+        return -1;
+    }
+    for (size_t i = 0; i < m->nfields; i++) {
+        if (!m->fields[i].name || !*m->fields[i].name) {
+            RLOG_RL(RLOG_ERROR, "rtdash: %s: meta field %zu has no name", topic, i);
+            return -1;
+        }
+    }
+    const char *const skeys[] = {"title", "unit", "chart", "collector"};
+    const char *const svals[] = {m->title, m->unit, m->chart, m->collector};
+    uint32_t nkeys = 1 + !isnan(m->min) + !isnan(m->max) + (m->interval_ms > 0) + (m->nfields > 0);
+    for (size_t i = 0; i < 4; i++)
+        nkeys += svals[i] != NULL;
+
+    msgpack_sbuffer_clear(&p->sbuf);
+    msgpack_packer *pk = &p->pk;
+    int rc = msgpack_pack_map(pk, nkeys);
+    rc |= s_pack_kv_str(pk, "kind", "meta");
+    for (size_t i = 0; i < 4; i++) {
+        if (svals[i])
+            rc |= s_pack_kv_str(pk, skeys[i], svals[i]);
+    }
+    if (!isnan(m->min))
+        rc |= s_pack_cstr(pk, "min") | msgpack_pack_double(pk, m->min);
+    if (!isnan(m->max))
+        rc |= s_pack_cstr(pk, "max") | msgpack_pack_double(pk, m->max);
+    if (m->interval_ms > 0)
+        rc |= s_pack_cstr(pk, "interval_ms") | msgpack_pack_int64(pk, m->interval_ms);
+    if (m->nfields > 0) {
+        rc |= s_pack_cstr(pk, "fields");
+        rc |= msgpack_pack_map(pk, (uint32_t)m->nfields);
+        for (size_t i = 0; i < m->nfields; i++) {
+            const rtdash_field_meta_t *f = &m->fields[i];
+            rc |= s_pack_cstr(pk, f->name);
+            rc |= msgpack_pack_map(
+                pk, (uint32_t)((f->label != NULL) + (f->unit != NULL) + (f->color != NULL)));
+            if (f->label)
+                rc |= s_pack_kv_str(pk, "label", f->label);
+            if (f->unit)
+                rc |= s_pack_kv_str(pk, "unit", f->unit);
+            if (f->color)
+                rc |= s_pack_kv_str(pk, "color", f->color);
+        }
+    }
+    return s_finish(p, topic, rc);
+}
+
+int rtdash_pub_raw(rtdash_pub_t *p, const char *topic, const void *body, size_t len)
+{
+    if (!s_topic_ok(p, topic))
+        return -1;
+    if (!body || len == 0) {
+        RLOG_RL(RLOG_ERROR, "rtdash: %s: empty body", topic);
+        return -1;
+    }
+    return s_send(p, topic, body, len);
+}
+
+uint64_t rtdash_pub_next_seq(rtdash_pub_t *p, const char *topic)
+{
+    if (!s_topic_ok(p, topic))
+        return 0;
+    return s_next_seq(p, topic, strlen(topic));
+}

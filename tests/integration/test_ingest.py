@@ -1,0 +1,562 @@
+"""SPEC §2: collector -> hub. msgpack-to-JSON conversion, ts/seq filling, and
+every kind of rejected message (dropped, counted in /metrics, hub keeps serving)."""
+
+import asyncio
+import base64
+import json
+import math
+import os
+import random
+import struct
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rtdash_harness import (Hub, SRC, WSClient, apublisher, check, check_eq, drops_by_reason,  # noqa: E402
+                            http_get, is_sample, metric_names, metrics, mp_map_raw,
+                            mp_str_raw, now_ms, of_type, ordered_keys, pack, run_tests, short)
+import msgpack  # noqa: E402
+
+T0 = 1764300000000
+
+
+async def setup(extra_args=()):
+    hub = Hub(extra_args)
+    c = await WSClient.connect(hub)
+    await c.subscribe(["*"])
+    pub = await apublisher(hub)
+    return hub, c, pub
+
+
+async def receive_live(c, topic, kinds=("sample", "event"), timeout=5.0):
+    """The next live message of topic, and its raw JSON text."""
+    m = await c.wait_for(lambda m: m.get("type") in kinds and m.get("topic") == topic, timeout,
+                         "%s on %s" % ("/".join(kinds), topic))
+    return m, c.raw_of(m)
+
+
+# ---------------------------------------------------------------- shared vectors
+
+def load_vectors():
+    path = os.path.join(SRC, "proto", "vectors", "vectors.json")
+    if not SRC or not os.path.exists(path):
+        return None, path
+    with open(path, "rb") as f:
+        data = json.load(f)
+    if isinstance(data, dict):
+        for k in ("vectors", "cases", "tests"):
+            if isinstance(data.get(k), list):
+                data = data[k]
+                break
+    check(isinstance(data, list), "%s: expected a list of vectors" % path)
+    return data, path
+
+
+def vector_body(v):
+    for k in ("msgpack_hex", "body_hex", "hex", "msgpack"):
+        if isinstance(v.get(k), str):
+            try:
+                return bytes.fromhex(v[k].replace(" ", ""))
+            except ValueError:
+                pass
+    for k in ("msgpack_b64", "body_b64", "b64", "base64"):
+        if isinstance(v.get(k), str):
+            return base64.b64decode(v[k])
+    raise KeyError("no msgpack body in vector %s" % short(v, 200))
+
+
+def vector_expected(v):
+    for k in ("json", "expected", "expect", "output"):
+        if k in v:
+            e = v[k]
+            return json.loads(e) if isinstance(e, str) else e
+    return None
+
+
+def vector_rejected(v):
+    for k in ("reject", "rejected", "error", "drop", "dropped"):
+        if v.get(k):
+            return v[k]
+    return None
+
+
+async def test_shared_vectors():
+    vectors, path = load_vectors()
+    if vectors is None:
+        print("  (no %s yet: shared vectors skipped)" % os.path.relpath(path, SRC or "."))
+        return
+    hub, c, pub = await setup()
+    with hub:
+        n_ok = n_rej = 0
+        failures = []
+        for i, v in enumerate(vectors):
+            name = v.get("name", "#%d" % i)
+            topic = v.get("topic") or "vec.t%d" % i
+            body = vector_body(v)
+            rej = vector_rejected(v)
+            exp = vector_expected(v)
+            if exp is None and not rej:
+                continue
+            before = drops_by_reason(metrics(hub.port))
+            pub.send(topic, body)
+            if rej:
+                sentinel = "vec.sentinel%d" % i
+                pub.sample(sentinel, {"v": 1})
+                await c.wait_for(is_sample(sentinel), 5, "sentinel after rejected vector")
+                got = [m for m in c.drain() if m.get("topic") == topic and
+                       m.get("type") in ("sample", "event")]
+                after = drops_by_reason(metrics(hub.port))
+                delta = sum(after.values()) - sum(before.values())
+                if got:
+                    failures.append("%s: rejected vector was delivered: %s" % (name, short(got)))
+                elif delta != 1:
+                    failures.append("%s: drop counters rose by %s, expected 1" % (name, delta))
+                n_rej += 1
+                continue
+            kind = exp.get("type") if isinstance(exp, dict) else None
+            try:
+                if kind == "topic" or (isinstance(exp, dict) and "meta" in exp and
+                                       kind in (None, "meta")):
+                    m = await c.wait_for(of_type("topic", topic), 5, "topic message of " + name)
+                    want = exp.get("meta", exp)
+                    if m.get("meta") != want:
+                        failures.append("%s: meta expected %s, got %s"
+                                        % (name, short(want), short(m.get("meta"))))
+                else:
+                    m, raw = await receive_live(c, topic)
+                    want = dict(exp)
+                    want.setdefault("topic", topic)
+                    got = dict(m)
+                    if not isinstance(want.get("type"), str):
+                        got.pop("type", None)
+                    for k in ("ts", "seq"):
+                        if k not in want:  # the hub fills these: only check they exist
+                            if not isinstance(got.pop(k, None), int):
+                                failures.append("%s: %s missing or not an integer" % (name, k))
+                    if got != want:
+                        failures.append("%s: expected %s, got %s"
+                                        % (name, short(want), short(got)))
+                n_ok += 1
+            except AssertionError as e:
+                failures.append("%s: %s" % (name, e))
+        c.check_framing()
+        check(not failures, "%d of %d vectors failed:\n  %s"
+              % (len(failures), n_ok + n_rej, "\n  ".join(failures)))
+        check(n_ok + n_rej > 0, "%s has no usable vectors" % path)
+        print("  (%d conversion vectors and %d rejection vectors)" % (n_ok, n_rej))
+        await c.close()
+
+
+# ---------------------------------------------------------------- conversion
+
+async def test_sample_exact_layout():
+    hub, c, pub = await setup()
+    with hub:
+        # body keys deliberately out of order; passthrough keys keep body order
+        body = mp_map_raw([(pack("host"), pack("h1")), (pack("seq"), pack(7)),
+                           (pack("kind"), pack("sample")),
+                           (pack("fields"), pack({"user": 12.5, "system": 3.1})),
+                           (pack("ts"), pack(T0)), (pack("extra"), pack([1, "two", None, True]))])
+        pub.send("ing.layout", body)
+        m, raw = await receive_live(c, "ing.layout")
+        check_eq(m, {"type": "sample", "topic": "ing.layout", "ts": T0, "seq": 7,
+                     "fields": {"user": 12.5, "system": 3.1}, "host": "h1",
+                     "extra": [1, "two", None, True]}, "sample JSON")
+        check_eq(ordered_keys(raw), ["type", "topic", "ts", "seq", "fields", "host", "extra"],
+                 "key order (PROTOCOL Decision 1)")
+        # a history point is the live message without "type"
+        await c.send({"type": "subscribe", "topics": ["ing.layout"], "history": True})
+        h = await c.wait_for(of_type("history", "ing.layout"), 5, "history")
+        want = dict(m)
+        del want["type"]
+        check_eq(h["points"], [want], "history point")
+        c.check_framing()
+        await c.close()
+
+
+async def test_value_shorthand_and_fields_win():
+    hub, c, pub = await setup()
+    with hub:
+        pub.send("ing.val", {"kind": "sample", "ts": T0, "seq": 1, "value": 42})
+        m, _ = await receive_live(c, "ing.val")
+        check_eq(m, {"type": "sample", "topic": "ing.val", "ts": T0, "seq": 1,
+                     "fields": {"value": 42}}, "value shorthand")
+        pub.send("ing.val", {"kind": "sample", "ts": T0, "seq": 2, "value": 1.5,
+                             "fields": {"a": 2}})
+        m, _ = await receive_live(c, "ing.val")
+        check_eq(m, {"type": "sample", "topic": "ing.val", "ts": T0, "seq": 2,
+                     "fields": {"a": 2}, "value": 1.5}, "fields and value together")
+        pub.send("ing.val", {"kind": "sample", "ts": T0, "seq": 3, "fields": {"n": None}})
+        m, _ = await receive_live(c, "ing.val")
+        check_eq(m["fields"], {"n": None}, "nil field")
+        await c.close()
+
+
+async def test_event_conversion():
+    hub, c, pub = await setup()
+    with hub:
+        text = 'quote " backslash \\ newline \n tab \t ctrl \x01\x1f del \x7f é 漢 😀'
+        pub.send("ing.ev", {"kind": "event", "ts": T0, "seq": 1, "text": text, "level": "warning",
+                            "source": "x"})
+        m, raw = await receive_live(c, "ing.ev")
+        check_eq(m, {"type": "event", "topic": "ing.ev", "ts": T0, "seq": 1, "text": text,
+                     "level": "warning", "source": "x"}, "event JSON")
+        check_eq(ordered_keys(raw), ["type", "topic", "ts", "seq", "text", "level", "source"],
+                 "event key order")
+        check(all(ord(ch) >= 0x20 for ch in raw), "raw control character in JSON text %r" % raw)
+        # level missing = info (Decision 5); every level passes
+        pub.send("ing.ev", {"kind": "event", "ts": T0, "seq": 2, "text": "no level"})
+        m, _ = await receive_live(c, "ing.ev")
+        check_eq(m.get("level"), "info", "default level")
+        for i, lvl in enumerate(["info", "success", "warning", "error"]):
+            pub.send("ing.ev", {"kind": "event", "ts": T0, "seq": 10 + i, "text": "t", "level": lvl})
+            m, _ = await receive_live(c, "ing.ev")
+            check_eq((m["seq"], m["level"]), (10 + i, lvl), "event level")
+        # 1024 bytes of text is the limit, inclusive
+        pub.send("ing.ev", {"kind": "event", "ts": T0, "seq": 20, "text": "é" * 512})
+        m, _ = await receive_live(c, "ing.ev")
+        check_eq(m["text"], "é" * 512, "1024-byte text")
+        await c.close()
+
+
+async def test_meta_conversion():
+    hub, c, pub = await setup()
+    with hub:
+        meta = {"title": "CPU", "unit": "%", "chart": "line", "min": 0, "max": 100.5,
+                "interval_ms": 1000, "collector": "test",
+                "fields": {"user": {"label": "User", "unit": "%", "color": "#ff0000"}},
+                "custom": [1, 2]}
+        pub.meta("ing.meta", **meta)
+        m = await c.wait_for(of_type("topic", "ing.meta"), 5, "topic message")
+        check_eq(m.get("meta"), meta, "meta in topic message")
+        st, _, body = http_get(hub.port, "/api/topics")
+        check(st == 200 and b"ing.meta" in body, "/api/topics lists the meta topic: %r" % body[:300])
+        await c.close()
+
+
+async def test_int64_exact():
+    hub, c, pub = await setup()
+    with hub:
+        fields = {"max": 2**63 - 1, "min": -2**63, "umax": 2**64 - 1, "p53": 2**53 + 1,
+                  "n53": -(2**53) - 1, "zero": 0, "neg": -1}
+        pub.send("ing.int", {"kind": "sample", "ts": 2**62, "seq": 2**64 - 1, "fields": fields,
+                             "big": [2**63, -2**63 + 1]})
+        m, raw = await receive_live(c, "ing.int")
+        check_eq(m["fields"], fields, "64-bit integers")
+        check_eq(m["ts"], 2**62, "large ts")
+        check_eq(m["seq"], 2**64 - 1, "uint64 seq")
+        check_eq(m["big"], [2**63, -2**63 + 1], "64-bit integers in passthrough")
+        for token in ("9223372036854775807", "-9223372036854775808", "18446744073709551615",
+                      "9007199254740993"):
+            check(token in raw, "integer %s not written exactly in %s" % (token, raw))
+        check(not any(isinstance(v, float) for v in m["fields"].values()),
+              "integers written as floats: %s" % raw)
+        await c.close()
+
+
+def sig_digits(tok):
+    mant = tok.lower().lstrip("-").split("e")[0]
+    d = mant.replace(".", "").lstrip("0").rstrip("0")
+    return max(1, len(d))
+
+
+async def test_float_shortest_roundtrip():
+    hub, c, pub = await setup()
+    with hub:
+        values = [0.1, 1 / 3, 1e300, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308,
+                  123456789.125, 1e21, 1e-7, -2.5, 0.5, 100.25, 3.0e-5, 9007199254740993.0,
+                  -0.0, 1.0]
+        fields = {"f%d" % i: v for i, v in enumerate(values)}
+        pub.send("ing.flt", {"kind": "sample", "ts": T0, "seq": 1, "fields": fields})
+        m, raw = await receive_live(c, "ing.flt")
+        tokens = json.loads(raw, parse_float=lambda s: ("num", s), parse_int=lambda s: ("num", s))
+        bad = []
+        for i, v in enumerate(values):
+            tok = tokens["fields"]["f%d" % i]
+            check(isinstance(tok, tuple), "f%d: not a number: %r" % (i, tok))
+            s = tok[1]
+            if float(s) != v or math.copysign(1, float(s)) != math.copysign(1, v) and v == 0:
+                bad.append("%r written as %s (reads back %r)" % (v, s, float(s)))
+            elif sig_digits(s) > sig_digits(repr(v)):
+                bad.append("%r written as %s: not the shortest (%s)" % (v, s, repr(v)))
+        check(not bad, "float conversion: " + "; ".join(bad))
+        # float32 on the wire reads back to the same float32
+        f32 = b"\xca" + struct.pack(">f", 1.5)
+        body = mp_map_raw([(pack("kind"), pack("sample")), (pack("ts"), pack(T0)),
+                           (pack("seq"), pack(2)), (pack("fields"), b"\x81" + pack("x") + f32)])
+        pub.send("ing.flt", body)
+        m, _ = await receive_live(c, "ing.flt")
+        check_eq(m["fields"], {"x": 1.5}, "float32 field")
+        await c.close()
+
+
+async def test_nan_inf_become_null():
+    hub, c, pub = await setup()
+    with hub:
+        nan, inf = float("nan"), float("inf")
+        pub.send("ing.nan", {"kind": "sample", "ts": T0, "seq": 1,
+                             "fields": {"nan": nan, "inf": inf, "ninf": -inf, "ok": 1.25},
+                             "pass": [nan, inf, -inf, 2], "m": {"x": nan}})
+        m, raw = await receive_live(c, "ing.nan")
+        check_eq(m["fields"], {"nan": None, "inf": None, "ninf": None, "ok": 1.25}, "NaN/Inf fields")
+        check_eq(m["pass"], [None, None, None, 2], "NaN/Inf in passthrough array")
+        check_eq(m["m"], {"x": None}, "NaN in passthrough map")
+        for bad in ("NaN", "Infinity", "inf", "nan"):
+            check(bad not in raw, "%s in JSON text %s" % (bad, raw))
+        # float32 NaN / Inf too
+        body = mp_map_raw([(pack("kind"), pack("sample")), (pack("ts"), pack(T0)),
+                           (pack("seq"), pack(2)),
+                           (pack("fields"), b"\x82" + pack("a") + b"\xca" + struct.pack(">f", nan)
+                            + pack("b") + b"\xca" + struct.pack(">f", -inf))])
+        pub.send("ing.nan", body)
+        m, _ = await receive_live(c, "ing.nan")
+        check_eq(m["fields"], {"a": None, "b": None}, "float32 NaN/-Inf")
+        await c.close()
+
+
+async def test_invalid_utf8_replaced():
+    hub, c, pub = await setup()
+    with hub:
+        cases = [(b"ok \xff end", "ok \ufffd end"), (b"\x80", "\ufffd"), (b"ab\xc3", "ab\ufffd"),
+                 (b"\xc3\xa9\xfe", "\u00e9\ufffd"), (b"a\x00b", "a\x00b")]
+        pairs = [(pack("kind"), pack("sample")), (pack("ts"), pack(T0)), (pack("seq"), pack(1)),
+                 (pack("fields"), pack({"v": 1}))]
+        for i, (b, _) in enumerate(cases):
+            pairs.append((pack("s%d" % i), mp_str_raw(b)))
+        # loose cases: surrogate, overlong, invalid key
+        pairs.append((pack("sur"), mp_str_raw(b"x\xed\xa0\x80y")))
+        pairs.append((pack("ovl"), mp_str_raw(b"x\xc0\xafy")))
+        pairs.append((mp_str_raw(b"k\xff"), pack(1)))
+        pub.send("ing.utf", mp_map_raw(pairs))
+        m, raw = await receive_live(c, "ing.utf")
+        for i, (_, want) in enumerate(cases):
+            check_eq(m.get("s%d" % i), want, "string %r" % (cases[i][0],))
+        for k in ("sur", "ovl"):
+            v = m.get(k, "")
+            check(v.startswith("x") and v.endswith("y") and "\ufffd" in v
+                  and all(not 0xD800 <= ord(ch) <= 0xDFFF for ch in v),
+                  "%s: invalid sequence not replaced by U+FFFD: %r" % (k, v))
+        check("k\ufffd" in m, "invalid UTF-8 key not replaced: keys %s" % list(m))
+        # event text with invalid UTF-8 as well
+        ev = mp_map_raw([(pack("kind"), pack("event")), (pack("ts"), pack(T0)),
+                         (pack("seq"), pack(2)), (pack("text"), mp_str_raw(b"bad \xff\xfe text"))])
+        pub.send("ing.utf", ev)
+        m, _ = await receive_live(c, "ing.utf")
+        check(m["text"].startswith("bad \ufffd") and m["text"].endswith(" text")
+              and "\xff" not in m["text"], "event text: %r" % m["text"])
+        check(c.closed is None, "connection closed (invalid UTF-8 reached the client?) %s"
+              % (c.closed,))
+        await c.ping()
+        await c.close()
+
+
+async def test_bin_ext_keys_nesting():
+    hub, c, pub = await setup()
+    with hub:
+        blob = b"\x00\x01\xfe\xff" + bytes(range(256))
+        nested = 1
+        for _ in range(15):  # body map (depth 1) + 15 arrays = depth 16: accepted
+            nested = [nested]
+        body = {"kind": "sample", "ts": T0, "seq": 1, "fields": {"v": 1},
+                "blob": blob, "empty": b"", "ext": msgpack.ExtType(5, b"xyz"),
+                "keys": {1: "one", -2: "minus two", "s": "str"}, "nested": nested,
+                "emptymap": {}, "emptyarr": []}
+        pub.send("ing.misc", body)
+        m, _ = await receive_live(c, "ing.misc")
+        check_eq(m.get("blob"), base64.b64encode(blob).decode(), "bin -> base64")
+        check_eq(m.get("empty"), "", "empty bin -> empty string")
+        check("ext" in m and m["ext"] is None, "ext -> null: got %s" % short(m.get("ext")))
+        check_eq(m.get("keys"), {"1": "one", "-2": "minus two", "s": "str"}, "non-string keys")
+        check_eq(m.get("nested"), nested, "depth-16 nesting")
+        check_eq((m.get("emptymap"), m.get("emptyarr")), ({}, []), "empty containers")
+        await c.close()
+
+
+async def test_hub_fills_ts_and_seq():
+    hub, c, pub = await setup()
+    with hub:
+        t_before = now_ms()
+        for i in range(3):
+            pub.send("ing.fill", {"kind": "sample", "fields": {"i": i}})
+        got = []
+        for i in range(3):
+            m, raw = await receive_live(c, "ing.fill")
+            got.append(m)
+            check_eq(ordered_keys(raw)[:5], ["type", "topic", "ts", "seq", "fields"], "key order")
+        t_after = now_ms()
+        check_eq([m["seq"] for m in got], [1, 2, 3], "hub-assigned seq (Decision 2)")
+        for m in got:
+            check(isinstance(m["ts"], int) and t_before - 50 <= m["ts"] <= t_after + 50,
+                  "hub-filled ts %r not within receive time [%d, %d]" % (m["ts"], t_before, t_after))
+        # seq given, ts absent: seq kept, ts filled
+        pub.send("ing.fill2", {"kind": "sample", "seq": 77, "fields": {"a": 1}})
+        m, _ = await receive_live(c, "ing.fill2")
+        check_eq(m["seq"], 77, "collector seq kept")
+        check(abs(m["ts"] - now_ms()) < 5000, "ts filled: %r" % m["ts"])
+        # ts given, seq absent: hub counter of that topic
+        pub.send("ing.fill3", {"kind": "event", "ts": T0, "text": "x"})
+        m, _ = await receive_live(c, "ing.fill3")
+        check_eq((m["ts"], m["seq"]), (T0, 1), "ts kept, seq assigned")
+        # float ts truncated to integer ms
+        pub.send("ing.fill4", {"kind": "sample", "ts": T0 + 0.9, "seq": 5, "fields": {"a": 1}})
+        m, raw = await receive_live(c, "ing.fill4")
+        check_eq(m["ts"], T0, "float ts truncated")
+        check(isinstance(m["ts"], int), "ts written as an integer: %s" % raw)
+        await c.close()
+
+
+# ---------------------------------------------------------------- rejection
+
+DEEP17 = 1
+for _ in range(16):
+    DEEP17 = [DEEP17]
+
+
+def huge_array_field():
+    return (b"\x83" + pack("kind") + pack("sample") + pack("ts") + pack(T0)
+            + pack("fields") + b"\xdd\xff\xff\xff\xff")
+
+
+REJECTS = [
+    # (label, frames, acceptable drop reasons; None = any)
+    ("topic with a space", [b"bad topic", pack({"kind": "sample", "value": 1})], ["bad_topic"]),
+    ("empty topic", [b"", pack({"kind": "sample", "value": 1})], ["bad_topic"]),
+    ("empty segment", [b"a..b", pack({"kind": "sample", "value": 1})], ["bad_topic"]),
+    ("leading dot", [b".a", pack({"kind": "sample", "value": 1})], ["bad_topic"]),
+    ("trailing dot", [b"a.", pack({"kind": "sample", "value": 1})], ["bad_topic"]),
+    ("wildcard topic", [b"a.*", pack({"kind": "sample", "value": 1})], ["bad_topic"]),
+    ("129-byte topic", [b"t" * 129, pack({"kind": "sample", "value": 1})], ["bad_topic"]),
+    ("non-ASCII topic", ["tøpic".encode(), pack({"kind": "sample", "value": 1})], ["bad_topic"]),
+    ("invalid UTF-8 topic", [b"a\xff", pack({"kind": "sample", "value": 1})], ["bad_topic"]),
+    ("body over 64 KiB", [b"rej.big", pack({"kind": "event", "text": "x", "pad": "p" * 66000})],
+     ["too_large"]),
+    ("17 levels deep", [b"rej.deep", pack({"kind": "sample", "value": 1, "d": DEEP17})],
+     ["too_deep"]),
+    ("truncated body", [b"rej.trunc", pack({"kind": "sample", "value": 1})[:-1]],
+     ["unreadable", "bad_length"]),
+    ("reserved byte 0xc1", [b"rej.c1", b"\xc1"], ["unreadable"]),
+    ("empty body", [b"rej.empty", b""], ["unreadable"]),
+    ("array body", [b"rej.arr", pack([1, 2])], ["not_map"]),
+    ("integer body", [b"rej.int", pack(5)], ["not_map"]),
+    ("no kind", [b"rej.nokind", pack({"fields": {"a": 1}})], ["bad_kind"]),
+    ("unknown kind", [b"rej.kind", pack({"kind": "foo", "value": 1})], ["bad_kind"]),
+    ("kind not a string", [b"rej.kind5", pack({"kind": 5, "value": 1})], ["bad_kind"]),
+    ("declared array of 2^32-1", [b"rej.huge", huge_array_field()], ["bad_length", "unreadable"]),
+    ("declared map of 2^32-1", [b"rej.hugemap", b"\xdf\xff\xff\xff\xff"],
+     ["bad_length", "unreadable"]),
+    ("declared str of 2^32-1", [b"rej.hugestr", b"\x81" + pack("kind") + b"\xdb\xff\xff\xff\xff"],
+     ["bad_length", "unreadable"]),
+    ("nested array16 chain", [b"rej.chain", b"\x81" + pack("kind") + b"\xdc\xff\xff" * 10],
+     ["bad_length", "unreadable"]),
+    ("string field value", [b"rej.fields", pack({"kind": "sample", "fields": {"a": "x"}})],
+     ["bad_fields"]),
+    ("sample without fields", [b"rej.nofields", pack({"kind": "sample"})], ["bad_fields"]),
+    ("unknown level", [b"rej.level", pack({"kind": "event", "text": "x", "level": "fatal"})],
+     ["bad_level"]),
+    ("text over 1024 bytes", [b"rej.text", pack({"kind": "event", "text": "x" * 1025})],
+     ["bad_text"]),
+    ("one frame only", [b"rej.oneframe"], None),
+    ("three frames", [b"rej.three", pack({"kind": "sample", "value": 1}), b"x"], None),
+]
+
+
+async def test_rejected_messages_dropped_and_counted():
+    hub, c, pub = await setup()
+    with hub:
+        failures = []
+        for i, (label, frames, reasons) in enumerate(REJECTS):
+            before = drops_by_reason(metrics(hub.port))
+            pub.send_raw(*frames)
+            sentinel = "rej.sentinel%d" % i
+            pub.sample(sentinel, {"v": i})
+            await c.wait_for(is_sample(sentinel), 5, "sentinel after '%s'" % label)
+            delivered = [m for m in c.drain() if m.get("type") != "sample"
+                         or m.get("topic") != sentinel]
+            delivered = [m for m in delivered if not (m.get("type") == "topic" and
+                                                      m.get("topic") == sentinel)]
+            after = drops_by_reason(metrics(hub.port))
+            delta = {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)}
+            if delivered:
+                failures.append("%s: delivered %s" % (label, short(delivered, 200)))
+                continue
+            total = sum(delta.values())
+            if total != 1:
+                failures.append("%s: drop counters changed by %s (expected one drop): %s"
+                                % (label, total, delta))
+                continue
+            (name, reason), = delta.keys()
+            if reasons and reason not in reasons:
+                failures.append("%s: counted as reason=%r, expected one of %s"
+                                % (label, reason, reasons))
+        hub.check_alive()
+        st, _, _ = http_get(hub.port, "/healthz")
+        check_eq(st, 200, "/healthz after rejected messages")
+        pub.sample("rej.after", {"ok": 1})
+        await c.wait_for(is_sample("rej.after"), 5, "a good message after the rejected ones")
+        c.check_framing()
+        check(not failures, "%d of %d rejection cases failed:\n  %s"
+              % (len(failures), len(REJECTS), "\n  ".join(failures)))
+        await c.close()
+
+
+async def test_drop_metrics_present():
+    hub = Hub()
+    with hub:
+        ms = metrics(hub.port)
+        d = drops_by_reason(ms)
+        # every reason should be exported, even at zero, so dashboards can graph it
+        reasons = {r for _, r in d}
+        want = {"bad_topic", "too_large", "too_deep", "unreadable", "not_map", "bad_kind"}
+        check(want <= reasons, "drop reasons exported at start: expected at least %s, got %s "
+              "(metric names: %s)" % (sorted(want), sorted(reasons), metric_names(ms)))
+
+
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+async def test_hostile_flood_keeps_serving():
+    hub, c, pub = await setup()
+    with hub:
+        rnd = random.Random(1234)
+        good = pack({"kind": "sample", "ts": T0, "seq": 1, "fields": {"a": 1.5, "b": [1, 2]},
+                     "x": {"y": "z"}})
+        bodies = [good[:n] for n in range(len(good))]  # every truncation
+        for _ in range(2000):
+            b = bytes(rnd.getrandbits(8) for _ in range(rnd.randint(1, 40)))
+            bodies.append(b)
+        # declared-size bombs of every container type at several nesting levels
+        for head in (b"\xdc\xff\xff", b"\xdd\xff\xff\xff\xff", b"\xde\xff\xff",
+                     b"\xdf\xff\xff\xff\xff", b"\xda\xff\xff", b"\xdb\xff\xff\xff\xff",
+                     b"\xc5\xff\xff", b"\xc6\xff\xff\xff\xff", b"\xc9\xff\xff\xff\xff\x01"):
+            for depth in range(4):
+                bodies.append(b"\x91" * depth + head)
+        rss0 = rss_kb(hub.pid)
+        before = sum(drops_by_reason(metrics(hub.port)).values())
+        n_sent = 0
+        for i, b in enumerate(bodies):
+            pub.send("flood.t%d" % (i % 7), b)
+            n_sent += 1
+            if i % 200 == 199:
+                await asyncio.sleep(0.02)
+        pub.sample("flood.end", {"v": 1})
+        await c.wait_for(is_sample("flood.end"), 10, "message after the flood")
+        hub.check_alive()
+        after = sum(drops_by_reason(metrics(hub.port)).values())
+        delivered = [m for m in c.drain() if m.get("type") in ("sample", "event")
+                     and m.get("topic", "").startswith("flood.t")]
+        check_eq(after - before + len(delivered), n_sent,
+                 "drops + deliveries after %d hostile bodies" % n_sent)
+        rss1 = rss_kb(hub.pid)
+        check(rss1 < rss0 + 64 * 1024, "hub RSS grew from %d kB to %d kB" % (rss0, rss1))
+        st, _, _ = http_get(hub.port, "/healthz")
+        check_eq(st, 200, "/healthz after the flood")
+        c.check_framing()
+        await c.close()
+
+
+if __name__ == "__main__":
+    run_tests(globals())

@@ -1,0 +1,158 @@
+// The WebSocket to the hub: reconnects by itself with exponential backoff and
+// full jitter, splits batched frames on '\n', keeps the link alive with pings
+// and notices a dead link (no traffic at all for WATCHDOG_MS).
+
+const BASE_MS = 500;
+const MAX_MS = 15000;
+const PING_MS = 15000;
+const WATCHDOG_MS = 45000;
+
+export class Connection {
+  /**
+   * @param {object} o
+   * @param {(msg: object) => void} o.onMessage
+   * @param {(state: object) => void} o.onState  state: {state, retryAt?, attempt, rtt}
+   */
+  constructor({ onMessage, onState }) {
+    this.onMessage = onMessage;
+    this.onState = onState;
+    this.ws = null;
+    this.state = 'connecting';
+    this.attempt = 0;
+    this.retryAt = 0;
+    this.retryTimer = 0;
+    this.pingTimer = 0;
+    this.lastRx = 0;
+    this.pingSentAt = 0;
+    this.rtt = null;
+    this.badFrames = 0;
+    this.stopped = false;
+    window.addEventListener('online', () => { if (this.state !== 'open') this.retryNow(); });
+    window.addEventListener('offline', () => { if (this.state !== 'open') this.setState(this.state); });
+  }
+
+  url() {
+    const loc = window.location;
+    const proto = loc.protocol === 'https:' ? 'wss:' : 'ws:';
+    // A token given to the page (?token=) is passed on to the hub (SPEC §7).
+    const token = new URLSearchParams(loc.search).get('token');
+    return `${proto}//${loc.host}/ws` + (token ? `?token=${encodeURIComponent(token)}` : '');
+  }
+
+  start() {
+    this.stopped = false;
+    this.open();
+    this.pingTimer = window.setInterval(() => this.keepAlive(), 5000);
+  }
+
+  open() {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = 0;
+    this.setState(this.attempt ? 'reconnecting' : 'connecting');
+    let ws;
+    try {
+      ws = new WebSocket(this.url(), 'rtdash.v1');
+    } catch {
+      this.scheduleRetry();
+      return;
+    }
+    this.ws = ws;
+    ws.onopen = () => {
+      if (this.ws !== ws) return;
+      this.lastRx = Date.now();
+      this.pingSentAt = 0;
+      this.setState('open');
+    };
+    ws.onmessage = (e) => {
+      if (this.ws !== ws) return;
+      this.lastRx = Date.now();
+      if (typeof e.data !== 'string') return;
+      this.dispatch(e.data);
+    };
+    ws.onclose = (e) => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      this.closeInfo = { code: e.code, reason: e.reason };
+      if (!this.stopped) this.scheduleRetry();
+    };
+    ws.onerror = () => { /* onclose follows */ };
+  }
+
+  dispatch(data) {
+    // A frame holds one message or several separated by '\n' (SPEC §3).
+    let start = 0;
+    for (;;) {
+      const nl = data.indexOf('\n', start);
+      const line = nl < 0 ? data.slice(start) : data.slice(start, nl);
+      if (line.length && line.trim().length) {
+        let msg;
+        try { msg = JSON.parse(line); } catch { this.badFrames++; msg = null; }
+        if (msg && typeof msg === 'object' && typeof msg.type === 'string') {
+          if (msg.type === 'pong' && this.pingSentAt) {
+            this.rtt = Date.now() - this.pingSentAt;
+            this.pingSentAt = 0;
+          }
+          try { this.onMessage(msg); } catch (err) { console.error('rtdash: message handler', err); }
+        }
+      }
+      if (nl < 0) break;
+      start = nl + 1;
+    }
+  }
+
+  /** Called once the hub said welcome: the connection counts as healthy. */
+  healthy() { this.attempt = 0; }
+
+  scheduleRetry() {
+    clearTimeout(this.retryTimer);
+    const exp = Math.min(MAX_MS, BASE_MS * 2 ** Math.min(this.attempt, 10));
+    // Full jitter in [exp/2, exp): spreads a crowd of pages after a hub restart.
+    const delay = Math.round(exp / 2 + Math.random() * exp / 2);
+    this.attempt++;
+    this.retryAt = Date.now() + delay;
+    this.retryTimer = window.setTimeout(() => this.open(), delay);
+    this.setState('waiting');
+  }
+
+  retryNow() {
+    if (this.ws && (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING)) return;
+    this.open();
+  }
+
+  keepAlive() {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return;
+    const now = Date.now();
+    if (now - this.lastRx > WATCHDOG_MS) {
+      // Silent link (proxy dropped it, laptop slept): start over.
+      this.ws = null;
+      try { ws.close(4000, 'watchdog'); } catch { /* ignore */ }
+      this.scheduleRetry();
+      return;
+    }
+    if (!this.pingSentAt && now - (this.lastPing || 0) >= PING_MS) {
+      this.lastPing = now;
+      this.pingSentAt = now;
+      this.send({ type: 'ping' });
+    }
+  }
+
+  send(obj) {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(JSON.stringify(obj));
+    return true;
+  }
+
+  isOpen() { return !!this.ws && this.ws.readyState === WebSocket.OPEN; }
+
+  setState(state) {
+    this.state = state;
+    this.onState({
+      state: state === 'waiting' && navigator.onLine === false ? 'offline' : state,
+      retryAt: this.retryAt,
+      attempt: this.attempt,
+      rtt: this.rtt,
+    });
+  }
+}

@@ -13,6 +13,9 @@
  *  - parsing stops at the first positional argument (or after "--").
  * --help and --version are looked for first, so they work even when another
  * setting is wrong. */
+#if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L /* strcasecmp */
+#endif
 #include "opts.h"
 
 #include <assert.h>

@@ -4,6 +4,9 @@
  * stack buffer and written with a single fwrite(), so lines from several
  * threads never interleave. Control characters in the message (which may come
  * from a peer) are replaced by '?' so one call is always exactly one line. */
+#if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, gmtime_r, strcasecmp */
+#endif
 #include "rlog.h"
 
 #include <stdarg.h>

@@ -7,6 +7,9 @@
  * backward shift, no tombstones) of at most SEQ_MAX_TOPICS topics. When it is
  * full, the least recently used topic is forgotten: if it comes back, its seq
  * starts again at 1 (its ts still moves forward). */
+#if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, strnlen */
+#endif
 #include "rtdash.h"
 
 #include "rlog.h"

@@ -1,1 +1,905 @@
-int main(void){return 0;}
+/* pub.c - rtdash-pub: publish from the command line, or one message per line of input.
+ *
+ * So that any program that can print is a collector:
+ *
+ *     rtdash-pub room.temp 21.5
+ *     rtdash-pub web.latency p50=12 p99=80
+ *     rtdash-pub --event warning ops.feed Disk almost full
+ *     some-program | rtdash-pub
+ *
+ * Standard input takes "topic value", "topic field=v ..." and JSON object
+ * lines, which are turned into msgpack as they are (keys we do not know pass
+ * through to the browser). A bad line is reported as "line N: reason" on
+ * stderr and skipped; input never stops the program. Meta from the options
+ * goes out before a topic's first message and every 10 s, so a hub that
+ * starts later learns the topics.
+ *
+ * Layout: settings and help, small helpers, the topic table, JSON lines,
+ * plain lines, the input loop, main(). */
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <msgpack.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "opts.h"
+#include "rlog.h"
+#include "rtdash.h"
+#include "topic.h"
+
+#define META_PERIOD_MS 10000
+#define LINE_MAX_BYTES (256 * 1024) /* longer input lines are reported and skipped */
+#define MAX_FIELDS 256              /* per plain line */
+#define MAX_DEPTH 16                /* the hub drops deeper messages (SPEC §2) */
+#define MAX_TOPICS 10000            /* topics whose meta we remember (SPEC §5) */
+#define META_STORE_MAX (4u << 20)   /* bytes of meta lines kept for re-sending */
+
+static const char *const s_levels[] = {"info", "success", "warning", "error"};
+static const char *const s_charts[] = {"line", "bar", "area", "gauge", "number"};
+
+static volatile sig_atomic_t s_stop;
+
+static void s_on_signal(int sig)
+{
+    (void)sig;
+    s_stop = 1;
+}
+
+/* ------------------------------------------------------------------------
+ * Settings and help.
+ * --------------------------------------------------------------------- */
+
+typedef struct settings {
+    const char *hub, *event, *title, *unit, *chart, *min, *max, *collector, *log_level;
+    long interval_ms, connect_wait_ms, linger_ms;
+} settings_t;
+
+static const char s_usage[] = "rtdash-pub [options] TOPIC VALUE | TOPIC FIELD=VALUE... | "
+                              "--event LEVEL TOPIC TEXT... | [-]";
+
+static const char s_help_tail[] =
+    "\n"
+    "Forms:\n"
+    "  rtdash-pub TOPIC VALUE                  one sample with the field \"value\"\n"
+    "      rtdash-pub room.temp 21.5\n"
+    "  rtdash-pub TOPIC FIELD=VALUE...         one sample with these fields\n"
+    "      rtdash-pub web.latency p50=12 p99=80.5\n"
+    "  rtdash-pub --event LEVEL TOPIC TEXT...  one event; LEVEL is info, success, warning or "
+    "error\n"
+    "      rtdash-pub --event warning ops.feed Disk /var is 91% full\n"
+    "  rtdash-pub [-]                          one message per line of standard input:\n"
+    "      room.temp 21.5\n"
+    "      web.latency p50=12 p99=80.5\n"
+    "      {\"topic\":\"room.temp\",\"value\":21.5}\n"
+    "      {\"topic\":\"web.latency\",\"fields\":{\"p50\":12,\"p99\":80.5},\"host\":\"web-1\"}\n"
+    "      {\"topic\":\"ops.feed\",\"kind\":\"event\",\"text\":\"Backup done\","
+    "\"level\":\"success\"}\n"
+    "      {\"topic\":\"room.temp\",\"kind\":\"meta\",\"title\":\"Room\",\"unit\":\"C\","
+    "\"chart\":\"line\"}\n"
+    "    Empty lines and lines starting with '#' are skipped. A JSON line is an object\n"
+    "    with \"topic\"; \"kind\" is sample (the default), event or meta; every other key\n"
+    "    is sent as it is. ts (now) and seq (this program's per-topic counter) are\n"
+    "    added to samples and events that lack them. Meta lines are re-sent every 10 s.\n"
+    "    A bad line is reported on stderr as \"rtdash-pub: line N: reason\" and skipped.\n"
+    "\n"
+    "Meta: with any of --title, --unit, --chart, --min, --max or --meta-interval-ms, a meta\n"
+    "message for the topic goes out before its first message, and every 10 s while\n"
+    "standard input stays open (not for a topic that got its own meta line).\n"
+    "  rtdash-pub --title Temperature --unit C --chart line --min -20 --max 50 room.temp 21.5\n"
+    "\n"
+    "Timing: ZeroMQ connects in the background, and messages sent before the hub has\n"
+    "subscribed are lost, so the first message waits --connect-wait-ms. The library\n"
+    "discards unsent messages when it closes, so before exiting rtdash-pub waits\n"
+    "--linger-ms for queued messages to leave. With no hub listening, messages are\n"
+    "dropped and rtdash-pub still succeeds.\n"
+    "\n"
+    "Exit status: 0 when the message was sent, or when standard input had at least one\n"
+    "valid message (or none at all: empty input, only comments); 1 when standard input\n"
+    "had message lines but none was valid, or the publisher could not start; 2 for a\n"
+    "usage error (unknown option, bad topic, value or level on the command line).\n";
+
+/* True if --help or -h came before the first positional argument. */
+static bool s_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return true;
+        if (strcmp(argv[i], "--") == 0)
+            return false;
+    }
+    return false;
+}
+
+/* ------------------------------------------------------------------------
+ * Helpers.
+ * --------------------------------------------------------------------- */
+
+static void s_sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (ms > 0 && nanosleep(&ts, &ts) != 0 && errno == EINTR && !s_stop) {
+    }
+}
+
+static bool s_in(const char *s, const char *const *set, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(s, set[i]) == 0)
+            return true;
+    return false;
+}
+
+static bool s_is_level(const char *s)
+{
+    return s_in(s, s_levels, sizeof(s_levels) / sizeof(s_levels[0]));
+}
+
+/* A finite number, the whole of s. */
+static bool s_number(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v))
+        return false;
+    *out = v;
+    return true;
+}
+
+/* Copy s[0..len) into dst for an error message: at most 40 bytes, control
+ * characters as '?', "..." when cut. */
+static const char *s_quote(char *dst, size_t size, const char *s, size_t len)
+{
+    size_t o = 0, max = size - 4 < 40 ? size - 4 : 40;
+    for (size_t i = 0; i < len && o < max; i++)
+        dst[o++] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+    if (len > max) {
+        memcpy(dst + o, "...", 3);
+        o += 3;
+    }
+    dst[o] = '\0';
+    return dst;
+}
+
+/* ------------------------------------------------------------------------
+ * Topics seen on standard input, for meta: an open-addressing table
+ * (linear probing, never shrinks, at most MAX_TOPICS entries).
+ * --------------------------------------------------------------------- */
+
+typedef struct topic_entry {
+    char name[TOPIC_MAX_LEN + 1]; /* "" = free slot */
+    bool opt_meta;                /* announce with the options' meta */
+    char *meta;                   /* the last meta line's msgpack body, owned */
+    size_t meta_len;
+} topic_entry_t;
+
+typedef struct topics {
+    topic_entry_t *v;
+    size_t cap, n;
+    size_t meta_bytes;
+    bool full_logged;
+} topics_t;
+
+static uint32_t s_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+/* The entry for topic; *is_new says whether it was just added. NULL when the
+ * table is full (the topic then gets no meta from us) or out of memory. */
+static topic_entry_t *s_topic(topics_t *t, const char *topic, bool *is_new)
+{
+    *is_new = false;
+    for (size_t i = t->cap ? s_hash(topic) & (t->cap - 1) : 0; t->cap && t->v[i].name[0];
+         i = (i + 1) & (t->cap - 1))
+        if (strcmp(t->v[i].name, topic) == 0)
+            return &t->v[i];
+    if (t->n >= MAX_TOPICS) {
+        if (!t->full_logged)
+            fprintf(stderr, "rtdash-pub: more than %d topics: the others are not remembered\n",
+                    MAX_TOPICS);
+        t->full_logged = true;
+        return NULL;
+    }
+    if ((t->n + 1) * 2 > t->cap) { /* keep it at most half full */
+        size_t cap = t->cap ? t->cap * 2 : 64;
+        topic_entry_t *v = calloc(cap, sizeof(*v));
+        if (!v)
+            return NULL;
+        for (size_t k = 0; k < t->cap; k++) {
+            if (!t->v[k].name[0])
+                continue;
+            size_t i = s_hash(t->v[k].name) & (cap - 1);
+            while (v[i].name[0])
+                i = (i + 1) & (cap - 1);
+            v[i] = t->v[k];
+        }
+        free(t->v);
+        t->v = v;
+        t->cap = cap;
+    }
+    size_t i = s_hash(topic) & (t->cap - 1);
+    while (t->v[i].name[0])
+        i = (i + 1) & (t->cap - 1);
+    snprintf(t->v[i].name, sizeof(t->v[i].name), "%s", topic);
+    t->n++;
+    *is_new = true;
+    return &t->v[i];
+}
+
+static void s_topics_free(topics_t *t)
+{
+    for (size_t i = 0; i < t->cap; i++)
+        free(t->v[i].meta);
+    free(t->v);
+    memset(t, 0, sizeof(*t));
+}
+
+/* ------------------------------------------------------------------------
+ * The publisher with the options' meta.
+ * --------------------------------------------------------------------- */
+
+typedef struct app {
+    settings_t cfg;
+    rtdash_pub_t *pub;
+    bool has_meta; /* a meta option was given */
+    double min, max;
+    topics_t topics;
+    msgpack_sbuffer head, rest; /* reused for every JSON line */
+} app_t;
+
+static void s_send_opt_meta(app_t *a, const char *topic)
+{
+    if (!a->has_meta)
+        return;
+    rtdash_meta_t m;
+    rtdash_meta_init(&m);
+    m.title = a->cfg.title;
+    m.unit = a->cfg.unit;
+    m.chart = a->cfg.chart;
+    m.min = a->min;
+    m.max = a->max;
+    m.interval_ms = a->cfg.interval_ms;
+    m.collector = a->cfg.collector;
+    if (rtdash_pub_meta(a->pub, topic, &m) < 0)
+        fprintf(stderr, "rtdash-pub: cannot publish the meta of %s\n", topic);
+}
+
+/* Before a sample or event of topic from standard input: announce a topic
+ * seen for the first time with the options' meta. */
+static void s_before_message(app_t *a, const char *topic)
+{
+    if (!a->has_meta)
+        return; /* nothing to announce: no need to remember the topic */
+    bool is_new;
+    topic_entry_t *e = s_topic(&a->topics, topic, &is_new);
+    if (!e) {
+        /* Table full: a topic we cannot remember gets the meta every time
+         * rather than never. */
+        s_send_opt_meta(a, topic);
+        return;
+    }
+    if (is_new) {
+        e->opt_meta = true;
+        s_send_opt_meta(a, topic);
+    }
+}
+
+/* A meta line was sent: keep its body to send again every 10 s. */
+static void s_keep_meta(app_t *a, const char *topic, const char *body, size_t len)
+{
+    bool is_new;
+    topic_entry_t *e = s_topic(&a->topics, topic, &is_new);
+    if (!e)
+        return;
+    e->opt_meta = false; /* the input describes this topic itself */
+    size_t budget = a->topics.meta_bytes - e->meta_len;
+    if (budget + len > META_STORE_MAX) {
+        RLOG_RL(RLOG_WARN, "meta lines over %u bytes in all: %s's is not re-sent", META_STORE_MAX,
+                topic);
+        return;
+    }
+    char *copy = malloc(len);
+    if (!copy)
+        return;
+    memcpy(copy, body, len);
+    free(e->meta);
+    e->meta = copy;
+    a->topics.meta_bytes = budget + len;
+    e->meta_len = len;
+}
+
+static void s_resend_meta(app_t *a)
+{
+    for (size_t i = 0; i < a->topics.cap; i++) {
+        topic_entry_t *e = &a->topics.v[i];
+        if (!e->name[0])
+            continue;
+        if (e->meta)
+            (void)rtdash_pub_raw(a->pub, e->name, e->meta, e->meta_len);
+        else if (e->opt_meta)
+            s_send_opt_meta(a, e->name);
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * JSON lines -> msgpack.
+ * --------------------------------------------------------------------- */
+
+static int s_pack_str(msgpack_packer *pk, const char *s, size_t len)
+{
+    return msgpack_pack_str_with_body(pk, s, len);
+}
+
+/* Pack any JSON value. Returns 0, or -1 (with the reason in err) when it
+ * nests deeper than MAX_DEPTH or packing fails. */
+static int s_pack_json(msgpack_packer *pk, const json_t *j, int depth, char *err, size_t errsize)
+{
+    if (depth > MAX_DEPTH) {
+        snprintf(err, errsize, "nested deeper than %d levels", MAX_DEPTH);
+        return -1;
+    }
+    switch (json_typeof(j)) {
+    case JSON_OBJECT: {
+        const char *key;
+        json_t *v;
+        if (msgpack_pack_map(pk, (uint32_t)json_object_size(j)) != 0)
+            goto oom;
+        json_object_foreach((json_t *)j, key, v)
+        {
+            if (s_pack_str(pk, key, strlen(key)) != 0)
+                goto oom;
+            if (s_pack_json(pk, v, depth + 1, err, errsize) != 0)
+                return -1;
+        }
+        return 0;
+    }
+    case JSON_ARRAY: {
+        size_t i;
+        json_t *v;
+        if (msgpack_pack_array(pk, (uint32_t)json_array_size(j)) != 0)
+            goto oom;
+        json_array_foreach(j, i, v)
+        {
+            if (s_pack_json(pk, v, depth + 1, err, errsize) != 0)
+                return -1;
+        }
+        return 0;
+    }
+    case JSON_STRING:
+        if (s_pack_str(pk, json_string_value(j), json_string_length(j)) != 0)
+            goto oom;
+        return 0;
+    case JSON_INTEGER:
+        if (msgpack_pack_int64(pk, (int64_t)json_integer_value(j)) != 0)
+            goto oom;
+        return 0;
+    case JSON_REAL:
+        if (msgpack_pack_double(pk, json_real_value(j)) != 0)
+            goto oom;
+        return 0;
+    case JSON_TRUE:
+        return msgpack_pack_true(pk) != 0 ? (snprintf(err, errsize, "out of memory"), -1) : 0;
+    case JSON_FALSE:
+        return msgpack_pack_false(pk) != 0 ? (snprintf(err, errsize, "out of memory"), -1) : 0;
+    case JSON_NULL:
+        return msgpack_pack_nil(pk) != 0 ? (snprintf(err, errsize, "out of memory"), -1) : 0;
+    }
+oom:
+    snprintf(err, errsize, "out of memory");
+    return -1;
+}
+
+/* Check a JSON object line against what the hub accepts, so the user hears
+ * about a mistake here rather than as a silent drop in the hub. Sets *kind
+ * ("sample", "event", "meta"). Returns 0, or -1 with the reason in err. */
+static int s_check_json(const json_t *root, const char **topic, const char **kind, char *err,
+                        size_t errsize)
+{
+    char q[48];
+    const json_t *t = json_object_get(root, "topic");
+    if (!json_is_string(t)) {
+        snprintf(err, errsize, "a JSON line needs \"topic\" (a string)");
+        return -1;
+    }
+    *topic = json_string_value(t);
+    if (!topic_is_valid(*topic, json_string_length(t))) {
+        snprintf(err, errsize, "invalid topic '%s'",
+                 s_quote(q, sizeof(q), *topic, json_string_length(t)));
+        return -1;
+    }
+    const json_t *k = json_object_get(root, "kind");
+    *kind = "sample";
+    if (k) {
+        if (!json_is_string(k) || (strcmp(json_string_value(k), "sample") != 0 &&
+                                   strcmp(json_string_value(k), "event") != 0 &&
+                                   strcmp(json_string_value(k), "meta") != 0)) {
+            snprintf(err, errsize, "\"kind\" must be \"sample\", \"event\" or \"meta\"");
+            return -1;
+        }
+        *kind = json_string_value(k);
+    }
+    const json_t *ts = json_object_get(root, "ts");
+    if (ts && (!json_is_number(ts) || json_number_value(ts) < 0)) {
+        snprintf(err, errsize, "\"ts\" must be a number of milliseconds");
+        return -1;
+    }
+    const json_t *seq = json_object_get(root, "seq");
+    if (seq && (!json_is_integer(seq) || json_integer_value(seq) < 0)) {
+        snprintf(err, errsize, "\"seq\" must be a whole number >= 0");
+        return -1;
+    }
+    if (strcmp(*kind, "sample") == 0) {
+        const json_t *fields = json_object_get(root, "fields");
+        const json_t *value = json_object_get(root, "value");
+        if (!fields && !value) {
+            snprintf(err, errsize, "a sample needs \"value\" or \"fields\"");
+            return -1;
+        }
+        if (value && !json_is_number(value) && !json_is_null(value)) {
+            snprintf(err, errsize, "\"value\" must be a number");
+            return -1;
+        }
+        if (fields) {
+            const char *key;
+            json_t *v;
+            if (!json_is_object(fields) || json_object_size(fields) == 0) {
+                snprintf(err, errsize, "\"fields\" must be an object with at least one field");
+                return -1;
+            }
+            json_object_foreach((json_t *)fields, key, v)
+            {
+                if (!json_is_number(v) && !json_is_null(v)) {
+                    snprintf(err, errsize, "field '%s' is not a number",
+                             s_quote(q, sizeof(q), key, strlen(key)));
+                    return -1;
+                }
+            }
+        }
+    } else if (strcmp(*kind, "event") == 0) {
+        const json_t *text = json_object_get(root, "text");
+        const json_t *level = json_object_get(root, "level");
+        if (!json_is_string(text)) {
+            snprintf(err, errsize, "an event needs \"text\" (a string)");
+            return -1;
+        }
+        if (json_string_length(text) > RTDASH_MAX_TEXT) {
+            snprintf(err, errsize, "\"text\" is longer than %d bytes", RTDASH_MAX_TEXT);
+            return -1;
+        }
+        if (level && (!json_is_string(level) || !s_is_level(json_string_value(level)))) {
+            snprintf(err, errsize, "\"level\" must be info, success, warning or error");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Publish one JSON object line. Returns 0, or -1 with the reason in err. */
+static int s_json_line(app_t *a, const char *line, size_t len, char *err, size_t errsize)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        snprintf(err, errsize, "invalid JSON at column %d: %s", jerr.column, jerr.text);
+        return -1;
+    }
+    int rc = -1;
+    const char *topic, *kind;
+    if (!json_is_object(root)) {
+        snprintf(err, errsize, "a JSON line must be an object");
+        goto done;
+    }
+    if (s_check_json(root, &topic, &kind, err, errsize) < 0)
+        goto done;
+
+    /* Everything but the head keys, in the input's order. */
+    msgpack_packer pk;
+    msgpack_sbuffer_clear(&a->rest);
+    msgpack_packer_init(&pk, &a->rest, msgpack_sbuffer_write);
+    const char *key;
+    json_t *v;
+    uint32_t nrest = 0;
+    json_object_foreach(root, key, v)
+    {
+        if (strcmp(key, "topic") == 0 || strcmp(key, "kind") == 0 || strcmp(key, "ts") == 0 ||
+            strcmp(key, "seq") == 0)
+            continue;
+        if (s_pack_str(&pk, key, strlen(key)) != 0) {
+            snprintf(err, errsize, "out of memory");
+            goto done;
+        }
+        if (s_pack_json(&pk, v, 2, err, errsize) < 0)
+            goto done;
+        nrest++;
+    }
+    /* The head: kind first, then ts and seq (added to samples and events). */
+    bool is_meta = strcmp(kind, "meta") == 0;
+    const json_t *ts = json_object_get(root, "ts"), *seq = json_object_get(root, "seq");
+    bool add_ts = !ts && !is_meta, add_seq = !seq && !is_meta;
+    /* map header, "kind", its value, "ts", a number, "seq", a number: at most 42 bytes */
+    size_t head_max = 64;
+    if (a->rest.size + head_max > RTDASH_MAX_MESSAGE) {
+        snprintf(err, errsize, "message of %zu bytes is over the %d byte limit",
+                 a->rest.size + head_max, RTDASH_MAX_MESSAGE);
+        goto done;
+    }
+    if (!is_meta)
+        s_before_message(a, topic);
+    msgpack_sbuffer_clear(&a->head);
+    msgpack_packer_init(&pk, &a->head, msgpack_sbuffer_write);
+    int prc = msgpack_pack_map(&pk, nrest + 1 + (ts || add_ts) + (seq || add_seq));
+    prc |= s_pack_str(&pk, "kind", 4) | s_pack_str(&pk, kind, strlen(kind));
+    if (ts || add_ts) {
+        prc |= s_pack_str(&pk, "ts", 2);
+        if (add_ts)
+            prc |= msgpack_pack_int64(&pk, rtdash_now_ms());
+        else if (s_pack_json(&pk, ts, 2, err, errsize) < 0)
+            goto done;
+    }
+    if (seq || add_seq) {
+        prc |= s_pack_str(&pk, "seq", 3);
+        if (add_seq)
+            prc |= msgpack_pack_uint64(&pk, rtdash_pub_next_seq(a->pub, topic));
+        else
+            prc |= msgpack_pack_uint64(&pk, (uint64_t)json_integer_value(seq));
+    }
+    if (prc != 0 || msgpack_sbuffer_write(&a->head, a->rest.data, a->rest.size) != 0) {
+        snprintf(err, errsize, "out of memory");
+        goto done;
+    }
+    if (rtdash_pub_raw(a->pub, topic, a->head.data, a->head.size) < 0) {
+        snprintf(err, errsize, "cannot publish (see above)");
+        goto done;
+    }
+    if (is_meta)
+        s_keep_meta(a, topic, a->head.data, a->head.size);
+    rc = 0;
+done:
+    json_decref(root);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------
+ * Plain lines and command-line samples: "TOPIC VALUE", "TOPIC F=V ...".
+ * --------------------------------------------------------------------- */
+
+/* Fill names/values from words: one bare number, or NAME=NUMBER each.
+ * Words are modified ('=' becomes NUL). Returns the number of fields, or -1
+ * with the reason in err. */
+static int s_fields(char **words, int n, const char **names, double *values, char *err,
+                    size_t errsize)
+{
+    char q[48], q2[48];
+    if (n == 0) {
+        snprintf(err, errsize, "missing value after the topic");
+        return -1;
+    }
+    if (n > MAX_FIELDS) {
+        snprintf(err, errsize, "more than %d fields", MAX_FIELDS);
+        return -1;
+    }
+    if (n == 1 && !strchr(words[0], '=')) {
+        if (!s_number(words[0], &values[0])) {
+            snprintf(err, errsize, "'%s' is not a number",
+                     s_quote(q, sizeof(q), words[0], strlen(words[0])));
+            return -1;
+        }
+        names[0] = "value";
+        return 1;
+    }
+    for (int i = 0; i < n; i++) {
+        char *eq = strchr(words[i], '=');
+        if (!eq || eq == words[i]) {
+            snprintf(err, errsize, "'%s' is not FIELD=VALUE",
+                     s_quote(q, sizeof(q), words[i], strlen(words[i])));
+            return -1;
+        }
+        *eq = '\0';
+        if (!s_number(eq + 1, &values[i])) {
+            snprintf(err, errsize, "field '%s': '%s' is not a number",
+                     s_quote(q, sizeof(q), words[i], strlen(words[i])),
+                     s_quote(q2, sizeof(q2), eq + 1, strlen(eq + 1)));
+            return -1;
+        }
+        names[i] = words[i];
+    }
+    return n;
+}
+
+static int s_check_topic(const char *topic, char *err, size_t errsize)
+{
+    char q[48];
+    if (!topic_is_valid(topic, strlen(topic))) {
+        snprintf(err, errsize, "invalid topic '%s' (segments of A-Z a-z 0-9 _ - joined by '.')",
+                 s_quote(q, sizeof(q), topic, strlen(topic)));
+        return -1;
+    }
+    return 0;
+}
+
+/* Publish one plain line (modified in place). Returns 0, or -1 with the reason. */
+static int s_plain_line(app_t *a, char *line, char *err, size_t errsize)
+{
+    static char *words[MAX_FIELDS + 2];
+    static const char *names[MAX_FIELDS];
+    static double values[MAX_FIELDS];
+    int n = 0;
+    for (char *save = NULL, *w = strtok_r(line, " \t", &save); w;
+         w = strtok_r(NULL, " \t", &save)) {
+        if (n == MAX_FIELDS + 2) {
+            snprintf(err, errsize, "more than %d fields", MAX_FIELDS);
+            return -1;
+        }
+        words[n++] = w;
+    }
+    if (s_check_topic(words[0], err, errsize) < 0)
+        return -1;
+    int nf = s_fields(words + 1, n - 1, names, values, err, errsize);
+    if (nf < 0)
+        return -1;
+    s_before_message(a, words[0]);
+    if (rtdash_pub_sample(a->pub, words[0], names, values, (size_t)nf, 0) < 0) {
+        snprintf(err, errsize, "cannot publish (see above)");
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Standard input.
+ * --------------------------------------------------------------------- */
+
+typedef struct input {
+    unsigned long lineno;
+    unsigned long valid, invalid;
+} input_t;
+
+static void s_line(app_t *a, input_t *in, char *line, size_t len)
+{
+    char err[256];
+    in->lineno++;
+    while (len && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
+        len--;
+    line[len] = '\0';
+    while (*line == ' ' || *line == '\t') {
+        line++;
+        len--;
+    }
+    if (len == 0 || line[0] == '#')
+        return;
+    bool json = line[0] == '{' || line[0] == '['; /* '[': to say it must be an object */
+    int rc = json ? s_json_line(a, line, len, err, sizeof(err))
+                  : s_plain_line(a, line, err, sizeof(err));
+    if (rc == 0) {
+        in->valid++;
+    } else {
+        in->invalid++;
+        fprintf(stderr, "rtdash-pub: line %lu: %s\n", in->lineno, err);
+    }
+}
+
+/* Read standard input to its end (or a signal). Returns the exit status. */
+static int s_read_input(app_t *a)
+{
+    char *buf = malloc(LINE_MAX_BYTES + 1);
+    if (!buf) {
+        fprintf(stderr, "rtdash-pub: out of memory\n");
+        return 1;
+    }
+    input_t in = {0};
+    size_t len = 0;
+    bool skipping = false; /* inside a line that was too long */
+    int64_t last_meta = rtdash_now_ms();
+    for (;;) {
+        int64_t now = rtdash_now_ms();
+        if (now - last_meta >= META_PERIOD_MS || now < last_meta) {
+            s_resend_meta(a);
+            last_meta = now;
+        }
+        if (s_stop)
+            break;
+        struct pollfd pfd = {STDIN_FILENO, POLLIN, 0};
+        int timeout = (int)(last_meta + META_PERIOD_MS - now);
+        int pr = poll(&pfd, 1, timeout < 0 ? 0 : timeout);
+        if (pr < 0 && errno != EINTR) {
+            fprintf(stderr, "rtdash-pub: standard input: %s\n", strerror(errno));
+            break;
+        }
+        if (pr <= 0)
+            continue;
+        ssize_t r = read(STDIN_FILENO, buf + len, LINE_MAX_BYTES - len);
+        if (r < 0) {
+            if (errno == EINTR || errno == EAGAIN)
+                continue;
+            fprintf(stderr, "rtdash-pub: standard input: %s\n", strerror(errno));
+            break;
+        }
+        if (r == 0) {
+            if (len && !skipping) /* a last line without a newline */
+                s_line(a, &in, buf, len);
+            break;
+        }
+        size_t scan = len;
+        len += (size_t)r;
+        size_t start = 0;
+        for (size_t i = scan; i < len; i++) {
+            if (buf[i] != '\n')
+                continue;
+            if (skipping)
+                skipping = false;
+            else
+                s_line(a, &in, buf + start, i - start);
+            start = i + 1;
+        }
+        memmove(buf, buf + start, len - start);
+        len -= start;
+        if (len == LINE_MAX_BYTES) {
+            in.lineno++;
+            in.invalid++;
+            fprintf(stderr, "rtdash-pub: line %lu: longer than %d bytes\n", in.lineno,
+                    LINE_MAX_BYTES);
+            skipping = true;
+            len = 0;
+        }
+    }
+    free(buf);
+    rlog(RLOG_INFO, "%lu lines, %lu sent, %lu skipped", in.lineno, in.valid, in.invalid);
+    return in.valid == 0 && in.invalid > 0 ? 1 : 0;
+}
+
+/* ------------------------------------------------------------------------
+ * main
+ * --------------------------------------------------------------------- */
+
+/* Check the options that opts.h cannot (numbers that are not whole, word lists). */
+static int s_check_settings(app_t *a)
+{
+    settings_t *c = &a->cfg;
+    a->min = a->max = NAN;
+    if (c->min && !s_number(c->min, &a->min)) {
+        fprintf(stderr, "rtdash-pub: --min: '%s' is not a number\n", c->min);
+        return -1;
+    }
+    if (c->max && !s_number(c->max, &a->max)) {
+        fprintf(stderr, "rtdash-pub: --max: '%s' is not a number\n", c->max);
+        return -1;
+    }
+    if (c->chart && !s_in(c->chart, s_charts, sizeof(s_charts) / sizeof(s_charts[0]))) {
+        fprintf(stderr, "rtdash-pub: --chart: '%s' is not line, bar, area, gauge or number\n",
+                c->chart);
+        return -1;
+    }
+    if (c->event && !s_is_level(c->event)) {
+        fprintf(stderr, "rtdash-pub: --event: '%s' is not info, success, warning or error\n",
+                c->event);
+        return -1;
+    }
+    if (rlog_set_level_name(c->log_level) < 0) {
+        fprintf(stderr, "rtdash-pub: --log-level: unknown level '%s'\n", c->log_level);
+        return -1;
+    }
+    a->has_meta = c->title || c->unit || c->chart || c->min || c->max || c->interval_ms > 0;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    app_t a;
+    memset(&a, 0, sizeof(a));
+    settings_t *c = &a.cfg;
+    const opt_t table[] = {
+        {"hub", OPT_STR, RTDASH_DEFAULT_HUB, 0, 0, &c->hub,
+         "ZeroMQ endpoints of the hubs to publish to, comma-separated"},
+        {"event", OPT_STR, NULL, 0, 0, &c->event,
+         "publish an event of this level (info, success, warning, error): TOPIC TEXT..."},
+        {"title", OPT_STR, NULL, 0, 0, &c->title, "meta: the topic's title"},
+        {"unit", OPT_STR, NULL, 0, 0, &c->unit, "meta: the unit of the values"},
+        {"chart", OPT_STR, NULL, 0, 0, &c->chart, "meta: line, bar, area, gauge or number"},
+        {"min", OPT_STR, NULL, 0, 0, &c->min, "meta: the lowest value"},
+        {"max", OPT_STR, NULL, 0, 0, &c->max, "meta: the highest value"},
+        {"meta-interval-ms", OPT_INT, "0", 0, 86400000, &c->interval_ms,
+         "meta: interval_ms, how often the topic is published (stale after 3x); 0: unset"},
+        {"collector", OPT_STR, "rtdash-pub", 0, 0, &c->collector, "meta: the collector's name"},
+        {"connect-wait-ms", OPT_INT, "300", 0, 60000, &c->connect_wait_ms,
+         "wait this long after connecting before the first message"},
+        {"linger-ms", OPT_INT, "200", 0, 60000, &c->linger_ms,
+         "wait this long before exiting so queued messages leave"},
+        {"log-level", OPT_STR, "notice", 0, 0, &c->log_level, "error, warn, notice, info or debug"},
+    };
+    const size_t ntable = sizeof(table) / sizeof(table[0]);
+    rlog_set_prog("rtdash-pub");
+    int first = argc;
+    int r = opts_parse(table, ntable, argc, argv, s_usage, &first);
+    if (r > 0) {
+        if (s_wants_help(argc, argv))
+            fputs(s_help_tail, stdout);
+        return 0;
+    }
+    if (r < 0 || s_check_settings(&a) < 0)
+        return 2;
+
+    /* Work out the command-line message before connecting: a usage error
+     * costs no wait. */
+    char err[256];
+    char **pos = argv + first;
+    int npos = argc - first;
+    bool from_stdin = !c->event && (npos == 0 || (npos == 1 && strcmp(pos[0], "-") == 0));
+    static const char *names[MAX_FIELDS];
+    static double values[MAX_FIELDS];
+    int nfields = 0;
+    char text[RTDASH_MAX_TEXT * 4 + 1];
+    if (c->event) {
+        if (npos < 2) {
+            fprintf(stderr, "rtdash-pub: --event LEVEL needs TOPIC TEXT... (see --help)\n");
+            return 2;
+        }
+        size_t o = 0;
+        for (int i = 1; i < npos; i++) {
+            int w = snprintf(text + o, sizeof(text) - o, "%s%s", i > 1 ? " " : "", pos[i]);
+            o = w < 0 || (size_t)w >= sizeof(text) - o ? sizeof(text) - 1 : o + (size_t)w;
+        }
+    } else if (!from_stdin) {
+        for (int i = 1; i < npos; i++) {
+            if (strncmp(pos[i], "--", 2) == 0) {
+                fprintf(stderr, "rtdash-pub: options go before TOPIC (found '%s' after it)\n",
+                        pos[i]);
+                return 2;
+            }
+        }
+        nfields = s_fields(pos + 1, npos - 1, names, values, err, sizeof(err));
+        if (nfields < 0) {
+            fprintf(stderr, "rtdash-pub: %s (see --help)\n", err);
+            return 2;
+        }
+    }
+    if (!from_stdin && s_check_topic(pos[0], err, sizeof(err)) < 0) {
+        fprintf(stderr, "rtdash-pub: %s\n", err);
+        return 2;
+    }
+
+    a.pub = rtdash_pub_new(c->hub);
+    if (!a.pub)
+        return 1;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = s_on_signal; /* no SA_RESTART: poll() and sleeps must end */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    msgpack_sbuffer_init(&a.head);
+    msgpack_sbuffer_init(&a.rest);
+
+    /* ZeroMQ's slow joiner: the hub's subscription reaches us a moment after
+     * the connection, and PUB drops whatever it sends before that. */
+    s_sleep_ms(c->connect_wait_ms);
+    int status = 0;
+    if (from_stdin) {
+        status = s_read_input(&a);
+    } else {
+        s_send_opt_meta(&a, pos[0]);
+        int rc = c->event ? rtdash_pub_event(a.pub, pos[0], c->event, text, 0)
+                          : rtdash_pub_sample(a.pub, pos[0], names, values, (size_t)nfields, 0);
+        status = rc < 0 ? 1 : 0;
+    }
+    /* The publisher closes with ZMQ_LINGER 0, which discards what is still
+     * queued: give the I/O thread a moment to send it first. */
+    s_sleep_ms(c->linger_ms);
+    rtdash_pub_destroy(&a.pub);
+    s_topics_free(&a.topics);
+    msgpack_sbuffer_destroy(&a.head);
+    msgpack_sbuffer_destroy(&a.rest);
+    return status;
+}

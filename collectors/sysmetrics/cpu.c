@@ -19,19 +19,19 @@
 
 typedef struct cpu_state {
     procbuf_t *pb;
-    size_t cap;              /* capacity of the per-core arrays */
-    size_t top[2];           /* 1 + highest core number, per reading */
-    cpu_times_t total[2];    /* [cur] and [!cur] */
-    cpu_times_t *cores[2];   /* cap entries each */
-    bool *present[2];        /* cap entries each */
-    int cur;                 /* index of the reading being filled */
-    bool have_prev;          /* a previous reading exists */
-    bool total_announced;    /* meta for system.cpu sent */
-    bool *announced;         /* cores listed in the last meta of system.cpu.cores */
-    bool cores_announced;    /* meta for system.cpu.cores sent at least once */
-    char (*names)[16];       /* "cpuN", cap entries */
-    const char **fnames;     /* field names of one sample */
-    double *fvalues;         /* field values of one sample */
+    size_t cap;            /* capacity of the per-core arrays */
+    size_t top[2];         /* 1 + highest core number, per reading */
+    cpu_times_t total[2];  /* [cur] and [!cur] */
+    cpu_times_t *cores[2]; /* cap entries each */
+    bool *present[2];      /* cap entries each */
+    int cur;               /* index of the reading being filled */
+    bool have_prev;        /* a previous reading exists */
+    bool total_announced;  /* meta for system.cpu sent */
+    bool *announced;       /* cores listed in the last meta of system.cpu.cores */
+    bool cores_announced;  /* meta for system.cpu.cores sent at least once */
+    char (*names)[16];     /* "cpuN", cap entries */
+    const char **fnames;   /* field names of one sample */
+    double *fvalues;       /* field values of one sample */
     rtdash_field_meta_t *fmeta;
     char (*labels)[16]; /* "CPU N" */
 } cpu_state_t;
@@ -192,8 +192,8 @@ static void s_meta_cores(cpu_state_t *st, const module_ctx_t *ctx, int r)
     for (size_t i = 0; i < st->top[r] && i < st->cap; i++) {
         st->announced[i] = present[i];
         if (present[i])
-            st->fmeta[n++] = (rtdash_field_meta_t){st->names[i], st->labels[i], "%",
-                                                   module_color(i)};
+            st->fmeta[n++] =
+                (rtdash_field_meta_t){st->names[i], st->labels[i], "%", module_color(i)};
     }
     for (size_t i = st->top[r]; i < st->cap; i++)
         st->announced[i] = false;

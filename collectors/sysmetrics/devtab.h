@@ -17,15 +17,15 @@
 #define DEVTAB_NAME_MAX 64
 
 typedef struct devtab_entry {
-    char name[DEVTAB_NAME_MAX];     /* as the kernel writes it */
-    char topic[TOPIC_MAX_LEN + 1];  /* prefix + sanitized name */
-    uint64_t a, b;                  /* counters of the current reading */
-    uint64_t prev_a, prev_b;        /* counters of the previous reading */
-    int64_t prev_ns;                /* monotonic time of the previous reading */
-    bool have_prev;                 /* prev_* are valid */
-    bool announced;                 /* meta sent */
-    bool skip;                      /* the caller decided not to publish it */
-    unsigned gen;                   /* reading in which it was last seen */
+    char name[DEVTAB_NAME_MAX];    /* as the kernel writes it */
+    char topic[TOPIC_MAX_LEN + 1]; /* prefix + sanitized name */
+    uint64_t a, b;                 /* counters of the current reading */
+    uint64_t prev_a, prev_b;       /* counters of the previous reading */
+    int64_t prev_ns;               /* monotonic time of the previous reading */
+    bool have_prev;                /* prev_* are valid */
+    bool announced;                /* meta sent */
+    bool skip;                     /* the caller decided not to publish it */
+    unsigned gen;                  /* reading in which it was last seen */
 } devtab_entry_t;
 
 typedef struct devtab {

@@ -1,4 +1,5 @@
-/* disk.c - the "disk" module: system.disk.<dev> read/write bytes per second from /proc/diskstats. */
+/* disk.c - the "disk" module: system.disk.<dev> read/write bytes per second from /proc/diskstats.
+ */
 // SPDX-License-Identifier: MIT
 #include "disk.h"
 

@@ -44,8 +44,8 @@ static int64_t s_mono_ns(void)
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static void s_sample(void *arg, const char *topic, const char *const *names,
-                     const double *values, size_t n, int64_t ts_ms)
+static void s_sample(void *arg, const char *topic, const char *const *names, const double *values,
+                     size_t n, int64_t ts_ms)
 {
     if (rtdash_pub_sample(arg, topic, names, values, n, ts_ms) < 0)
         RLOG_RL(RLOG_WARN, "cannot publish a sample of %s", topic);
@@ -109,11 +109,8 @@ int main(int argc, char **argv)
     if (!pub)
         return 1;
 
-    module_ctx_t ctx = {.proc = proc,
-                        .interval_ms = interval_ms,
-                        .sample = s_sample,
-                        .meta = s_meta,
-                        .arg = pub};
+    module_ctx_t ctx = {
+        .proc = proc, .interval_ms = interval_ms, .sample = s_sample, .meta = s_meta, .arg = pub};
     void *state[NMODULES];
     size_t enabled = 0;
     for (size_t i = 0; i < NMODULES; i++) {

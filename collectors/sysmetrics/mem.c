@@ -22,8 +22,8 @@ typedef struct mem_state {
 int mem_parse(const char *data, size_t len, mem_info_t *out)
 {
     enum { TOTAL, AVAIL, FREE, BUFFERS, CACHED, SWAPTOTAL, SWAPFREE, NKEYS };
-    static const char *const keys[NKEYS] = {"MemTotal",  "MemAvailable", "MemFree", "Buffers",
-                                            "Cached",    "SwapTotal",    "SwapFree"};
+    static const char *const keys[NKEYS] = {"MemTotal", "MemAvailable", "MemFree", "Buffers",
+                                            "Cached",   "SwapTotal",    "SwapFree"};
     uint64_t v[NKEYS] = {0};
     bool seen[NKEYS] = {false};
     const char *pos = data, *end = data + len;
@@ -143,8 +143,8 @@ static int s_collect(void *state, const module_ctx_t *ctx)
     }
     bool first = !st->have_last;
     /* The gauge's max is the memory size: announce again when it changes. */
-    bool resized = st->have_last &&
-                   (mi.total != st->last.total || mi.swap_total != st->last.swap_total);
+    bool resized =
+        st->have_last && (mi.total != st->last.total || mi.swap_total != st->last.swap_total);
     st->last = mi;
     st->have_last = true;
     if (first || resized)

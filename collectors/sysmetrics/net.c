@@ -67,27 +67,44 @@ static void s_visit(void *arg, const char *name, size_t len, uint64_t rx, uint64
     (void)devtab_seen(&st->tab, name, len, rx, tx);
 }
 
+/* Open the first of the candidate files that can be read. */
+static procbuf_t *s_open_first(const module_ctx_t *ctx, const char *const *rel, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char path[PATH_MAX];
+        size_t len;
+        if (module_path(ctx, rel[i], path, sizeof(path)) < 0)
+            continue;
+        procbuf_t *pb = procbuf_new(path);
+        if (pb && procbuf_read(pb, &len))
+            return pb;
+        if (i + 1 == n)
+            rlog(RLOG_ERROR, "net: cannot read %s: %s", path, pb ? strerror(errno) : "no memory");
+        procbuf_destroy(&pb);
+    }
+    return NULL;
+}
+
 static void *s_init(const module_ctx_t *ctx)
 {
-    char path[PATH_MAX];
-    if (module_path(ctx, "net/dev", path, sizeof(path)) < 0) {
-        rlog(RLOG_ERROR, "net: path too long under %s", ctx->proc);
-        return NULL;
-    }
+    /* <proc>/net is a link to self/net: the network namespace of whoever
+     * reads it, so a container reading the host's /proc mounted elsewhere
+     * would see its own interfaces. <proc>/1/net/dev is the namespace of the
+     * init process of that /proc: the host's when the host's /proc is
+     * mounted, ours otherwise. net/dev is the fallback (hidepid, fixtures). */
+    static const char *const candidates[] = {"1/net/dev", "net/dev"};
     net_state_t *st = calloc(1, sizeof(*st));
-    if (!st || !(st->pb = procbuf_new(path))) {
+    if (!st) {
         rlog(RLOG_ERROR, "net: out of memory");
+        return NULL;
+    }
+    st->pb = s_open_first(ctx, candidates, 2);
+    if (!st->pb) {
         free(st);
         return NULL;
     }
+    rlog(RLOG_INFO, "net: reading %s", procbuf_path(st->pb));
     devtab_init(&st->tab, NET_PREFIX, NET_MAX_IFACES);
-    size_t len;
-    if (!procbuf_read(st->pb, &len)) {
-        rlog(RLOG_ERROR, "net: cannot read %s: %s", path, strerror(errno));
-        procbuf_destroy(&st->pb);
-        free(st);
-        return NULL;
-    }
     return st;
 }
 

@@ -1,5 +1,7 @@
 /* net.h - the "net" module: system.net.<iface> rx/tx bytes per second from
- * /proc/net/dev, every interface but "lo". Rates need two readings, so an
+ * /proc/net/dev, every interface but "lo". Reads <proc>/1/net/dev when it can
+ * (the network namespace of that /proc's init: the host's, for a container
+ * given the host's /proc), else <proc>/net/dev. Rates need two readings, so an
  * interface is published from its second reading on; its meta goes out when
  * it is first seen. */
 // SPDX-License-Identifier: MIT

@@ -141,7 +141,7 @@ static void test_words(void)
     int n = procbuf_line(&pos, end, NULL, w, 3);
     CHECK(n == 3);
     CHECK(procbuf_word_is(&w[0], "cpu0") && procbuf_word_is(&w[1], "12"));
-    CHECK(procbuf_word_is(&w[2], "34")); /* "x" is beyond max: skipped */
+    CHECK(procbuf_word_is(&w[2], "34"));             /* "x" is beyond max: skipped */
     CHECK(procbuf_line(&pos, end, NULL, w, 3) == 0); /* empty line */
     n = procbuf_line(&pos, end, ":", w, 3);
     CHECK(n == 3 && procbuf_word_is(&w[0], "eth0") && procbuf_word_is(&w[1], "100"));

@@ -369,8 +369,8 @@ static void test_modules(void)
     CHECK(NEAR(s_field("system.cpu.cores", "cpu0"), 50));
     CHECK(NEAR(s_field("system.cpu.cores", "cpu1"), 40));
     CHECK(isnan(s_field("system.cpu.cores", "cpu2"))); /* new: no previous reading */
-    s_check_meta("system.cpu.cores", "line", "%", 3);    /* re-announced with cpu2 */
-    CHECK(s_find('m', "system.cpu") == NULL);             /* unchanged: not re-sent */
+    s_check_meta("system.cpu.cores", "line", "%", 3);  /* re-announced with cpu2 */
+    CHECK(s_find('m', "system.cpu") == NULL);          /* unchanged: not re-sent */
 
     CHECK(s_field("system.memory", "used") == 6000000.0 * 1024);
     CHECK(NEAR(s_field("system.memory", "percent"), 37.5));
@@ -391,7 +391,8 @@ static void test_modules(void)
 
     CHECK(s_field("system.disk.sda", "read") == 1024000);
     CHECK(s_field("system.disk.sda", "write") == 512000);
-    CHECK(s_field("system.disk.sdb1", "read") == 0 && s_field("system.disk.sdb1", "write") == 524288);
+    CHECK(s_field("system.disk.sdb1", "read") == 0 &&
+          s_field("system.disk.sdb1", "write") == 524288);
     CHECK(s_field("system.disk.nvme0n1", "read") == 2048000);
     CHECK(s_field("system.disk.nvme0n1", "write") == 0);
     CHECK(s_field("system.disk.mmcblk0", "read") == 0 && s_field("system.disk.dm-0", "write") == 0);
@@ -432,6 +433,33 @@ static void test_modules(void)
         s_modules[i]->cleanup(NULL); /* NULL-safe */
 }
 
+/* <proc>/1/net/dev (init's network namespace) wins over <proc>/net/dev. */
+static void test_net_prefers_init_namespace(void)
+{
+    char path[700];
+    const char *dev = "Inter-|\n face |\n  host0: 1 0 0 0 0 0 0 0 2 0 0 0 0 0 0 0\n";
+    snprintf(path, sizeof(path), "%s/ns", s_tmp);
+    mkdir(path, 0700);
+    snprintf(path, sizeof(path), "%s/ns/1", s_tmp);
+    mkdir(path, 0700);
+    snprintf(path, sizeof(path), "%s/ns/1/net", s_tmp);
+    mkdir(path, 0700);
+    snprintf(path, sizeof(path), "%s/ns/1/net/dev", s_tmp);
+    FILE *f = fopen(path, "w");
+    if (!f || fputs(dev, f) < 0)
+        exit(1);
+    fclose(f);
+    snprintf(path, sizeof(path), "%s/ns", s_tmp);
+    module_ctx_t ctx = {
+        .proc = path, .interval_ms = 500, .sample = s_rec_sample, .meta = s_rec_meta, .mono_ns = 1};
+    void *st = net_module.init(&ctx);
+    CHECK(st != NULL);
+    s_nrecs = 0;
+    CHECK(st && net_module.collect(st, &ctx) == 0);
+    CHECK(s_find('m', "system.net.host0") != NULL && s_count('m', "") == 1);
+    net_module.cleanup(st);
+}
+
 static void test_init_fails_without_proc(void)
 {
     module_ctx_t ctx = {.proc = "/nonexistent/rtdash",
@@ -456,6 +484,7 @@ int main(int argc, char **argv)
     test_parsers();
     test_device_parsers();
     test_modules();
+    test_net_prefers_init_namespace();
     test_init_fails_without_proc();
     char cmd[256];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", s_tmp);

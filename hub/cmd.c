@@ -84,13 +84,13 @@ static const struct {
     const char *name;
     cmd_type_t type;
 } s_types[] = {
-    {"subscribe", CMD_SUBSCRIBE}, {"unsubscribe", CMD_UNSUBSCRIBE}, {"pause", CMD_PAUSE},
-    {"resume", CMD_RESUME},       {"ping", CMD_PING},
+    {"subscribe", CMD_SUBSCRIBE}, {"unsubscribe", CMD_UNSUBSCRIBE},
+    {"pause", CMD_PAUSE},         {"resume", CMD_RESUME},
+    {"ping", CMD_PING},
 };
 
 /* "topics": an array of valid patterns, copied into c. */
-static cmd_err_t s_parse_topics(json_t *root, size_t max_topics, cmd_t *c, char *msg,
-                                size_t msglen)
+static cmd_err_t s_parse_topics(json_t *root, size_t max_topics, cmd_t *c, char *msg, size_t msglen)
 {
     json_t *tl = json_object_get(root, "topics");
     bool required = c->type == CMD_SUBSCRIBE || c->type == CMD_UNSUBSCRIBE;
@@ -140,8 +140,7 @@ static cmd_err_t s_parse_topics(json_t *root, size_t max_topics, cmd_t *c, char 
 
 /* "since": {"topic": [ts, seq], ...} with valid exact topics, any int64 ts
  * and a non-negative integer seq. */
-static cmd_err_t s_parse_since(json_t *root, size_t max_topics, cmd_t *c, char *msg,
-                               size_t msglen)
+static cmd_err_t s_parse_since(json_t *root, size_t max_topics, cmd_t *c, char *msg, size_t msglen)
 {
     json_t *since = json_object_get(root, "since");
     if (!since)
@@ -151,8 +150,7 @@ static cmd_err_t s_parse_since(json_t *root, size_t max_topics, cmd_t *c, char *
                       "since must be an object of topic: [ts, seq]");
     size_t n = json_object_size(since);
     if (n > max_topics)
-        return s_fail(msg, msglen, CMD_E_LIMIT, "too many since entries: %zu > %zu", n,
-                      max_topics);
+        return s_fail(msg, msglen, CMD_E_LIMIT, "too many since entries: %zu > %zu", n, max_topics);
     if (n == 0)
         return CMD_OK;
     c->since = calloc(n, sizeof *c->since);

@@ -158,64 +158,108 @@ int jbuf_put_i64(jbuf_t *b, int64_t v)
 
 /* ----------------------------------------------------------------- doubles */
 
-static const double s_pow10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+#ifdef __SIZEOF_INT128__
+typedef unsigned __int128 u128_t;
 
-static const uint64_t s_upow10[20] = {1ULL,
-                                      10ULL,
-                                      100ULL,
-                                      1000ULL,
-                                      10000ULL,
-                                      100000ULL,
-                                      1000000ULL,
-                                      10000000ULL,
-                                      100000000ULL,
-                                      1000000000ULL,
-                                      10000000000ULL,
-                                      100000000000ULL,
-                                      1000000000000ULL,
-                                      10000000000000ULL,
-                                      100000000000000ULL,
-                                      1000000000000000ULL,
-                                      10000000000000000ULL,
-                                      100000000000000000ULL,
-                                      1000000000000000000ULL,
-                                      10000000000000000000ULL};
+#define S_E19 10000000000000000000ULL
+/* 10^0 .. 10^22, exact */
+static const u128_t s_pow10[23] = {
+    1ULL,
+    10ULL,
+    100ULL,
+    1000ULL,
+    10000ULL,
+    100000ULL,
+    1000000ULL,
+    10000000ULL,
+    100000000ULL,
+    1000000000ULL,
+    10000000000ULL,
+    100000000000ULL,
+    1000000000000ULL,
+    10000000000000ULL,
+    100000000000000ULL,
+    1000000000000000ULL,
+    10000000000000000ULL,
+    100000000000000000ULL,
+    1000000000000000000ULL,
+    S_E19,
+    (u128_t)S_E19 * 10,
+    (u128_t)S_E19 * 100,
+    (u128_t)S_E19 * 1000,
+};
 
-/* Fast path for a positive non-integer a in [1e-4, 1e15): find the fewest
- * decimals k such that r / 10^k (r = round(a * 10^k) < 10^15) reads back as a.
- * r and 10^k are exact doubles, so r / 10^k is the correctly rounded value of
- * the decimal r*10^-k - exactly what strtod returns for its text. A decimal
- * with at most 15 significant digits that reads back as a is unique, so this
- * is the same text %.15g would give. Writes fixed notation into out and
- * returns its length, or 0 when a needs more than 15 digits. */
-static size_t s_fixed15(double a, char *out)
+/* Does r = round(v * 10^k) (ties to even) read back as v = m * 2^-s? It does
+ * exactly when r lies in v's rounding interval: within half a unit in the
+ * last place (a quarter below a power of two, where the next lower value is
+ * closer), boundaries included when m is even (strtod rounds ties to even).
+ * *out receives r. */
+static bool s_reads_back(uint64_t m, int s, bool pow2, int k, u128_t *out)
 {
-    for (int k = 1; k <= 19; k++) {
-        double m = a * s_pow10[k];
-        if (m >= 1e15)
-            return 0;
-        double r = floor(m + 0.5);
-        if (r / s_pow10[k] != a)
-            continue;
-        uint64_t ri = (uint64_t)r;
-        uint64_t ip = ri / s_upow10[k];
-        uint64_t fp = ri % s_upow10[k];
-        char tmp[24];
-        char *end = tmp + sizeof tmp;
-        /* fraction: exactly k digits, zero-padded on the left */
-        char *p = s_utoa_rev(end, fp);
-        while (end - p < k)
-            *--p = '0';
-        *--p = '.';
-        p = s_utoa_rev(p, ip);
-        size_t n = (size_t)(end - p);
-        memcpy(out, p, n);
-        return n;
-    }
-    return 0;
+    const u128_t one = 1;
+    u128_t n = (u128_t)m * s_pow10[k]; /* v * 10^k * 2^s, exact */
+    u128_t r = n >> s;
+    u128_t rem = n & ((one << s) - 1);
+    u128_t half = one << (s - 1);
+    bool up = rem > half || (rem == half && (r & 1));
+    u128_t d = up ? (one << s) - rem : rem; /* |r' * 2^s - n| */
+    *out = up ? r + 1 : r;
+    /* |r' - v*10^k| <= 10^k * ulp/2  <=>  2d <= 10^k (4d on the narrow side) */
+    u128_t lhs = (pow2 && !up && rem != 0) ? 4 * d : 2 * d;
+    return (m & 1) == 0 ? lhs <= s_pow10[k] : lhs < s_pow10[k];
 }
+
+/* Shortest fixed-notation text of the positive non-integer value
+ * v = m * 2^-s (m a normal mantissa of `bits` bits, 1 <= s <= 66) that reads
+ * back as v, in exact integer arithmetic (no snprintf, no strtod).
+ *
+ * The fewest decimals k for which round(v * 10^k) reads back gives the fewest
+ * significant digits. Reading back is monotonic in k (if r works for k, the
+ * nearest value for k+1 is at least as close as 10r), so after trying k = 1..3
+ * (short decimals, the common case) a binary search finds it. With up to 15
+ * digits (6 for floats) only one decimal reads back, and with more, r is the
+ * correctly rounded one, so the text is exactly what the first of %.15g,
+ * %.16g, %.17g that reads back would print (%.6g..%.9g for floats), as long
+ * as that is fixed notation: callers keep v within [1e-4, 1e15) for doubles
+ * and [1e-4, 1e5) for floats, where kmax decimals always read back.
+ * Writes into out (>= 48 bytes) and returns the length, or 0 if it gives up. */
+static size_t s_shortest_fixed(uint64_t m, int s, int bits, int kmax, char *out)
+{
+    const bool pow2 = m == (1ULL << (bits - 1));
+    u128_t r = 0;
+    int k = 1;
+    while (k <= 3 && !s_reads_back(m, s, pow2, k, &r))
+        k++;
+    if (k > 3) {
+        int lo = 4, hi = kmax;
+        while (lo < hi) {
+            int mid = (lo + hi) / 2;
+            if (s_reads_back(m, s, pow2, mid, &r))
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        k = lo;
+        if (!s_reads_back(m, s, pow2, k, &r))
+            return 0; /* cannot happen for the ranges callers use */
+    }
+    if (r >= (u128_t)S_E19)
+        return 0; /* idem */
+    /* the digits of r, then the point k digits from the right */
+    char tmp[48];
+    char *end = tmp + sizeof tmp;
+    char *p = s_utoa_rev(end, (uint64_t)r);
+    while (end - p <= k)
+        *--p = '0'; /* at least one digit before the point */
+    size_t ndig = (size_t)(end - p), nint = ndig - (size_t)k;
+    for (size_t i = 0; i < nint; i++)
+        out[i] = p[i];
+    out[nint] = '.';
+    for (size_t i = nint; i < ndig; i++)
+        out[i + 1] = p[i];
+    return ndig + 1;
+}
+#endif
 
 /* printf-family output in the current locale -> C locale text: every run of
  * bytes that is not a digit, sign or exponent mark is the decimal point.
@@ -230,8 +274,8 @@ static size_t s_delocalize(char *s, size_t n)
             i++;
         } else {
             s[o++] = '.';
-            while (i < n && !((s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '+' ||
-                              s[i] == 'e'))
+            while (i < n &&
+                   !((s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '+' || s[i] == 'e'))
                 i++;
         }
     }
@@ -246,15 +290,21 @@ int jbuf_put_double(jbuf_t *b, double v)
     /* Integers up to 2^53 (also -0.0 -> "0"). */
     if (a <= 9007199254740992.0 && v == (double)(int64_t)v)
         return jbuf_put_i64(b, (int64_t)v);
-    char out[40];
+    char out[48];
     size_t n = 0;
+#ifdef __SIZEOF_INT128__
     if (a >= 1e-4 && a < 1e15) {
+        uint64_t bits;
+        memcpy(&bits, &a, sizeof bits);
+        int e = (int)(bits >> 52); /* biased exponent: normal here */
+        uint64_t m = (bits & ((1ULL << 52) - 1)) | (1ULL << 52);
         out[0] = '-';
         size_t neg = v < 0;
-        n = s_fixed15(a, out + neg);
+        n = s_shortest_fixed(m, 1075 - e, 53, 21, out + neg);
         if (n)
             n += neg;
     }
+#endif
     if (!n) {
         /* Rare: needs 16-17 digits, or very large / very small. The strtod
          * check runs in the same locale as snprintf, so it is consistent.
@@ -280,8 +330,21 @@ int jbuf_put_float(jbuf_t *b, float v)
     float a = fabsf(v);
     if (a <= 16777216.0f && v == (float)(int32_t)v)
         return jbuf_put_i64(b, (int64_t)(int32_t)v);
-    char out[40];
+    char out[48];
     size_t n = 0;
+#ifdef __SIZEOF_INT128__
+    if (a >= 1e-4f && a < 1e5f) {
+        uint32_t bits;
+        memcpy(&bits, &a, sizeof bits);
+        int e = (int)(bits >> 23); /* biased exponent: normal here */
+        uint64_t m = (bits & ((1U << 23) - 1)) | (1U << 23);
+        out[0] = '-';
+        size_t neg = v < 0;
+        n = s_shortest_fixed(m, 150 - e, 24, 13, out + neg);
+        if (n)
+            return jbuf_put(b, out, n + neg);
+    }
+#endif
     for (int prec = a < FLT_MIN ? 1 : 6; prec <= 9; prec++) {
         int len = snprintf(out, sizeof out, "%.*g", prec, (double)v);
         if (len <= 0 || (size_t)len >= sizeof out)

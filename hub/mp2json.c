@@ -128,8 +128,8 @@ static mp2json_err_t s_prescan(mp2json_t *c, const uint8_t *p, size_t len)
     if (len > c->max_body)
         return MP2JSON_E_TOO_LARGE;
     scan_level_t *st = c->stack;
-    int depth = 0;          /* open containers */
-    uint64_t declared = 0;  /* sum of st[i].left */
+    int depth = 0;         /* open containers */
+    uint64_t declared = 0; /* sum of st[i].left */
     size_t pos = 0;
     for (;;) {
         if (pos >= len)
@@ -140,9 +140,9 @@ static mp2json_err_t s_prescan(mp2json_t *c, const uint8_t *p, size_t len)
         }
         uint8_t b = p[pos];
         size_t left = len - pos;
-        size_t hdr = 1;     /* header bytes */
+        size_t hdr = 1;       /* header bytes */
         uint64_t payload = 0; /* bytes after the header */
-        uint64_t items = 0; /* container items (maps: 2 per entry) */
+        uint64_t items = 0;   /* container items (maps: 2 per entry) */
         bool container = false;
         if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3) {
             /* fixint, nil, bool */

@@ -49,6 +49,8 @@ def pack(o):
         return msgpack.packb(float(o), use_single_float=True)
     if isinstance(o, RawStr):
         return msgpack.packb(bytes(o), use_bin_type=False)
+    if isinstance(o, msgpack.ExtType):
+        return msgpack.packb(o)
     if isinstance(o, (list, tuple)) and not isinstance(o, Pairs):
         n = len(o)
         if n < 16:
@@ -335,7 +337,7 @@ err("empty_body", b"", "unreadable")
 err("reserved_byte_c1", bytes.fromhex("81a46b696e64c1"), "unreadable")
 err("array32_declares_4_billion", bytes.fromhex("ddffffffff"), "bad_length")
 err("map32_declares_4_billion_inside",
-    bytes.fromhex("82a46b696e64a673616d706c65a56669656c6473dfffffffff"), "bad_length")
+    bytes.fromhex("82a46b696e64a673616d706c65a66669656c6473dfffffffff"), "bad_length")
 err("array16_declares_more_than_left", bytes.fromhex("dc0010" + "c0" * 15), "bad_length")
 err("not_map_array", [1, 2], "not_map")
 err("not_map_str", "sample", "not_map")

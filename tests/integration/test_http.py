@@ -26,6 +26,7 @@ def test_healthz():
               % hd.get("content-type"))
         j = json.loads(body)
         check(isinstance(j, dict) and j, "/healthz body: %r" % body[:200])
+        check_eq(j.get("status"), "ok", "/healthz status field")
         check(len(body) < 4096, "/healthz is not small: %d bytes" % len(body))
 
 
@@ -175,16 +176,28 @@ async def test_api_history_json_and_csv():
         check('a "quoted", text' in rows[1], "event text not a csv cell: %s" % rows)
 
 
-def test_api_history_errors():
+async def test_api_history_errors():
     with Hub() as hub:
-        for path, want in (("/api/history/no.such.topic", 404),
-                           ("/api/history/no.such.topic?format=csv", 404),
-                           ("/api/history/bad%20topic", 400),
-                           ("/api/history/a..b", 400),
-                           ("/api/history/a.*", 400),
-                           ("/api/history/" + "x" * 129, 400)):
-            st, _, body = http_get(hub.port, path)
+        pub = await apublisher(hub)
+        pub.sample("api.f", {"v": 1})
+        await asyncio.sleep(0.3)
+        for path, want, codes in (("/api/history/no.such.topic", 404, ["not_found"]),
+                                  ("/api/history/no.such.topic?format=csv", 404, ["not_found"]),
+                                  ("/api/history/bad%20topic", 400, ["bad_topic"]),
+                                  ("/api/history/a..b", 400, ["bad_topic"]),
+                                  ("/api/history/a.*", 400, ["bad_topic"]),
+                                  ("/api/history/" + "x" * 129, 400, ["bad_topic"]),
+                                  ("/api/history/api.f?format=xml", 400, ["bad_request"])):
+            st, hd, body = http_get(hub.port, path)
             check_eq(st, want, "GET %s" % path)
+            try:
+                j = json.loads(body)
+            except ValueError:
+                raise AssertionError("GET %s: error body is not JSON: %r" % (path, body[:200]))
+            check(isinstance(j, dict) and j.get("error") in codes
+                  and isinstance(j.get("message"), str),
+                  "GET %s: expected {\"error\": %s, \"message\": ...}, got %s"
+                  % (path, codes, short(j)))
 
 
 def test_index_and_unknown_paths():
@@ -209,6 +222,25 @@ def test_index_and_unknown_paths():
             out = raw_http(hub.port, raw)
             check(b"root:" not in out, "path traversal served /etc/passwd: %r" % raw)
         hub.check_alive()
+
+
+def test_oversized_and_garbage_requests():
+    """RELIABILITY P8: header bombs and garbage do not hurt the hub."""
+    with Hub() as hub:
+        big = b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"X-Pad: " + b"a" * 100000 + b"\r\n\r\n"
+        out = raw_http(hub.port, big)
+        check(not out.startswith(b"HTTP/1.1 200"), "a 100 KB header was served 200")
+        many = b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(
+            b"X-H%d: v\r\n" % i for i in range(5000)) + b"\r\n"
+        out = raw_http(hub.port, many)
+        check(not out.startswith(b"HTTP/1.1 200"), "5000 headers were served 200")
+        for junk in (b"\x00\xff" * 1000, b"GARBAGE\r\n\r\n", b"GET / HTTP/9.9\r\n\r\n",
+                     b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                     b"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n"):
+            raw_http(hub.port, junk, timeout=2)
+        hub.check_alive()
+        st, _, _ = http_get(hub.port, "/healthz")
+        check_eq(st, 200, "/healthz after garbage")
 
 
 async def test_websocket_with_and_without_subprotocol():

@@ -4,7 +4,7 @@ every kind of rejected message (dropped, counted in /metrics, hub keeps serving)
 import asyncio
 import base64
 import json
-import math
+import re
 import os
 import random
 import struct
@@ -12,7 +12,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rtdash_harness import (Hub, SRC, WSClient, apublisher, check, check_eq, drops_by_reason,  # noqa: E402
-                            http_get, is_sample, metric_names, metrics, mp_map_raw,
+                            http_get, is_sample, metric_find, metric_names, metrics, mp_map_raw,
                             mp_str_raw, now_ms, of_type, ordered_keys, pack, run_tests, short)
 import msgpack  # noqa: E402
 
@@ -42,107 +42,101 @@ def load_vectors():
         return None, path
     with open(path, "rb") as f:
         data = json.load(f)
-    if isinstance(data, dict):
-        for k in ("vectors", "cases", "tests"):
-            if isinstance(data.get(k), list):
-                data = data[k]
-                break
     check(isinstance(data, list), "%s: expected a list of vectors" % path)
     return data, path
 
 
-def vector_body(v):
-    for k in ("msgpack_hex", "body_hex", "hex", "msgpack"):
-        if isinstance(v.get(k), str):
-            try:
-                return bytes.fromhex(v[k].replace(" ", ""))
-            except ValueError:
-                pass
-    for k in ("msgpack_b64", "body_b64", "b64", "base64"):
-        if isinstance(v.get(k), str):
-            return base64.b64decode(v[k])
-    raise KeyError("no msgpack body in vector %s" % short(v, 200))
+def pairs_tree(text):
+    """JSON text parsed keeping key order and repeated keys: objects become
+    ("{}", [(k, v), ...]). Two texts with equal trees say the same thing."""
+    return json.loads(text, object_pairs_hook=lambda p: ("{}", p))
 
 
-def vector_expected(v):
-    for k in ("json", "expected", "expect", "output"):
-        if k in v:
-            e = v[k]
-            return json.loads(e) if isinstance(e, str) else e
-    return None
+def body_map(body):
+    """The decoded top-level map of a body, or None if it does not decode."""
+    try:
+        m = msgpack.unpackb(body, raw=True, strict_map_key=False)
+    except Exception:  # noqa: BLE001 - anything msgpack-python refuses
+        return None
+    return m if isinstance(m, dict) else None
 
 
-def vector_rejected(v):
-    for k in ("reject", "rejected", "error", "drop", "dropped"):
-        if v.get(k):
-            return v[k]
-    return None
+def strip_ts_seq(tree, has_ts, has_seq):
+    """Remove the top-level ts/seq the hub fills in (checked separately)."""
+    tag, pairs = tree
+    return (tag, [(k, v) for k, v in pairs
+                  if not (k == "ts" and not has_ts) and not (k == "seq" and not has_seq)])
 
 
 async def test_shared_vectors():
+    """proto/vectors/vectors.json: each body published on its topic; what the
+    hub sends over WebSocket must say exactly what the vector's json says (same
+    keys in the same order, same values), except ts / seq when the body has
+    none (the hub fills them: checked to be integers near now / counters).
+    Vectors with an error must be dropped and counted under that reason."""
     vectors, path = load_vectors()
     if vectors is None:
-        print("  (no %s yet: shared vectors skipped)" % os.path.relpath(path, SRC or "."))
+        print("  (no %s: shared vectors skipped)" % path)
         return
     hub, c, pub = await setup()
     with hub:
         n_ok = n_rej = 0
         failures = []
         for i, v in enumerate(vectors):
-            name = v.get("name", "#%d" % i)
-            topic = v.get("topic") or "vec.t%d" % i
-            body = vector_body(v)
-            rej = vector_rejected(v)
-            exp = vector_expected(v)
-            if exp is None and not rej:
-                continue
+            name, topic = v["name"], v["topic"]
+            body = bytes.fromhex(v["msgpack_hex"])
             before = drops_by_reason(metrics(hub.port))
+            t_pub = now_ms()
             pub.send(topic, body)
-            if rej:
-                sentinel = "vec.sentinel%d" % i
-                pub.sample(sentinel, {"v": 1})
-                await c.wait_for(is_sample(sentinel), 5, "sentinel after rejected vector")
-                got = [m for m in c.drain() if m.get("topic") == topic and
-                       m.get("type") in ("sample", "event")]
-                after = drops_by_reason(metrics(hub.port))
-                delta = sum(after.values()) - sum(before.values())
-                if got:
-                    failures.append("%s: rejected vector was delivered: %s" % (name, short(got)))
-                elif delta != 1:
-                    failures.append("%s: drop counters rose by %s, expected 1" % (name, delta))
+            sentinel = "vec.sentinel%d" % i
+            pub.sample(sentinel, {"v": 1})
+            await c.wait_for(is_sample(sentinel), 5, "sentinel after vector %s" % name)
+            got = [m for m in c.drain() if m.get("topic") == topic]
+            live = [m for m in got if m.get("type") in ("sample", "event")]
+            if "error" in v:
                 n_rej += 1
+                after = drops_by_reason(metrics(hub.port))
+                delta = {k[1]: after[k] - before.get(k, 0) for k in after
+                         if after[k] != before.get(k, 0)}
+                if live:
+                    failures.append("%s: rejected vector delivered: %s" % (name, short(live, 300)))
+                elif delta != {v["error"]: 1}:
+                    failures.append("%s: drops changed by %s, expected {%r: 1}"
+                                    % (name, delta, v["error"]))
                 continue
-            kind = exp.get("type") if isinstance(exp, dict) else None
-            try:
-                if kind == "topic" or (isinstance(exp, dict) and "meta" in exp and
-                                       kind in (None, "meta")):
-                    m = await c.wait_for(of_type("topic", topic), 5, "topic message of " + name)
-                    want = exp.get("meta", exp)
-                    if m.get("meta") != want:
-                        failures.append("%s: meta expected %s, got %s"
-                                        % (name, short(want), short(m.get("meta"))))
-                else:
-                    m, raw = await receive_live(c, topic)
-                    want = dict(exp)
-                    want.setdefault("topic", topic)
-                    got = dict(m)
-                    if not isinstance(want.get("type"), str):
-                        got.pop("type", None)
-                    for k in ("ts", "seq"):
-                        if k not in want:  # the hub fills these: only check they exist
-                            if not isinstance(got.pop(k, None), int):
-                                failures.append("%s: %s missing or not an integer" % (name, k))
-                    if got != want:
-                        failures.append("%s: expected %s, got %s"
-                                        % (name, short(want), short(got)))
-                n_ok += 1
-            except AssertionError as e:
-                failures.append("%s: %s" % (name, e))
+            n_ok += 1
+            want = pairs_tree(v["json"])
+            bm = body_map(body) or {}
+            kind = bm.get(b"kind")
+            if kind == b"meta":
+                st, _, raw = http_get(hub.port, "/api/topics")
+                tops = pairs_tree(raw.decode("utf-8"))
+                if tops[0] == "{}":
+                    tops = dict(tops[1]).get("topics")
+                metas = [dict(t[1]).get("meta") for t in tops if dict(t[1]).get("topic") == topic]
+                if metas != [want]:
+                    failures.append("%s: meta expected %s, got %s" % (name, v["json"][:300],
+                                                                      short(metas, 300)))
+                continue
+            if len(live) != 1:
+                failures.append("%s: expected one live message, got %s" % (name, short(got, 300)))
+                continue
+            m = live[0]
+            tree = pairs_tree(c.raw_of(m))
+            has_ts, has_seq = b"ts" in bm, b"seq" in bm
+            if not has_ts and not (isinstance(m.get("ts"), int) and
+                                   t_pub - 1000 <= m["ts"] <= now_ms() + 1000):
+                failures.append("%s: hub-filled ts %r is not the receive time" % (name, m.get("ts")))
+            if not has_seq and not (isinstance(m.get("seq"), int) and m["seq"] >= 1):
+                failures.append("%s: hub-filled seq %r" % (name, m.get("seq")))
+            if strip_ts_seq(tree, has_ts, has_seq) != strip_ts_seq(want, has_ts, has_seq):
+                failures.append("%s:\n    expected %s\n    got      %s"
+                                % (name, short(v["json"], 400), short(c.raw_of(m), 400)))
         c.check_framing()
+        check(n_ok + n_rej > 0, "%s has no vectors" % path)
+        print("  (%d conversion vectors, %d rejection vectors)" % (n_ok, n_rej))
         check(not failures, "%d of %d vectors failed:\n  %s"
               % (len(failures), n_ok + n_rej, "\n  ".join(failures)))
-        check(n_ok + n_rej > 0, "%s has no usable vectors" % path)
-        print("  (%d conversion vectors and %d rejection vectors)" % (n_ok, n_rej))
         await c.close()
 
 
@@ -274,7 +268,7 @@ async def test_float_shortest_roundtrip():
             tok = tokens["fields"]["f%d" % i]
             check(isinstance(tok, tuple), "f%d: not a number: %r" % (i, tok))
             s = tok[1]
-            if float(s) != v or math.copysign(1, float(s)) != math.copysign(1, v) and v == 0:
+            if float(s) != v:
                 bad.append("%r written as %s (reads back %r)" % (v, s, float(s)))
             elif sig_digits(s) > sig_digits(repr(v)):
                 bad.append("%r written as %s: not the shortest (%s)" % (v, s, repr(v)))
@@ -294,14 +288,15 @@ async def test_nan_inf_become_null():
     with hub:
         nan, inf = float("nan"), float("inf")
         pub.send("ing.nan", {"kind": "sample", "ts": T0, "seq": 1,
-                             "fields": {"nan": nan, "inf": inf, "ninf": -inf, "ok": 1.25},
+                             "fields": {"f_nan": nan, "f_pinf": inf, "f_ninf": -inf, "ok": 1.25},
                              "pass": [nan, inf, -inf, 2], "m": {"x": nan}})
         m, raw = await receive_live(c, "ing.nan")
-        check_eq(m["fields"], {"nan": None, "inf": None, "ninf": None, "ok": 1.25}, "NaN/Inf fields")
+        check_eq(m["fields"], {"f_nan": None, "f_pinf": None, "f_ninf": None, "ok": 1.25},
+                 "NaN/Inf fields")
         check_eq(m["pass"], [None, None, None, 2], "NaN/Inf in passthrough array")
         check_eq(m["m"], {"x": None}, "NaN in passthrough map")
-        for bad in ("NaN", "Infinity", "inf", "nan"):
-            check(bad not in raw, "%s in JSON text %s" % (bad, raw))
+        check(not re.search(r"[:,\[](-?nan|-?inf|NaN|-?Infinity)", raw, re.I),
+              "NaN/Infinity token in JSON text %s" % raw)
         # float32 NaN / Inf too
         body = mp_map_raw([(pack("kind"), pack("sample")), (pack("ts"), pack(T0)),
                            (pack("seq"), pack(2)),
@@ -454,8 +449,14 @@ REJECTS = [
      ["bad_level"]),
     ("text over 1024 bytes", [b"rej.text", pack({"kind": "event", "text": "x" * 1025})],
      ["bad_text"]),
-    ("one frame only", [b"rej.oneframe"], None),
-    ("three frames", [b"rej.three", pack({"kind": "sample", "value": 1}), b"x"], None),
+    ("one frame only", [b"rej.oneframe"], ["bad_frames"]),
+    ("three frames", [b"rej.three", pack({"kind": "sample", "value": 1}), b"x"], ["bad_frames"]),
+    ("bad ts type", [b"rej.ts", pack({"kind": "sample", "value": 1, "ts": "now"})], ["bad_ts"]),
+    ("NaN ts", [b"rej.tsnan", pack({"kind": "sample", "value": 1, "ts": float("nan")})],
+     ["bad_ts"]),
+    ("negative seq", [b"rej.seq", pack({"kind": "sample", "value": 1, "seq": -1})], ["bad_seq"]),
+    ("interval_ms not a number", [b"rej.meta", pack({"kind": "meta", "interval_ms": "x"})],
+     ["bad_meta"]),
 ]
 
 
@@ -508,6 +509,25 @@ async def test_drop_metrics_present():
         want = {"bad_topic", "too_large", "too_deep", "unreadable", "not_map", "bad_kind"}
         check(want <= reasons, "drop reasons exported at start: expected at least %s, got %s "
               "(metric names: %s)" % (sorted(want), sorted(reasons), metric_names(ms)))
+
+
+async def test_topic_limit_bounds_growth():
+    hub, c, pub = await setup(["--max-topics", "5"])
+    with hub:
+        for i in range(8):
+            pub.sample("tl.t%d" % i, {"v": i})
+        pub.sample("tl.t0", {"v": 100})
+        await c.wait_for(lambda m: m.get("type") == "sample" and m.get("topic") == "tl.t0"
+                             and m["fields"]["v"] == 100, 5, "a message on a kept topic")
+        await asyncio.sleep(0.3)
+        got = sorted({m["topic"] for m in c.log if m.get("type") == "sample"})
+        check_eq(got, ["tl.t%d" % i for i in range(5)], "topics delivered with --max-topics 5")
+        ms = metrics(hub.port)
+        check_eq(metric_find(ms, r"^rtdash_topics$"), 5, "rtdash_topics")
+        d = {r: v for (n, r), v in drops_by_reason(ms).items() if v}
+        check_eq(d, {"topic_limit": 3}, "drops with --max-topics 5 after 8 topics")
+        hub.check_alive()
+        await c.close()
 
 
 def rss_kb(pid):

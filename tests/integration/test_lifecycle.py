@@ -116,6 +116,21 @@ async def test_restart_new_epoch_empty_history():
 PAD = "p" * 8000
 
 
+def check_gaps_marked(smp, topics, who):
+    """Per topic: seqs increase; a message after a missing seq has gap:true."""
+    for t in topics:
+        seqs = [m["seq"] for m, _ in smp if m["topic"] == t]
+        check(all(a < b for a, b in zip(seqs, seqs[1:])), "%s, %s: seqs not increasing" % (who, t))
+        prev = 0
+        for m, _ in smp:
+            if m["topic"] != t:
+                continue
+            if m["seq"] != prev + 1:
+                check(m.get("gap") is True, "%s, %s: seq %d after %d without gap:true"
+                      % (who, t, m["seq"], prev))
+            prev = m["seq"]
+
+
 def drain_raw(ws, want_last, timeout=20.0):
     """Read the raw client until every (topic, seq) in want_last is seen.
     Returns the list of (message, raw line)."""
@@ -160,9 +175,12 @@ async def test_slow_client_does_not_delay_others_and_sees_gap():
         counts = [len(samples_of(r.log)) for r in readers]
         print("  (readers got %s of %d samples in %.1fs while the slow client read nothing)"
               % (counts, 4 * n_per, dt))
+        m_in = metric_find(metrics(hub.port), r"messages_in")
+        check_eq(m_in, 4 * n_per, "messages the hub received (ZeroMQ lost none)")
         for r, n in zip(readers, counts):
             r.check_framing()
             check(n >= 4 * n_per // 2, "a reader got only %d of %d samples" % (n, 4 * n_per))
+            check_gaps_marked([(m, None) for m in samples_of(r.log)], topics, "reader")
         ms = metrics(hub.port)
         qb = metric_find(ms, r"queue.*bytes|bytes.*queue")
         if qb is not None:
@@ -178,17 +196,7 @@ async def test_slow_client_does_not_delay_others_and_sees_gap():
         check(gaps, "no message with \"gap\": true among %d samples to the slow client" % len(smp))
         for m, line in gaps[:3]:
             check_eq(ordered_keys(line)[:2], ["type", "gap"], "gap key position (Decision 16)")
-        for t in topics:
-            seqs = [m["seq"] for m, _ in smp if m["topic"] == t]
-            check(all(a < b for a, b in zip(seqs, seqs[1:])), "%s: seqs not increasing" % t)
-            prev = 0
-            for m, _ in smp:
-                if m["topic"] != t:
-                    continue
-                if m["seq"] != prev + 1 and prev != 0:
-                    check(m.get("gap") is True, "%s: seq %d after %d without gap:true"
-                          % (t, m["seq"], prev))
-                prev = m["seq"]
+        check_gaps_marked(smp, topics, "slow client")
         hub.check_alive()
         for r in readers:
             await r.close()

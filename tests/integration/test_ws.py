@@ -10,10 +10,12 @@ import subprocess
 import sys
 import time
 
+import websockets
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rtdash_harness import (Hub, Publisher, RawWS, WSClient, apublisher, bin_path, check,  # noqa: E402
-                            check_eq, is_sample, of_type, ordered_keys, run_tests, short,
-                            start_proc)
+                            check_eq, is_sample, metric_find, metrics, of_type, ordered_keys,
+                            run_tests, short, start_proc)
 
 T0 = 1764300000000
 
@@ -519,31 +521,36 @@ async def test_error_codes_and_connection_stays_open():
 async def test_command_rate_limit_and_flood_1008():
     with Hub() as hub:
         c = await WSClient.connect(hub)
-        for _ in range(100):            # a burst far above the default (cmd-burst 40)
+        for _ in range(60):             # 20 over the default burst (cmd-burst 40)
             await c.send({"type": "ping"})
         await asyncio.sleep(1.0)
+        check(c.closed is None, "closed after a burst of 60 commands: %s" % (c.closed,))
         answers = [m for m in c.drain() if m.get("type") in ("pong", "error")]
         pongs = [m for m in answers if m["type"] == "pong"]
         errs = [m for m in answers if m["type"] == "error"]
         check(errs and all(m.get("code") == "limit" for m in errs),
-              "100 commands at once: expected some error 'limit' (too many commands), got "
+              "60 commands at once: expected some error 'limit' (too many commands), got "
               "%d pongs and errors %s" % (len(pongs), short(errs[:3])))
-        check(pongs, "no pong at all in a burst of 100 pings")
+        check_eq(len(pongs) + len(errs), 60, "answers to 60 commands")
         await asyncio.sleep(2.5)        # the bucket refills: the connection is usable again
-        check(c.closed is None, "closed after one burst: %s" % (c.closed,))
         await c.ping()
         # a sustained flood: closed with 1008
+        kicked0 = metric_find(metrics(hub.port), r"clients_closed", {"reason": "command_flood"})
         t0 = time.monotonic()
         while c.closed is None and time.monotonic() - t0 < 15:
             try:
                 for _ in range(50):
                     await c.send({"type": "ping"})
-            except Exception:
+            except websockets.ConnectionClosed:
                 break
             await asyncio.sleep(0.02)
         code, _ = await c.wait_closed(5)
         check_eq(code, 1008, "close code after a sustained flood of commands")
         print("  (flood closed after %.1fs)" % (time.monotonic() - t0))
+        await asyncio.sleep(0.5)
+        kicked1 = metric_find(metrics(hub.port), r"clients_closed", {"reason": "command_flood"})
+        if kicked0 is not None:
+            check_eq(kicked1 - kicked0, 1, "clients closed for a command flood (one client)")
         d = await WSClient.connect(hub)
         await d.ping()
         await d.close()
@@ -615,6 +622,32 @@ async def test_subscription_limit_setting():
         await c.close()
 
 
+async def test_client_limit_setting():
+    """SPEC §5: the number of browsers is a setting; over it, an upgrade is
+    refused and the connected ones are not disturbed."""
+    with Hub(["--max-clients", "3"]) as hub:
+        cs = [await WSClient.connect(hub) for _ in range(3)]
+        r = RawWS(hub.port)
+        refused = r.status != 101
+        if not refused:   # accepted the upgrade: then it must close at once
+            try:
+                code = r.read_until_close(3)
+                refused = code in (1008, 1013, None) and not any(
+                    b'"welcome"' in m for m in getattr(r, "messages", []))
+            except AssertionError:
+                refused = False
+        r.close()
+        check(refused, "4th client accepted with --max-clients 3 (status %r)" % r.status_line)
+        for c in cs:
+            await c.ping()
+        await cs[0].close()
+        await asyncio.sleep(0.3)
+        d = await WSClient.connect(hub)
+        await d.ping()
+        for c in cs[1:] + [d]:
+            await c.close()
+
+
 # ---------------------------------------------------------------- frame-level closes
 
 def _close_of(hub, send):
@@ -678,6 +711,72 @@ def test_invalid_utf8_closes_1007():
             if any(m.get("type") == "pong" for m in [json.loads(x) for x in data.split(b"\n")]):
                 break
         ws.close()
+        hub.check_alive()
+
+
+def test_protocol_violations_close_1002():
+    """RELIABILITY P4: strict RFC 6455 framing (lws's parser, the hub's settings)."""
+    with Hub() as hub:
+        cases = [
+            ("RSV1 without an extension", lambda ws: ws.send_frame(0x1, b'{"type":"ping"}', rsv=4)),
+            ("reserved opcode 3", lambda ws: ws.send_frame(0x3, b"x")),
+            ("reserved opcode 15", lambda ws: ws.send_frame(0xF, b"")),
+            ("ping of 126 bytes", lambda ws: ws.send_frame(0x9, b"p" * 126)),
+            ("fragmented ping", lambda ws: ws.send_frame(0x9, b"p", fin=False)),
+            ("continuation with nothing to continue", lambda ws: ws.send_frame(0x0, b"x")),
+        ]
+        bad = []
+        for name, send in cases:
+            ws = RawWS(hub.port)
+            ws.recv_message()  # welcome
+            send(ws)
+            try:
+                code = ws.read_until_close(5)
+            except AssertionError:
+                code = "no close"
+            ws.close()
+            # RFC 6455 7.1.7: fail the connection, a close frame (1002) SHOULD be sent
+            if code not in (1002, None):
+                bad.append("%s: close code %s, expected 1002 (or a bare TCP close)" % (name, code))
+        hub.check_alive()
+        check(not bad, "; ".join(bad))
+        # a ping between two fragments is answered and the message still works
+        ws = RawWS(hub.port)
+        ws.recv_message()
+        ws.send_frame(0x1, b'{"type":', fin=False)
+        ws.send_frame(0x9, b"hi")
+        ws.send_frame(0x0, b'"ping"}', fin=True)
+        ws.sock.settimeout(5)
+        got_pong_frame = got_pong_msg = False
+        deadline = time.monotonic() + 5
+        while not (got_pong_frame and got_pong_msg) and time.monotonic() < deadline:
+            fin, op, data = ws.recv_frame()
+            check(op != 0x8, "closed: %r" % data)
+            if op == 0xA:
+                got_pong_frame = data == b"hi"
+            elif op == 0x1 and b'"pong"' in data:
+                got_pong_msg = True
+        ws.close()
+        check(got_pong_frame and got_pong_msg, "ping inside a fragmented message: pong frame %s, "
+              "pong message %s" % (got_pong_frame, got_pong_msg))
+
+
+def test_unmasked_client_frame_fails_connection():
+    """RFC 6455 5.1: a server MUST close the connection on an unmasked client
+    frame (RELIABILITY P4)."""
+    with Hub() as hub:
+        ws = RawWS(hub.port)
+        ws.recv_message()  # welcome
+        ws.sock.sendall(b"\x81\x0f" + b'{"type":"ping"}')
+        try:
+            code = ws.read_until_close(3)
+        except AssertionError:
+            code = "still open after 3 s"
+        answered = [m for m in getattr(ws, "messages", []) if b'"pong"' in m]
+        ws.close()
+        check(code in (1002, None) and not answered,
+              "unmasked client frame: expected the connection failed (1002), got close %s, "
+              "%d pong answer(s)" % (code, len(answered)))
         hub.check_alive()
 
 

@@ -2,7 +2,7 @@
 // and categorical bars (latest value per field), theme colours, colour parsing.
 // Chart.js is the UMD build loaded by index.html (window.Chart).
 
-import { fmtAxis, fmtTime, fmtValue } from './format.js';
+import { fmtAxis, fmtTime, fmtValue, isBytes, isRate } from './format.js';
 
 export const PALETTE = ['#4c8dff', '#2fbf71', '#f5a524', '#ef5d5d', '#a070f0', '#1fb5c9', '#e66bb0', '#8ac926', '#ff8a3d', '#17a2a0'];
 
@@ -21,6 +21,7 @@ export function themeColors() {
       tipFg: v('--chart-tip-fg', '#e6e9ef'),
       tipBorder: v('--chart-tip-border', '#2b3245'),
       font: v('--font-sans', 'system-ui, sans-serif'),
+      size: Number(v('--chart-font', '11')) || 11,
     };
   }
   return theme;
@@ -103,10 +104,10 @@ export function timeChartConfig(kind, unit, bounds) {
   opts.scales = {
     x: {
       type: 'linear',
-      offset: kind === 'bar',
+      offset: false,
       grid: { color: t.grid, drawTicks: false },
       border: { display: false },
-      ticks: { color: t.tick, maxTicksLimit: 5, maxRotation: 0, autoSkipPadding: 16, padding: 6, font: { size: 11 }, callback: (v) => fmtTime(v), includeBounds: false },
+      ticks: { color: t.tick, maxTicksLimit: 5, maxRotation: 0, autoSkipPadding: 16, padding: 6, font: { size: t.size }, callback: (v) => fmtTime(v), includeBounds: false },
     },
     y: {
       type: 'linear',
@@ -114,11 +115,12 @@ export function timeChartConfig(kind, unit, bounds) {
       beginAtZero: true,
       grid: { color: t.grid, drawTicks: false },
       border: { display: false },
-      ticks: { color: t.tick, maxTicksLimit: 5, padding: 6, font: { size: 11 }, callback: (v) => fmtAxis(v, unit) },
+      ticks: { color: t.tick, maxTicksLimit: 5, padding: 6, font: { size: t.size }, callback: (v) => fmtAxis(v, unit) },
     },
   };
   if (bounds.min != null) opts.scales.y.min = bounds.min;
   if (bounds.max != null) opts.scales.y.max = bounds.max;
+  if (isBytes(unit) || isRate(unit)) opts.scales.y.ticks.precision = 0;
   return { type: kind === 'bar' ? 'bar' : 'line', data: { datasets: [] }, options: opts };
 }
 
@@ -131,11 +133,11 @@ export function categoryBarConfig(unit, bounds) {
   opts.interaction = { mode: 'index', intersect: false };
   opts.elements = { bar: { borderWidth: 0, borderRadius: 3 } };
   opts.scales = {
-    x: { type: 'category', grid: { display: false }, border: { display: false }, ticks: { color: t.tick, font: { size: 11 }, maxRotation: 0, autoSkip: true } },
+    x: { type: 'category', grid: { display: false }, border: { display: false }, ticks: { color: t.tick, font: { size: t.size }, maxRotation: 0, autoSkip: true } },
     y: {
       type: 'linear', beginAtZero: true, grace: '5%',
       grid: { color: t.grid, drawTicks: false }, border: { display: false },
-      ticks: { color: t.tick, maxTicksLimit: 5, padding: 6, font: { size: 11 }, callback: (v) => fmtAxis(v, unit) },
+      ticks: { color: t.tick, maxTicksLimit: 5, padding: 6, font: { size: t.size }, callback: (v) => fmtAxis(v, unit) },
     },
   };
   if (bounds.min != null) opts.scales.y.min = bounds.min;
@@ -149,7 +151,7 @@ export function restyle(chart) {
   const o = chart.options;
   for (const ax of Object.values(o.scales || {})) {
     if (ax.grid) ax.grid.color = t.grid;
-    if (ax.ticks) ax.ticks.color = t.tick;
+    if (ax.ticks) { ax.ticks.color = t.tick; ax.ticks.font = { size: t.size }; }
   }
   const tip = o.plugins.tooltip;
   tip.backgroundColor = t.tipBg; tip.titleColor = t.tipFg; tip.bodyColor = t.tipFg; tip.borderColor = t.tipBorder;

@@ -186,10 +186,17 @@ export class SeriesWidget extends Widget {
     const unit = m.unit != null ? str(m.unit) : str(this.meta().unit);
     return { label: str(m.label) || f, unit, color: normColor(m.color, PALETTE[idx % PALETTE.length]) };
   }
+  /** The headline field: among the fields in meta's unit, usage/percent/value or the first. */
   primary() {
     const fs = this.fields();
-    for (const p of PRIMARY) if (fs.includes(p)) return p;
-    return fs[0] || 'value';
+    const mu = this.meta().unit;
+    let cand = fs;
+    if (typeof mu === 'string' && mu) {
+      const same = fs.filter((f) => this.fieldInfo(f).unit === mu);
+      if (same.length) cand = same;
+    }
+    for (const p of PRIMARY) if (cand.includes(p)) return p;
+    return cand[0] || fs[0] || 'value';
   }
   unit() { return this.fieldInfo(this.primary()).unit; }
   /** Fields drawn on the chart: those in the primary field's unit. */
@@ -287,11 +294,14 @@ export class SeriesWidget extends Widget {
     const lo = h('span', { class: 'g-lo' });
     const hi = h('span', { class: 'g-hi' });
     const svg = s('svg', { viewBox: '0 0 200 108', class: 'g-svg', 'aria-hidden': 'true' }, track, val);
+    const label = h('div', { class: 'g-label', text: this.fieldInfo(this.primary()).label });
     const box = h('div', { class: 'gauge', role: 'meter', 'aria-label': this.title() },
-      svg, h('div', { class: 'g-center' }, h('div', { class: 'g-read' }, num, unit), h('div', { class: 'g-label', text: this.fieldInfo(this.primary()).label })),
+      svg, h('div', { class: 'g-center' }, h('div', { class: 'g-read' }, num, unit), label),
       h('div', { class: 'g-range' }, lo, hi));
-    this.body.append(box);
-    this.gauge = { box, val, num, unit, lo, hi, max: null };
+    const canvas = h('canvas', { class: 'spark', 'aria-hidden': 'true' });
+    this.body.append(box, h('div', { class: 'spark-box spark-small' }, canvas));
+    this.gauge = { box, val, num, unit, lo, hi, label };
+    this.spark = { canvas, w: 0, h: 0 };
   }
 
   buildNumber() {
@@ -364,6 +374,22 @@ export class SeriesWidget extends Widget {
     this.renderFoot();
   }
 
+  /** Fields that are instances of one thing (cpu0, cpu1, …, consecutive numbers). */
+  homogeneous() {
+    const fs = this.plotFields();
+    if (fs.length < 2 || PRIMARY.some((p) => fs.includes(p))) return false;
+    let prefix = null;
+    const nums = [];
+    for (const f of fs) {
+      const m = /^(.*?)(\d+)$/.exec(f);
+      if (!m || (prefix != null && m[1] !== prefix)) return false;
+      prefix = m[1];
+      nums.push(Number(m[2]));
+    }
+    nums.sort((a, b) => a - b);
+    return nums.every((n, i) => i === 0 || n === nums[i - 1] + 1);
+  }
+
   renderSummary(v, unit, lf) {
     const parts = fmtParts(v, unit);
     setText(this.numEl, parts.num);
@@ -371,12 +397,16 @@ export class SeriesWidget extends Widget {
     let side = '';
     if (lf && isNum(lf.used) && isNum(lf.total) && this.primary() !== 'used') {
       side = `${fmtValue(lf.used, this.fieldInfo('used').unit)} of ${fmtValue(lf.total, this.fieldInfo('total').unit)}`;
-    } else if (lf) {
-      const plot = this.plotFields();
-      if (plot.length > 4 && !PRIMARY.includes(this.primary())) {
-        let sum = 0, n = 0, mx = -Infinity, mf = '';
-        for (const f of plot) { const x = num(lf[f]); if (x == null) continue; sum += x; n++; if (x > mx) { mx = x; mf = f; } }
-        if (n) side = `avg ${fmtValue(sum / n, unit)} · max ${fmtValue(mx, unit)} (${this.fieldInfo(mf).label})`;
+    } else if (lf && this.homogeneous()) {
+      // cpu0, cpu1, …: the headline is the average, the side the busiest one.
+      let sum = 0, n = 0, mx = -Infinity, mf = '';
+      for (const f of this.plotFields()) { const x = num(lf[f]); if (x == null) continue; sum += x; n++; if (x > mx) { mx = x; mf = f; } }
+      if (n) {
+        v = sum / n;
+        const pa = fmtParts(v, unit);
+        setText(this.numEl, pa.num);
+        setText(this.unitEl, pa.unit + ' avg');
+        side = `max ${fmtValue(mx, unit)} · ${this.fieldInfo(mf).label}`;
       }
     }
     setText(this.sideEl, side);
@@ -442,6 +472,7 @@ export class SeriesWidget extends Widget {
     }
     const frac = v == null || hi <= lo ? 0 : Math.min(1, Math.max(0, (v - lo) / (hi - lo)));
     g.val.setAttribute('stroke-dasharray', `${(frac * 100).toFixed(2)} 100`);
+    g.val.style.visibility = frac > 0.002 ? '' : 'hidden'; // a round cap would draw a dot at 0
     g.box.dataset.level = b.fixed ? (frac >= 0.9 ? 'crit' : frac >= 0.75 ? 'warn' : 'ok') : 'none';
     if (!b.fixed) g.val.style.stroke = this.fieldInfo(this.primary()).color; else g.val.style.stroke = '';
     const parts = fmtParts(v, unit);
@@ -449,6 +480,10 @@ export class SeriesWidget extends Widget {
     setText(g.unit, parts.unit);
     setText(g.lo, fmtValue(lo, unit));
     setText(g.hi, fmtValue(hi, unit));
+    const lf = this.series.last()?.fields;
+    const pct = this.primary() !== 'percent' && lf ? num(lf.percent) : null;
+    setText(g.label, this.fieldInfo(this.primary()).label + (pct != null ? ` · ${fmtValue(pct, '%')}` : ''));
+    this.drawSpark();
     g.box.setAttribute('aria-valuenow', v == null ? '' : String(v));
     g.box.setAttribute('aria-valuemin', String(lo));
     g.box.setAttribute('aria-valuemax', String(hi));
@@ -486,7 +521,7 @@ export class SeriesWidget extends Widget {
     let mn = Infinity, mx = -Infinity;
     for (const p of col) if (p.y != null) { if (p.y < mn) mn = p.y; if (p.y > mx) mx = p.y; }
     if (!Number.isFinite(mn)) return;
-    if (mx === mn) { mx += 1; mn -= 1; }
+    if (mx === mn) { mn = Math.min(0, mn); mx = Math.max(mx, mn + 1); }
     const x0 = col[0].x, x1 = col[col.length - 1].x || x0 + 1;
     const sx = (x) => ((x - x0) / Math.max(1, x1 - x0)) * (w - 2) + 1;
     const sy = (y) => hgt - 2 - ((y - mn) / (mx - mn)) * (hgt - 4);

@@ -513,9 +513,14 @@ mp2json_err_t mp2json_decode(mp2json_t *c, const uint8_t *body, size_t len, mp2j
     }
 
     const msgpack_object *kind = c->key[K_KIND];
-    if (!kind || count[K_KIND] > 1)
+    if (count[K_KIND] > 1)
         return MP2JSON_E_KIND;
-    if (S_IS(kind, "sample"))
+    if (!kind) {
+        /* Decision 24: the smallest useful message is {"value": v} */
+        if (!c->key[K_VALUE] && !c->key[K_FIELDS])
+            return MP2JSON_E_KIND;
+        c->kind = MSG_SAMPLE;
+    } else if (S_IS(kind, "sample"))
         c->kind = MSG_SAMPLE;
     else if (S_IS(kind, "event"))
         c->kind = MSG_EVENT;

@@ -292,7 +292,12 @@ err("seq_float", Pairs([("kind", "sample"), ("value", 1), ("seq", 5.0)]), "bad_s
 err("seq_string", Pairs([("kind", "sample"), ("value", 1), ("seq", "5")]), "bad_seq")
 
 # ---------------------------------------------------------------- kind / fields
-err("kind_missing", Pairs([("value", 1)]), "bad_kind")
+# Decision 24: a body without "kind" that carries value or fields is a sample.
+ok("kind_missing_value_is_sample", Pairs([("value", 1)]), S('{"value":1}'))
+ok("kind_missing_fields_is_sample",
+   Pairs([("seq", 7), ("t_ns", 1764300000123456789), ("fields", {"a": 0.5})]),
+   S('{"a":0.5}', seq=7, rest=',"t_ns":1764300000123456789'))
+err("kind_missing_no_data", Pairs([("text", "hello")]), "bad_kind")
 err("kind_unknown", Pairs([("kind", "metric"), ("value", 1)]), "bad_kind")
 err("kind_not_str", Pairs([("kind", 1), ("value", 1)]), "bad_kind")
 err("kind_repeated", Pairs([("kind", "sample"), ("kind", "event"), ("value", 1)]), "bad_kind")

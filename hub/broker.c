@@ -13,7 +13,7 @@
 
 static const char *const s_kick_names[KICK__COUNT] = {"slow_consumer", "command_flood",
                                                       "message_too_big", "invalid_utf8",
-                                                      "shutdown"};
+                                                      "shutdown", "memory_limit"};
 
 const char *broker_reject_name(int reason)
 {
@@ -668,6 +668,26 @@ void broker_cron(broker_t *b, int64_t now_wall, int64_t now_mono)
             rlog(RLOG_NOTICE, "closing client %llu: slow consumer (%u frames, %zu bytes queued)",
                  (unsigned long long)c->id, c->q.count, c->q.bytes);
             b->wake(b->wake_ud, c);
+        }
+    }
+    /* all queues together over their bound: close the largest first (Redis
+     * maxmemory-clients), so one burst cannot take the hub's memory */
+    if (b->cfg.total_bytes) {
+        size_t total = broker_queued_bytes(b);
+        while (total > b->cfg.total_bytes) {
+            client_t *big = NULL;
+            for (client_t *c = b->clients; c; c = c->next)
+                if (!c->close_code && (!big || c->q.bytes > big->q.bytes))
+                    big = c;
+            if (!big || big->q.bytes == 0)
+                break;
+            total -= big->q.bytes;
+            b->st.kicked[KICK_MEMORY]++;
+            big->close_code = 1008;
+            big->close_reason = "hub memory limit";
+            rlog(RLOG_NOTICE, "closing client %llu: all queues over %zu bytes",
+                 (unsigned long long)big->id, b->cfg.total_bytes);
+            b->wake(b->wake_ud, big);
         }
     }
     broker_flush(b);

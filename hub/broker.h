@@ -27,6 +27,7 @@ typedef struct broker_cfg {
     double cmd_burst;       /* ... with this burst */
     uint32_t cmd_flood;     /* refused-for-rate commands in a row before 1008 */
     size_t batch_bytes;     /* largest batched text frame */
+    size_t total_bytes;     /* all client queues together: over it, the largest are closed */
 } broker_cfg_t;
 
 /* Why a collector message was dropped: mp2json_err_t values, then these. */
@@ -37,7 +38,15 @@ enum {
     REJ__COUNT
 };
 /* Why a client was closed by the hub. */
-enum { KICK_SLOW = 0, KICK_FLOOD, KICK_TOO_BIG, KICK_BAD_UTF8, KICK_SHUTDOWN, KICK__COUNT };
+enum {
+    KICK_SLOW = 0,
+    KICK_FLOOD,
+    KICK_TOO_BIG,
+    KICK_BAD_UTF8,
+    KICK_SHUTDOWN,
+    KICK_MEMORY,
+    KICK__COUNT
+};
 
 typedef struct broker_stats {
     uint64_t msgs_in, samples, events, metas;

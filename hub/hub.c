@@ -99,6 +99,7 @@ hub_t *hub_new(const hub_cfg_t *cfg)
         .cmd_burst = (double)cfg->cmd_burst,
         .cmd_flood = 50,
         .batch_bytes = 64 * 1024,
+        .total_bytes = (size_t)cfg->queue_total_bytes,
     };
     h->env.broker = broker_new(&bc, wsconn_wake, h);
     h->env.max_message = (size_t)cfg->max_ws_message;

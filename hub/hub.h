@@ -24,6 +24,7 @@ typedef struct hub_cfg {
     long max_fragments;  /* fragments per browser message */
     long queue_frames;
     long queue_bytes;
+    long queue_total_bytes;
     long slow_timeout_s;
     long cmd_rate;
     long cmd_burst;

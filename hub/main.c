@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #ifndef RTDASH_WEB_ROOT_DEFAULT
 #define RTDASH_WEB_ROOT_DEFAULT "web"
@@ -43,6 +44,8 @@ int main(int argc, char **argv)
          "per-client queue bound, messages"},
         {"queue-bytes", OPT_INT, "1048576", 4096, 1073741824, &cfg.queue_bytes,
          "per-client queue bound, bytes"},
+        {"queue-total-bytes", OPT_INT, "268435456", 0, 68719476736L, &cfg.queue_total_bytes,
+         "all client queues together; over it the largest are closed (0 = no bound)"},
         {"slow-timeout-s", OPT_INT, "30", 1, 86400, &cfg.slow_timeout_s,
          "close a client that keeps dropping this long (1008)"},
         {"cmd-rate", OPT_INT, "20", 1, 100000, &cfg.cmd_rate, "commands per second per client"},
@@ -76,6 +79,12 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* every browser is a file descriptor: take the hard limit, as servers do */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
 
     hub_t *h = hub_new(&cfg);
     if (!h)

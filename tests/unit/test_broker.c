@@ -274,6 +274,30 @@ int main(void)
     broker_destroy(&b); /* closes the remaining client */
     CHECK(b == NULL);
     CHECK(frame_live_count() == 0);
+
+    /* all queues together over total_bytes: the largest client is closed */
+    cfg.total_bytes = 2000;
+    cfg.queue_frames = 1000;
+    b = broker_new(&cfg, s_wake, NULL);
+    client_t *small = broker_client_open(b, NULL), *big = broker_client_open(b, NULL);
+    free(s_drain(b, small));
+    free(s_drain(b, big));
+    s_cmd(b, small, "{\"type\":\"subscribe\",\"topics\":[\"m.a\"]}");
+    s_cmd(b, big, "{\"type\":\"subscribe\",\"topics\":[\"m.*\"]}");
+    free(s_drain(b, small));
+    free(s_drain(b, big));
+    for (int i = 0; i < 40; i++) {
+        s_sample(b, "m.b", 0, 0, i);
+        if (i % 8 == 0)
+            s_sample(b, "m.a", 0, 0, i);
+    }
+    CHECK(broker_queued_bytes(b) > 2000);
+    broker_cron(b, 0, 200);
+    CHECK(big->close_code == 1008 && small->close_code == 0);
+    CHECK(b->st.kicked[KICK_MEMORY] == 1);
+    broker_destroy(&b);
+    CHECK(frame_live_count() == 0);
+
     msgpack_sbuffer_destroy(&s_buf);
     return CHECK_DONE();
 }

@@ -330,8 +330,10 @@ void broker_ingest(broker_t *b, const char *topic, size_t tlen, const uint8_t *b
         s_topic_msg(b, t);
 
     int64_t ts = m.has_ts ? m.ts : now_wall;
-    uint64_t seq = m.has_seq ? m.seq : t->auto_seq + 1;
-    if (seq > t->auto_seq)
+    /* a missing seq continues after the largest seen on the topic; after
+     * UINT64_MAX it starts again at 1 rather than repeat (Decision 2) */
+    uint64_t seq = m.has_seq ? m.seq : (t->auto_seq == UINT64_MAX ? 1 : t->auto_seq + 1);
+    if (!m.has_seq || seq > t->auto_seq)
         t->auto_seq = seq;
     size_t body_off = 0;
     jbuf_reset(&b->msg);
@@ -490,6 +492,8 @@ static void s_resumed_topic(void *ud, client_t *c, rtopic_t *t, uint64_t paused_
 
 void broker_command(broker_t *b, client_t *c, const char *data, size_t len, int64_t now_mono)
 {
+    if (c->close_code)
+        return; /* closing: nothing it says matters any more */
     b->st.cmds++;
     /* token bucket: cfg.cmd_rate per second, cfg.cmd_burst at most */
     double dt = (double)(now_mono - c->tokens_mono) / 1000.0;
@@ -532,23 +536,18 @@ void broker_command(broker_t *b, client_t *c, const char *data, size_t len, int6
         s_ack(b, c, "unsubscribed", &cmd);
         break;
     case CMD_PAUSE:
-        if (!cmd.has_topics) {
-            client_pause(c, NULL, b->gen);
-        } else {
-            for (size_t i = 0; i < cmd.ntopics; i++)
-                client_pause(c, cmd.topics[i], b->gen);
+    case CMD_RESUME: {
+        bool pause = cmd.type == CMD_PAUSE;
+        client_err_t ce = CLIENT_OK;
+        s_ack(b, c, pause ? "paused" : "resumed", &cmd);
+        for (size_t i = 0; ce == CLIENT_OK && i < (cmd.has_topics ? cmd.ntopics : 1); i++) {
+            const char *p = cmd.has_topics ? cmd.topics[i] : NULL;
+            ce = pause ? client_pause(c, p, b->gen) : client_resume(c, p, s_resumed_topic, b);
         }
-        s_ack(b, c, "paused", &cmd);
+        if (ce != CLIENT_OK)
+            s_error(b, c, CMD_E_LIMIT, "too many pause/resume patterns in force");
         break;
-    case CMD_RESUME:
-        s_ack(b, c, "resumed", &cmd);
-        if (!cmd.has_topics) {
-            client_resume(c, NULL, s_resumed_topic, b);
-        } else {
-            for (size_t i = 0; i < cmd.ntopics; i++)
-                client_resume(c, cmd.topics[i], s_resumed_topic, b);
-        }
-        break;
+    }
     case CMD_PING:
         jbuf_reset(&b->ctl);
         jbuf_puts(&b->ctl, "{\"type\":\"pong\"}");

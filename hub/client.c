@@ -30,7 +30,9 @@ void client_destroy(client_t **pc)
     free(c->topics);
     outq_clear(&c->q);
     s_free_strv(c->patterns, c->npatterns);
-    s_free_strv(c->paused, c->npaused);
+    for (uint32_t i = 0; i < c->nrules; i++)
+        free(c->rules[i].pattern);
+    free(c->rules);
     free(c->gaps);
     free(c->rx);
     free(c);
@@ -70,13 +72,21 @@ bool client_matches(const client_t *c, const char *name, size_t len)
     return s_any_match(c->patterns, c->npatterns, name, len);
 }
 
+static bool s_rule_paused(const client_t *c, const rtopic_t *t)
+{
+    for (uint32_t i = c->nrules; i-- > 0;)
+        if (s_match(c->rules[i].pattern, t))
+            return c->rules[i].pause;
+    return false;
+}
+
 static int s_join(client_t *c, rtopic_t *t, uint64_t gen_now)
 {
     if (registry_sub_find(t, c))
         return 0;
     if (s_reserve(&c->topics, c->ntopics, &c->topcap) < 0)
         return -1;
-    uint64_t paused = s_any_match(c->paused, c->npaused, t->name, t->name_len) ? gen_now : 0;
+    uint64_t paused = s_rule_paused(c, t) ? gen_now : 0;
     if (registry_sub_add(t, c, paused) < 0)
         return -1;
     c->topics[c->ntopics++] = t;
@@ -139,21 +149,46 @@ bool client_topic_added(client_t *c, rtopic_t *t, uint64_t gen_now)
     return s_join(c, t, gen_now) == 0;
 }
 
+/* Forget the rules p covers, then append (p, pause) unless it would be the
+ * first rule and a resume (no rule = live). */
+static client_err_t s_add_rule(client_t *c, const char *p, bool pause)
+{
+    size_t plen = strlen(p);
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < c->nrules; i++) {
+        if (topic_pattern_covers(p, plen, c->rules[i].pattern, strlen(c->rules[i].pattern)))
+            free(c->rules[i].pattern);
+        else
+            c->rules[k++] = c->rules[i];
+    }
+    c->nrules = k;
+    if (!pause && c->nrules == 0)
+        return CLIENT_OK;
+    if (c->nrules >= CLIENT_MAX_RULES)
+        return CLIENT_E_LIMIT;
+    if (c->nrules == c->rulecap) {
+        uint32_t cap = c->rulecap ? c->rulecap * 2 : 4;
+        client_rule_t *r = realloc(c->rules, cap * sizeof(*r));
+        if (!r)
+            return CLIENT_E_OOM;
+        c->rules = r;
+        c->rulecap = cap;
+    }
+    char *dup = strdup(p);
+    if (!dup)
+        return CLIENT_E_OOM;
+    c->rules[c->nrules].pattern = dup;
+    c->rules[c->nrules].pause = pause;
+    c->nrules++;
+    return CLIENT_OK;
+}
+
 client_err_t client_pause(client_t *c, const char *p, uint64_t gen_now)
 {
     const char *pat = p ? p : "*";
-    bool known = false;
-    for (uint32_t i = 0; i < c->npaused; i++)
-        if (!strcmp(c->paused[i], pat))
-            known = true;
-    if (!known) {
-        if (s_reserve(&c->paused, c->npaused, &c->pausedcap) < 0)
-            return CLIENT_E_OOM;
-        char *dup = strdup(pat);
-        if (!dup)
-            return CLIENT_E_OOM;
-        c->paused[c->npaused++] = dup;
-    }
+    client_err_t e = s_add_rule(c, pat, true);
+    if (e != CLIENT_OK)
+        return e;
     for (uint32_t i = 0; i < c->ntopics; i++) {
         rtopic_t *t = c->topics[i];
         if (!s_match(pat, t))
@@ -165,19 +200,14 @@ client_err_t client_pause(client_t *c, const char *p, uint64_t gen_now)
     return CLIENT_OK;
 }
 
-void client_resume(client_t *c, const char *p,
-                   void (*fn)(void *ud, client_t *c, rtopic_t *t, uint64_t paused_gen), void *ud)
+client_err_t client_resume(client_t *c, const char *p,
+                           void (*fn)(void *ud, client_t *c, rtopic_t *t, uint64_t paused_gen),
+                           void *ud)
 {
     const char *pat = p ? p : "*";
-    size_t plen = strlen(pat);
-    uint32_t k = 0;
-    for (uint32_t i = 0; i < c->npaused; i++) {
-        if (topic_pattern_covers(pat, plen, c->paused[i], strlen(c->paused[i])))
-            free(c->paused[i]);
-        else
-            c->paused[k++] = c->paused[i];
-    }
-    c->npaused = k;
+    client_err_t e = s_add_rule(c, pat, false);
+    if (e != CLIENT_OK)
+        return e;
     for (uint32_t i = 0; i < c->ntopics; i++) {
         rtopic_t *t = c->topics[i];
         if (!s_match(pat, t))
@@ -185,14 +215,12 @@ void client_resume(client_t *c, const char *p,
         rsub_t *s = registry_sub_find(t, c);
         if (!s || s->paused_gen == 0)
             continue;
-        /* a topic still under a remaining broader pause stays paused */
-        if (s_any_match(c->paused, c->npaused, t->name, t->name_len))
-            continue;
         uint64_t g = s->paused_gen;
         s->paused_gen = 0;
         if (fn)
             fn(ud, c, t, g);
     }
+    return CLIENT_OK;
 }
 
 bool client_take_gap(client_t *c, const rtopic_t *t)

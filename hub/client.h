@@ -14,14 +14,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* One pause or resume command. A topic that appears later starts paused when
+ * the last rule whose pattern matches it is a pause. */
+typedef struct client_rule {
+    char *pattern; /* owned */
+    bool pause;
+} client_rule_t;
+
+#define CLIENT_MAX_RULES 1024
+
 typedef struct client {
     uint64_t id;
     void *wsi; /* the lws connection (opaque here) */
     outq_t q;
     char **patterns; /* owned subscription patterns */
     uint32_t npatterns, patcap;
-    char **paused; /* owned pause patterns: topics that appear later and match start paused */
-    uint32_t npaused, pausedcap;
+    struct client_rule *rules; /* pause/resume history: decides whether a later topic starts paused */
+    uint32_t nrules, rulecap;
     rtopic_t **topics; /* topics c is subscribed to (borrowed) */
     uint32_t ntopics, topcap;
     rtopic_t **gaps; /* topics whose next message carries "gap":true (borrowed) */
@@ -67,13 +76,15 @@ void client_unsubscribe(client_t *c, const char *p);
 bool client_topic_added(client_t *c, rtopic_t *t, uint64_t gen_now);
 
 /* Pause the subscribed topics matched by p (NULL = all) at gen_now, and
- * remember p so later topics start paused. */
+ * remember p so later topics start paused. CLIENT_E_LIMIT when
+ * CLIENT_MAX_RULES pause/resume patterns are in force. */
 client_err_t client_pause(client_t *c, const char *p, uint64_t gen_now);
 
-/* Resume the paused topics matched by p (NULL = all). For each topic resumed,
- * fn(ud, t, paused_gen) is called so the caller can send what was missed.
- * Pause patterns covered by p are forgotten. */
-void client_resume(client_t *c, const char *p,
+/* Resume the paused topics matched by p (NULL = all), whatever pattern paused
+ * them. For each topic resumed, fn(ud, c, t, paused_gen) is called so the
+ * caller can send what was missed. Later topics matched by p start live.
+ * CLIENT_E_LIMIT as for client_pause (nothing resumed then). */
+client_err_t client_resume(client_t *c, const char *p,
                    void (*fn)(void *ud, client_t *c, rtopic_t *t, uint64_t paused_gen), void *ud);
 
 /* True if t's next message to c must carry "gap":true; clears the mark. */

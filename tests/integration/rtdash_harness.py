@@ -131,12 +131,17 @@ class Hub(Proc):
     """rtdash-hub on 127.0.0.1:port with ingest tcp://127.0.0.1:ingest_port."""
 
     def __init__(self, extra_args=(), env=None, port=None, ingest_port=None, history=50,
-                 wait=True):
+                 wait=True, only_args=False):
+        """only_args: pass extra_args alone (port / ingest given some other way,
+        e.g. in env; port and ingest_port must then say where)."""
         self.port = port or free_port()
         self.ingest_port = ingest_port or free_port()
         self.ingest = "tcp://%s:%d" % (HOST, self.ingest_port)
-        argv = [bin_path("rtdash-hub"), "--host", HOST, "--port", str(self.port),
-                "--ingest", self.ingest, "--history", str(history)] + list(extra_args)
+        if only_args:
+            argv = [bin_path("rtdash-hub")] + list(extra_args)
+        else:
+            argv = [bin_path("rtdash-hub"), "--host", HOST, "--port", str(self.port),
+                    "--ingest", self.ingest, "--history", str(history)] + list(extra_args)
         super().__init__("hub", argv, env)
         if wait:
             self.wait_ready()
@@ -676,6 +681,10 @@ def split_json_frame(data):
 
 # ---------------------------------------------------------------- runner
 
+_SANITIZER_RE = re.compile(r"ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error: "
+                           r"|WARNING: ThreadSanitizer")
+
+
 def run_tests(namespace, per_test_timeout=90.0):
     """Run every test_* function of namespace in definition order (sync or
     async), print PASS/FAIL lines and the summary; exit 1 on failure."""
@@ -708,6 +717,12 @@ def run_tests(namespace, per_test_timeout=90.0):
             for p in _STARTED:
                 if p.name == "hub" and p.proc.returncode not in (None, 0) and not p.stopped_by_us:
                     raise TestFailure("hub exited with code %s" % p.proc.returncode)
+            for p in _STARTED:   # stop everything, then look for sanitizer reports
+                p.stop(signal.SIGTERM if p.name == "hub" else signal.SIGKILL)
+                m = _SANITIZER_RE.search(p.log())
+                if m:
+                    raise TestFailure("%s (pid %d): sanitizer report: %s"
+                                      % (p.name, p.pid, p.log()[m.start():m.start() + 2500]))
             print("PASS %s (%.1fs)" % (name, time.monotonic() - t0), flush=True)
             passed += 1
         except BaseException as e:  # noqa: BLE001 - a test's failure of any kind

@@ -118,11 +118,13 @@ async def test_api_topics():
         tops = {t.get("topic"): t for t in j}
         check_eq(sorted(tops), ["api.feed", "api.sales"], "topics listed")
         check_eq(tops["api.sales"].get("meta"), meta, "meta of api.sales")
-        last = tops["api.sales"].get("last") or {}
-        check_eq((last.get("ts"), last.get("seq"), last.get("fields")), (T0 + 2, 2, {"v": 2}),
+        check_eq(tops["api.sales"].get("last"),
+                 {"topic": "api.sales", "ts": T0 + 2, "seq": 2, "fields": {"v": 2}},
                  "last of api.sales")
-        last = tops["api.feed"].get("last") or {}
-        check_eq((last.get("text"), last.get("level")), ("hi", "success"), "last of api.feed")
+        check_eq(tops["api.feed"].get("last"),
+                 {"topic": "api.feed", "ts": T0 + 3, "seq": 1, "text": "hi", "level": "success"},
+                 "last of api.feed")
+        check_eq(tops["api.feed"].get("meta"), None, "meta of a topic without meta")
 
 
 async def test_api_history_json_and_csv():

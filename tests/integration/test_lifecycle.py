@@ -6,11 +6,12 @@ import asyncio
 import json
 import os
 import signal
+import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from rtdash_harness import (Hub, RawWS, WSClient, apublisher, bin_path, check,  # noqa: E402
+from rtdash_harness import (Hub, Publisher, RawWS, WSClient, apublisher, bin_path, check,  # noqa: E402
                             check_eq, free_port, http_json, is_sample, metric_find, metrics,
                             ordered_keys, run_tests, start_proc)
 
@@ -111,6 +112,40 @@ async def test_restart_new_epoch_empty_history():
         check_eq(c.welcome["topics"], [], "topics after a restart")
         check_eq(c.welcome["client_id"], 1, "client_id after a restart")
         await c.close()
+
+
+def test_settings_from_environment_and_flags():
+    """SPEC §1: every setting is a flag and an RTDASH_* variable; a flag wins."""
+    out = subprocess.run([bin_path("rtdash-hub"), "--help"], capture_output=True, text=True,
+                         timeout=10)
+    check_eq(out.returncode, 0, "rtdash-hub --help exit status")
+    for flag, env, default in (("--port", "RTDASH_PORT", "8080"), ("--host", "RTDASH_HOST", None),
+                               ("--ingest", "RTDASH_INGEST", "tcp://127.0.0.1:5556"),
+                               ("--history", "RTDASH_HISTORY", "50"),
+                               ("--web-root", "RTDASH_WEB_ROOT", None)):
+        line = [l for l in out.stdout.split("\n") if flag + " " in l or l.strip().startswith(flag)]
+        check(line and env in line[0] and (default is None or default in line[0]),
+              "--help line for %s (%s, default %s): %r" % (flag, env, default, line[:1]))
+    port, ingest = free_port(), free_port()
+    env = {"RTDASH_PORT": str(port), "RTDASH_HOST": "127.0.0.1",
+           "RTDASH_INGEST": "tcp://127.0.0.1:%d" % ingest, "RTDASH_HISTORY": "3"}
+    with Hub([], env, port=port, ingest_port=ingest, only_args=True) as hub:
+        with Publisher(hub) as pub:
+            for s in range(1, 6):
+                pub.sample("env.t", {"v": s}, ts=T0 + s, seq=s)
+            time.sleep(0.3)
+        j = http_json(port, "/api/history/env.t")
+        check_eq([p["seq"] for p in j["points"]], [3, 4, 5], "history with RTDASH_HISTORY=3")
+    # a flag wins over the environment
+    port2, ingest2 = free_port(), free_port()
+    with Hub(["--port", str(port2), "--ingest", "tcp://127.0.0.1:%d" % ingest2, "--history", "2"],
+             env, port=port2, ingest_port=ingest2, only_args=True) as hub:
+        with Publisher(hub) as pub:
+            for s in range(1, 6):
+                pub.sample("env.t", {"v": s}, ts=T0 + s, seq=s)
+            time.sleep(0.3)
+        j = http_json(port2, "/api/history/env.t")
+        check_eq([p["seq"] for p in j["points"]], [4, 5], "history with --history 2 over env 3")
 
 
 PAD = "p" * 8000

@@ -67,7 +67,7 @@ int main(void)
     CHECK(s_resumed == (int)c->ntopics);
     CHECK(registry_sub_find(sales, c)->paused_gen == 0);
     CHECK(registry_sub_find(views, c)->paused_gen == 0);
-    CHECK(c->npaused == 0);
+    CHECK(c->nrules == 0);
 
     /* pause one pattern, resume it */
     s_resumed = 0;
@@ -76,6 +76,25 @@ int main(void)
     CHECK(registry_sub_find(cpu, c)->paused_gen == 0);
     client_resume(c, "demo.*", s_on_resume, NULL);
     CHECK(s_resumed == 2 && s_resumed_gen == 11);
+
+    /* resume by pattern after a broader pause: demo resumes, the rest stays
+     * paused, and later topics follow the last matching rule */
+    s_resumed = 0;
+    client_pause(c, NULL, 13);
+    CHECK(client_resume(c, "demo.*", s_on_resume, NULL) == CLIENT_OK);
+    CHECK(s_resumed == 2 && registry_sub_find(sales, c)->paused_gen == 0);
+    CHECK(registry_sub_find(cpu, c)->paused_gen == 13);
+    rtopic_t *d2 = registry_add(r, "demo.x", 6), *s2 = registry_add(r, "system.x", 8);
+    CHECK(client_topic_added(c, d2, 14) && client_topic_added(c, s2, 14));
+    CHECK(registry_sub_find(d2, c)->paused_gen == 0);
+    CHECK(registry_sub_find(s2, c)->paused_gen == 14);
+    client_resume(c, NULL, s_on_resume, NULL);
+    CHECK(c->nrules == 0 && registry_sub_find(cpu, c)->paused_gen == 0);
+    /* pause one topic under a pattern, resume the pattern */
+    client_pause(c, "demo.sales", 15);
+    s_resumed = 0;
+    client_resume(c, "demo.*", s_on_resume, NULL);
+    CHECK(s_resumed == 1 && s_resumed_gen == 15);
 
     /* gap marks */
     client_mark_gap(c, sales);

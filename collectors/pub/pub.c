@@ -17,12 +17,14 @@
  * Layout: settings and help, small helpers, the topic table, JSON lines,
  * plain lines, the input loop, main(). */
 // SPDX-License-Identifier: MIT
+#include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <msgpack.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -60,11 +62,13 @@ static void s_on_signal(int sig)
 
 typedef struct settings {
     const char *hub, *event, *title, *unit, *chart, *min, *max, *collector, *log_level;
+    const char *format, *precision;
     long interval_ms, connect_wait_ms, linger_ms;
+    int check;
 } settings_t;
 
 static const char s_usage[] = "rtdash-pub [options] TOPIC VALUE | TOPIC FIELD=VALUE... | "
-                              "--event LEVEL TOPIC TEXT... | [-]";
+                              "--event LEVEL TOPIC TEXT... | [-] | --format influx";
 
 static const char s_help_tail[] =
     "\n"
@@ -90,11 +94,30 @@ static const char s_help_tail[] =
     "    is sent as it is. ts (now) and seq (this program's per-topic counter) are\n"
     "    added to samples and events that lack them. Meta lines are re-sent every 10 s.\n"
     "    A bad line is reported on stderr as \"rtdash-pub: line N: reason\" and skipped.\n"
+    "  rtdash-pub --format influx              one message per line of InfluxDB line protocol:\n"
+    "      cpu,host=web-1,cpu=cpu0 usage_user=12.5,usage_idle=80.1 1700000000000000000\n"
+    "      disk,host=web-1,path=/var used=1234i,ro=false,fs=\"ext4\"\n"
+    "    (topics cpu.cpu0.web-1 and disk.web-1._var). The topic is the measurement, then\n"
+    "    the tag values in the order of the tag keys, joined by '.'; any byte other than\n"
+    "    A-Z a-z 0-9 _ - becomes '_'. Floats, integers (3i, 3u) and booleans (t, true,\n"
+    "    f, false...: 1 or 0) are the sample's fields; string fields go along as the key\n"
+    "    \"strings\" ({\"fs\":\"ext4\"}), and a line with no number is an error. The\n"
+    "    timestamp is in nanoseconds (--precision us, ms or s for others) and becomes\n"
+    "    milliseconds; without one, now. Escapes as in InfluxDB: \\, \\= \\space and \\\\ in\n"
+    "    names and tags, \\\" and \\\\ in strings. Telegraf: [[outputs.file]] files = [\"stdout\"],\n"
+    "    data_format = \"influx\", piped into rtdash-pub --format influx.\n"
+    "  rtdash-pub --check [--format influx] < FILE\n"
+    "    Validates standard input and publishes nothing: each bad line is reported on\n"
+    "    stderr as above (influx errors with the column), each good one on stdout as\n"
+    "    \"line N: ok: TOPIC KIND\", then \"N lines: N valid, N with errors\". Exit status\n"
+    "    1 if any line was bad. With TOPIC VALUE... it checks the command line only.\n"
     "\n"
     "Meta: with any of --title, --unit, --chart, --min, --max or --meta-interval-ms, a meta\n"
     "message for the topic goes out before its first message, and every 10 s while\n"
-    "standard input stays open (not for a topic that got its own meta line).\n"
+    "standard input stays open (not for a topic that got its own meta line). From\n"
+    "standard input, in any format, every topic gets the same meta.\n"
     "  rtdash-pub --title Temperature --unit C --chart line --min -20 --max 50 room.temp 21.5\n"
+    "  telegraf --config t.conf | rtdash-pub --format influx --unit % --chart line\n"
     "\n"
     "Timing: ZeroMQ connects in the background, and messages sent before the hub has\n"
     "subscribed are lost, so the first message waits --connect-wait-ms. The library\n"
@@ -104,8 +127,9 @@ static const char s_help_tail[] =
     "\n"
     "Exit status: 0 when the message was sent, or when standard input had at least one\n"
     "valid message (or none at all: empty input, only comments); 1 when standard input\n"
-    "had message lines but none was valid, or the publisher could not start; 2 for a\n"
-    "usage error (unknown option, bad topic, value or level on the command line).\n";
+    "had message lines but none was valid (with --check: any bad line), or the publisher\n"
+    "could not start; 2 for a usage error (unknown option, bad topic, value or level on\n"
+    "the command line).\n";
 
 /* True if --help or -h came before the first positional argument. */
 static bool s_wants_help(int argc, char **argv)
@@ -257,8 +281,21 @@ typedef struct app {
     bool has_meta; /* a meta option was given */
     double min, max;
     topics_t topics;
-    msgpack_sbuffer head, rest; /* reused for every JSON line */
+    msgpack_sbuffer head, rest; /* reused for every JSON or influx line */
+    bool influx;                /* --format influx */
+    struct iline *iline;        /* influx: the parsed line, reused; owned */
+    int64_t ts_div, ts_mul;     /* influx: --precision -> ms */
+    char ok_topic[TOPIC_MAX_LEN + 1]; /* --check: what the last valid line was */
+    const char *ok_kind;
 } app_t;
+
+/* A line was valid: remember what it was for --check's report. */
+static void s_set_ok(app_t *a, const char *topic, const char *kind)
+{
+    snprintf(a->ok_topic, sizeof(a->ok_topic), "%s", topic);
+    /* kind may point into a JSON line that is about to be freed */
+    a->ok_kind = strcmp(kind, "meta") == 0 ? "meta" : strcmp(kind, "event") == 0 ? "event" : "sample";
+}
 
 static void s_send_opt_meta(app_t *a, const char *topic)
 {
@@ -566,6 +603,7 @@ static int s_json_line(app_t *a, const char *line, size_t len, char *err, size_t
     }
     if (is_meta)
         s_keep_meta(a, topic, a->head.data, a->head.size);
+    s_set_ok(a, topic, kind);
     rc = 0;
 done:
     json_decref(root);
@@ -655,6 +693,455 @@ static int s_plain_line(app_t *a, char *line, char *err, size_t errsize)
         snprintf(err, errsize, "cannot publish (see above)");
         return -1;
     }
+    s_set_ok(a, words[0], "sample");
+    return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * InfluxDB line protocol (--format influx):
+ *
+ *     measurement[,tag=value...] field=value[,field=value...] [timestamp]
+ *
+ * topic = the measurement, then the tag values in the order of their keys
+ * (sorted byte-wise), joined by '.'; in each part a byte outside
+ * [A-Za-z0-9_-] becomes '_' (one '_' per UTF-8 character). Fields: floats
+ * (1.5, -2e3), integers (3i), unsigned integers (3u) and booleans
+ * (t/true/f/false..., sent as 1/0) are the sample's fields; string fields
+ * ("text") are not numbers, so they travel as the passthrough key "strings"
+ * ({"key":"text"}), and a line with only string fields is an error. The
+ * timestamp is in --precision units (ns by default) and becomes ms; absent:
+ * now. Escapes: in the measurement, tag keys, tag values and field keys a
+ * backslash makes the next ',', '=', ' ' or '\' literal; in a string "\"" and
+ * "\\"; any other backslash is itself.
+ * --------------------------------------------------------------------- */
+
+#define MAX_TAGS 64
+
+typedef enum { IF_FLOAT, IF_INT, IF_UINT, IF_BOOL, IF_STRING } ifield_type_t;
+
+typedef struct ifield {
+    const char *key; /* unescaped, in the line's scratch buffer */
+    ifield_type_t type;
+    double f;
+    int64_t i;
+    uint64_t u;
+    const char *s; /* IF_STRING: unescaped text, slen bytes */
+    size_t slen;
+} ifield_t;
+
+typedef struct itag {
+    const char *key, *value;
+} itag_t;
+
+typedef struct iline {
+    const char *measurement;
+    itag_t tags[MAX_TAGS];
+    size_t ntags;
+    ifield_t fields[MAX_FIELDS];
+    size_t nfields, nnumeric;
+    bool has_ts;
+    int64_t ts;      /* in --precision units */
+    char *scratch;   /* unescaped strings, NUL-separated; as large as the line + its NULs */
+    size_t used;
+} iline_t;
+
+static void s_iline_free(iline_t **l)
+{
+    if (*l)
+        free((*l)->scratch);
+    free(*l);
+    *l = NULL;
+}
+
+/* A cursor over one line; col0 is the column of s[0] in the input line. */
+typedef struct icur {
+    const char *s;
+    size_t len, i, col0;
+} icur_t;
+
+static int s_ierr(const icur_t *c, char *err, size_t errsize, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* "column N: reason" into err; returns -1. */
+static int s_ierr(const icur_t *c, char *err, size_t errsize, const char *fmt, ...)
+{
+    int n = snprintf(err, errsize, "column %zu: ", c->col0 + c->i + 1);
+    va_list ap;
+    va_start(ap, fmt);
+    if (n >= 0 && (size_t)n < errsize)
+        vsnprintf(err + n, errsize - (size_t)n, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* Read a name (measurement, tag key or value, field key) up to an unescaped
+ * byte of `stops` or the end, unescaping into the scratch buffer. Returns the
+ * NUL-terminated name (possibly empty). */
+static const char *s_iname(icur_t *c, iline_t *l, const char *stops)
+{
+    char *out = l->scratch + l->used;
+    size_t o = 0;
+    while (c->i < c->len) {
+        char ch = c->s[c->i];
+        if (ch == '\\' && c->i + 1 < c->len && strchr(",= \\", c->s[c->i + 1])) {
+            out[o++] = c->s[c->i + 1];
+            c->i += 2;
+            continue;
+        }
+        if (strchr(stops, ch))
+            break;
+        out[o++] = ch;
+        c->i++;
+    }
+    out[o] = '\0';
+    l->used += o + 1;
+    return out;
+}
+
+static bool s_iat(const icur_t *c, char ch)
+{
+    return c->i < c->len && c->s[c->i] == ch;
+}
+
+/* A quoted string field value, the cursor on the opening quote. */
+static int s_istring(icur_t *c, iline_t *l, ifield_t *f, char *err, size_t errsize)
+{
+    size_t start = c->i++;
+    char *out = l->scratch + l->used;
+    size_t o = 0;
+    for (;;) {
+        if (c->i >= c->len) {
+            c->i = start;
+            return s_ierr(c, err, errsize, "string value of field '%s' has no closing '\"'",
+                          f->key);
+        }
+        char ch = c->s[c->i];
+        if (ch == '"') {
+            c->i++;
+            break;
+        }
+        if (ch == '\\' && c->i + 1 < c->len && (c->s[c->i + 1] == '"' || c->s[c->i + 1] == '\\')) {
+            out[o++] = c->s[c->i + 1];
+            c->i += 2;
+            continue;
+        }
+        out[o++] = ch;
+        c->i++;
+    }
+    out[o] = '\0';
+    l->used += o + 1;
+    f->type = IF_STRING;
+    f->s = out;
+    f->slen = o;
+    return 0;
+}
+
+static bool s_is_bool_word(const char *v, size_t n, bool *out)
+{
+    static const char *const t[] = {"t", "T", "true", "True", "TRUE"};
+    static const char *const f[] = {"f", "F", "false", "False", "FALSE"};
+    for (size_t k = 0; k < 5; k++) {
+        if (strlen(t[k]) == n && memcmp(v, t[k], n) == 0) {
+            *out = true;
+            return true;
+        }
+        if (strlen(f[k]) == n && memcmp(v, f[k], n) == 0) {
+            *out = false;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A number or boolean field value: up to the next ',' or ' '. */
+static int s_ivalue(icur_t *c, ifield_t *f, char *err, size_t errsize)
+{
+    char q[48];
+    size_t start = c->i;
+    while (c->i < c->len && c->s[c->i] != ',' && c->s[c->i] != ' ')
+        c->i++;
+    const char *v = c->s + start;
+    size_t n = c->i - start;
+    icur_t at = *c;
+    at.i = start;
+    if (n == 0)
+        return s_ierr(&at, err, errsize, "field '%s' has no value", f->key);
+    bool b;
+    if (s_is_bool_word(v, n, &b)) {
+        f->type = IF_BOOL;
+        f->i = b;
+        return 0;
+    }
+    char num[64];
+    char last = v[n - 1];
+    size_t digits = last == 'i' || last == 'u' ? n - 1 : n;
+    bool ok = digits > 0 && digits < sizeof(num);
+    for (size_t k = 0; ok && k < digits; k++)
+        ok = strchr("0123456789+-.eE", v[k]) != NULL;
+    if (!ok)
+        return s_ierr(&at, err, errsize,
+                      "field '%s': '%s' is not a number (1.5, 3i, 3u), a boolean or a \"string\"",
+                      f->key, s_quote(q, sizeof(q), v, n));
+    memcpy(num, v, digits);
+    num[digits] = '\0';
+    char *end;
+    errno = 0;
+    if (last == 'i') {
+        f->type = IF_INT;
+        f->i = strtoll(num, &end, 10);
+    } else if (last == 'u') {
+        f->type = IF_UINT;
+        f->u = strtoull(num, &end, 10);
+        if (num[0] == '-') /* strtoull would wrap it around */
+            end = num;
+    } else {
+        f->type = IF_FLOAT;
+        f->f = strtod(num, &end);
+    }
+    if (end != num + digits || (f->type == IF_FLOAT && !isfinite(f->f)))
+        return s_ierr(&at, err, errsize, "field '%s': '%s' is not a valid %s", f->key,
+                      s_quote(q, sizeof(q), v, n),
+                      last == 'i' ? "integer" : last == 'u' ? "unsigned integer" : "number");
+    if (errno == ERANGE)
+        return s_ierr(&at, err, errsize, "field '%s': '%s' is out of range", f->key,
+                      s_quote(q, sizeof(q), v, n));
+    return 0;
+}
+
+/* Parse one line into l (whose scratch buffer holds at least len * 2 + 2
+ * bytes). Returns 0, or -1 with "column N: reason" in err. */
+static int s_influx_parse(const char *s, size_t len, size_t col0, iline_t *l, char *err,
+                          size_t errsize)
+{
+    icur_t c = {s, len, 0, col0};
+    l->ntags = l->nfields = l->nnumeric = 0;
+    l->has_ts = false;
+    l->used = 0;
+    const char *nul = memchr(s, '\0', len);
+    if (nul) {
+        c.i = (size_t)(nul - s);
+        return s_ierr(&c, err, errsize, "NUL byte in the line");
+    }
+    l->measurement = s_iname(&c, l, ", ");
+    if (!l->measurement[0])
+        return s_ierr(&c, err, errsize, "missing measurement name");
+    while (s_iat(&c, ',')) {
+        c.i++;
+        if (l->ntags == MAX_TAGS)
+            return s_ierr(&c, err, errsize, "more than %d tags", MAX_TAGS);
+        itag_t *t = &l->tags[l->ntags];
+        size_t key_at = c.i;
+        t->key = s_iname(&c, l, ",= ");
+        if (!t->key[0])
+            return s_ierr(&c, err, errsize, "empty tag key");
+        if (!s_iat(&c, '='))
+            return s_ierr(&c, err, errsize, "tag '%s' needs '=value'", t->key);
+        c.i++;
+        t->value = s_iname(&c, l, ",= ");
+        if (s_iat(&c, '='))
+            return s_ierr(&c, err, errsize, "tag '%s': '=' in a value must be written '\\='",
+                          t->key);
+        if (!t->value[0])
+            return s_ierr(&c, err, errsize, "tag '%s' has an empty value", t->key);
+        for (size_t k = 0; k < l->ntags; k++) {
+            if (strcmp(l->tags[k].key, t->key) == 0) {
+                c.i = key_at;
+                return s_ierr(&c, err, errsize, "tag '%s' given twice", t->key);
+            }
+        }
+        l->ntags++;
+    }
+    if (!s_iat(&c, ' '))
+        return s_ierr(&c, err, errsize, "missing fields (a space, then field=value)");
+    while (s_iat(&c, ' '))
+        c.i++;
+    for (;;) {
+        if (l->nfields == MAX_FIELDS)
+            return s_ierr(&c, err, errsize, "more than %d fields", MAX_FIELDS);
+        ifield_t *f = &l->fields[l->nfields];
+        memset(f, 0, sizeof(*f));
+        size_t key_at = c.i;
+        f->key = s_iname(&c, l, ",= ");
+        if (!f->key[0])
+            return s_ierr(&c, err, errsize, "empty field key");
+        if (!s_iat(&c, '='))
+            return s_ierr(&c, err, errsize, "field '%s' needs '=value'", f->key);
+        c.i++;
+        int rc = s_iat(&c, '"') ? s_istring(&c, l, f, err, errsize)
+                                : s_ivalue(&c, f, err, errsize);
+        if (rc < 0)
+            return -1;
+        for (size_t k = 0; k < l->nfields; k++) {
+            if (strcmp(l->fields[k].key, f->key) == 0) {
+                c.i = key_at;
+                return s_ierr(&c, err, errsize, "field '%s' given twice", f->key);
+            }
+        }
+        l->nfields++;
+        l->nnumeric += f->type != IF_STRING;
+        if (!s_iat(&c, ','))
+            break;
+        c.i++;
+    }
+    if (c.i < c.len && c.s[c.i] != ' ')
+        return s_ierr(&c, err, errsize, "expected ',' or a space after a field value");
+    while (s_iat(&c, ' '))
+        c.i++;
+    if (c.i < c.len) {
+        char num[32];
+        size_t start = c.i;
+        while (c.i < c.len && c.s[c.i] != ' ')
+            c.i++;
+        size_t n = c.i - start;
+        icur_t at = c;
+        at.i = start;
+        bool ok = n < sizeof(num) && n > 0;
+        for (size_t k = 0; ok && k < n; k++)
+            ok = isdigit((unsigned char)s[start + k]) || (k == 0 && s[start] == '-' && n > 1);
+        char q[48];
+        if (!ok)
+            return s_ierr(&at, err, errsize, "timestamp '%s' is not a whole number",
+                          s_quote(q, sizeof(q), s + start, n));
+        memcpy(num, s + start, n);
+        num[n] = '\0';
+        errno = 0;
+        l->ts = strtoll(num, NULL, 10);
+        if (errno == ERANGE)
+            return s_ierr(&at, err, errsize, "timestamp '%s' is out of range", num);
+        l->has_ts = true;
+        while (s_iat(&c, ' '))
+            c.i++;
+        if (c.i < c.len)
+            return s_ierr(&c, err, errsize, "unexpected text after the timestamp");
+    }
+    if (l->nnumeric == 0) {
+        c.i = 0;
+        return s_ierr(&c, err, errsize,
+                      "no number among the fields (string fields alone make no sample)");
+    }
+    return 0;
+}
+
+/* Append a topic part to t (o bytes used): invalid bytes become '_', one per
+ * UTF-8 character. Returns the new length, or TOPIC_MAX_LEN + 1 if too long. */
+static size_t s_topic_part(char *t, size_t o, const char *part)
+{
+    bool in_multibyte = false;
+    for (const unsigned char *p = (const unsigned char *)part; *p; p++) {
+        if ((*p & 0xC0) == 0x80 && in_multibyte)
+            continue;
+        in_multibyte = *p >= 0x80;
+        char ch = isalnum(*p) && *p < 0x80 ? (char)*p : *p == '-' ? '-' : '_';
+        if (o >= TOPIC_MAX_LEN)
+            return TOPIC_MAX_LEN + 1;
+        t[o++] = ch;
+    }
+    return o;
+}
+
+static int s_tag_cmp(const void *x, const void *y)
+{
+    return strcmp(((const itag_t *)x)->key, ((const itag_t *)y)->key);
+}
+
+/* The topic of a parsed line into t (TOPIC_MAX_LEN + 1 bytes). */
+static int s_influx_topic(iline_t *l, char *t, char *err, size_t errsize)
+{
+    char q[48];
+    qsort(l->tags, l->ntags, sizeof(l->tags[0]), s_tag_cmp);
+    size_t o = s_topic_part(t, 0, l->measurement);
+    for (size_t k = 0; k < l->ntags && o <= TOPIC_MAX_LEN; k++) {
+        if (o < TOPIC_MAX_LEN)
+            t[o] = '.';
+        o = s_topic_part(t, o + 1, l->tags[k].value);
+    }
+    if (o > TOPIC_MAX_LEN) {
+        snprintf(err, errsize, "the topic '%s' would be longer than %d bytes",
+                 s_quote(q, sizeof(q), t, TOPIC_MAX_LEN), TOPIC_MAX_LEN);
+        return -1;
+    }
+    t[o] = '\0';
+    return s_check_topic(t, err, errsize);
+}
+
+/* A timestamp in --precision units as Unix ms; false if out of range. */
+static bool s_to_ms(const app_t *a, int64_t ts, int64_t *ms)
+{
+    if (a->ts_mul > 1 && (ts > INT64_MAX / a->ts_mul || ts < INT64_MIN / a->ts_mul))
+        return false;
+    *ms = ts / a->ts_div * a->ts_mul;
+    return true;
+}
+
+/* Publish one line of line protocol. Returns 0, or -1 with the reason. */
+static int s_influx_line(app_t *a, const char *line, size_t len, size_t col0, char *err,
+                         size_t errsize)
+{
+    iline_t *l = a->iline;
+    if (s_influx_parse(line, len, col0, l, err, errsize) < 0)
+        return -1;
+    char topic[TOPIC_MAX_LEN + 1];
+    if (s_influx_topic(l, topic, err, errsize) < 0)
+        return -1;
+    int64_t ts = rtdash_now_ms();
+    if (l->has_ts && !s_to_ms(a, l->ts, &ts)) {
+        snprintf(err, errsize, "timestamp %lld %s is out of range", (long long)l->ts,
+                 a->cfg.precision);
+        return -1;
+    }
+    /* fields and strings first, so that a message over the limit costs no seq */
+    size_t nstrings = l->nfields - l->nnumeric;
+    msgpack_packer pk;
+    msgpack_sbuffer_clear(&a->rest);
+    msgpack_packer_init(&pk, &a->rest, msgpack_sbuffer_write);
+    int rc = s_pack_str(&pk, "fields", 6) | msgpack_pack_map(&pk, (uint32_t)l->nnumeric);
+    for (size_t k = 0; k < l->nfields; k++) {
+        const ifield_t *f = &l->fields[k];
+        if (f->type == IF_STRING)
+            continue;
+        rc |= s_pack_str(&pk, f->key, strlen(f->key));
+        if (f->type == IF_FLOAT)
+            rc |= msgpack_pack_double(&pk, f->f);
+        else if (f->type == IF_UINT)
+            rc |= msgpack_pack_uint64(&pk, f->u);
+        else
+            rc |= msgpack_pack_int64(&pk, f->i);
+    }
+    if (nstrings) {
+        rc |= s_pack_str(&pk, "strings", 7) | msgpack_pack_map(&pk, (uint32_t)nstrings);
+        for (size_t k = 0; k < l->nfields; k++) {
+            const ifield_t *f = &l->fields[k];
+            if (f->type == IF_STRING)
+                rc |= s_pack_str(&pk, f->key, strlen(f->key)) | s_pack_str(&pk, f->s, f->slen);
+        }
+    }
+    if (rc != 0) {
+        snprintf(err, errsize, "out of memory");
+        return -1;
+    }
+    size_t head_max = 48; /* map header, kind, ts and seq */
+    if (a->rest.size + head_max > RTDASH_MAX_MESSAGE) {
+        snprintf(err, errsize, "message of %zu bytes is over the %d byte limit",
+                 a->rest.size + head_max, RTDASH_MAX_MESSAGE);
+        return -1;
+    }
+    s_before_message(a, topic);
+    msgpack_sbuffer_clear(&a->head);
+    msgpack_packer_init(&pk, &a->head, msgpack_sbuffer_write);
+    rc = msgpack_pack_map(&pk, 4 + (nstrings > 0));
+    rc |= s_pack_str(&pk, "kind", 4) | s_pack_str(&pk, "sample", 6);
+    rc |= s_pack_str(&pk, "ts", 2) | msgpack_pack_int64(&pk, ts);
+    rc |= s_pack_str(&pk, "seq", 3);
+    rc |= msgpack_pack_uint64(&pk, rtdash_pub_next_seq(a->pub, topic));
+    if (rc != 0 || msgpack_sbuffer_write(&a->head, a->rest.data, a->rest.size) != 0) {
+        snprintf(err, errsize, "out of memory");
+        return -1;
+    }
+    if (rtdash_pub_raw(a->pub, topic, a->head.data, a->head.size) < 0) {
+        snprintf(err, errsize, "cannot publish (see above)");
+        return -1;
+    }
+    s_set_ok(a, topic, "sample");
     return 0;
 }
 
@@ -669,22 +1156,27 @@ typedef struct input {
 
 static void s_line(app_t *a, input_t *in, char *line, size_t len)
 {
-    char err[256];
+    char err[320];
     in->lineno++;
     while (len && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
         len--;
     line[len] = '\0';
+    size_t lead = 0; /* for the column numbers of influx errors */
     while (*line == ' ' || *line == '\t') {
         line++;
         len--;
+        lead++;
     }
     if (len == 0 || line[0] == '#')
         return;
     bool json = line[0] == '{' || line[0] == '['; /* '[': to say it must be an object */
-    int rc = json ? s_json_line(a, line, len, err, sizeof(err))
-                  : s_plain_line(a, line, err, sizeof(err));
+    int rc = a->influx ? s_influx_line(a, line, len, lead, err, sizeof(err))
+             : json    ? s_json_line(a, line, len, err, sizeof(err))
+                       : s_plain_line(a, line, err, sizeof(err));
     if (rc == 0) {
         in->valid++;
+        if (a->cfg.check)
+            printf("line %lu: ok: %s %s\n", in->lineno, a->ok_topic, a->ok_kind);
     } else {
         in->invalid++;
         fprintf(stderr, "rtdash-pub: line %lu: %s\n", in->lineno, err);
@@ -756,6 +1248,10 @@ static int s_read_input(app_t *a)
         }
     }
     free(buf);
+    if (a->cfg.check) {
+        printf("%lu lines: %lu valid, %lu with errors\n", in.lineno, in.valid, in.invalid);
+        return in.invalid > 0 ? 1 : 0;
+    }
     rlog(RLOG_INFO, "%lu lines, %lu sent, %lu skipped", in.lineno, in.valid, in.invalid);
     return in.valid == 0 && in.invalid > 0 ? 1 : 0;
 }
@@ -791,6 +1287,26 @@ static int s_check_settings(app_t *a)
         fprintf(stderr, "rtdash-pub: --log-level: unknown level '%s'\n", c->log_level);
         return -1;
     }
+    if (strcmp(c->format, "auto") != 0 && strcmp(c->format, "influx") != 0) {
+        fprintf(stderr, "rtdash-pub: --format: '%s' is not auto or influx\n", c->format);
+        return -1;
+    }
+    a->influx = strcmp(c->format, "influx") == 0;
+    static const struct {
+        const char *name;
+        int64_t div, mul;
+    } precisions[] = {{"ns", 1000000, 1}, {"us", 1000, 1}, {"ms", 1, 1}, {"s", 1, 1000}};
+    a->ts_div = 0;
+    for (size_t i = 0; i < sizeof(precisions) / sizeof(precisions[0]); i++) {
+        if (strcmp(c->precision, precisions[i].name) == 0) {
+            a->ts_div = precisions[i].div;
+            a->ts_mul = precisions[i].mul;
+        }
+    }
+    if (a->ts_div == 0) {
+        fprintf(stderr, "rtdash-pub: --precision: '%s' is not ns, us, ms or s\n", c->precision);
+        return -1;
+    }
     a->has_meta = c->title || c->unit || c->chart || c->min || c->max || c->interval_ms > 0;
     return 0;
 }
@@ -817,6 +1333,12 @@ int main(int argc, char **argv)
          "wait this long after connecting before the first message"},
         {"linger-ms", OPT_INT, "200", 0, 60000, &c->linger_ms,
          "wait this long before exiting so queued messages leave"},
+        {"format", OPT_STR, "auto", 0, 0, &c->format,
+         "standard input: auto (plain and JSON lines) or influx (InfluxDB line protocol)"},
+        {"precision", OPT_STR, "ns", 0, 0, &c->precision,
+         "influx: unit of the timestamps, ns, us, ms or s"},
+        {"check", OPT_BOOL, "0", 0, 0, &c->check,
+         "validate only: report each line, publish nothing; exit 1 if any line is bad"},
         {"log-level", OPT_STR, "notice", 0, 0, &c->log_level, "error, warn, notice, info or debug"},
     };
     const size_t ntable = sizeof(table) / sizeof(table[0]);
@@ -837,6 +1359,11 @@ int main(int argc, char **argv)
     char **pos = argv + first;
     int npos = argc - first;
     bool from_stdin = !c->event && (npos == 0 || (npos == 1 && strcmp(pos[0], "-") == 0));
+    if (a.influx && !from_stdin) {
+        fprintf(stderr, "rtdash-pub: --format influx reads standard input only: "
+                        "echo 'cpu,host=a usage=1.5' | rtdash-pub --format influx\n");
+        return 2;
+    }
     static const char *names[MAX_FIELDS];
     static double values[MAX_FIELDS];
     int nfields = 0;
@@ -869,10 +1396,33 @@ int main(int argc, char **argv)
         fprintf(stderr, "rtdash-pub: %s\n", err);
         return 2;
     }
+    if (!from_stdin && c->check) {
+        printf("ok: %s %s\n", pos[0], c->event ? "event" : "sample");
+        return 0;
+    }
+    if (a.influx) {
+        /* unescaped names and their NULs never take more than twice the line */
+        a.iline = calloc(1, sizeof(*a.iline));
+        if (a.iline)
+            a.iline->scratch = malloc(LINE_MAX_BYTES * 2 + 2);
+        if (!a.iline || !a.iline->scratch) {
+            fprintf(stderr, "rtdash-pub: out of memory\n");
+            s_iline_free(&a.iline);
+            return 1;
+        }
+    }
 
-    a.pub = rtdash_pub_new(c->hub);
-    if (!a.pub)
+    /* --check goes through the very same code, with a socket connected to an
+     * in-process endpoint nobody binds: nothing leaves the process. */
+    a.pub = rtdash_pub_new(c->check ? "inproc://rtdash-pub-check" : c->hub);
+    if (!a.pub) {
+        s_iline_free(&a.iline);
         return 1;
+    }
+    if (c->check) {
+        c->connect_wait_ms = c->linger_ms = 0;
+        setvbuf(stdout, NULL, _IOLBF, 0); /* in step with the errors on stderr */
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = s_on_signal; /* no SA_RESTART: poll() and sleeps must end */
@@ -898,6 +1448,7 @@ int main(int argc, char **argv)
      * queued: give the I/O thread a moment to send it first. */
     s_sleep_ms(c->linger_ms);
     rtdash_pub_destroy(&a.pub);
+    s_iline_free(&a.iline);
     s_topics_free(&a.topics);
     msgpack_sbuffer_destroy(&a.head);
     msgpack_sbuffer_destroy(&a.rest);

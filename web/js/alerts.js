@@ -62,7 +62,7 @@ export class Alerts {
   setRules(topic, rules) {
     const keep = this.rules.filter((r) => r.topic !== topic);
     const old = new Map(this.rulesFor(topic).map((r) => [r.field + '|' + r.op + '|' + r.value, r]));
-    const next = rules.filter(validRule).map((r) => {
+    const next = rules.map((r) => ({ ...r, topic })).filter(validRule).map((r) => {
       const o = old.get(r.field + '|' + r.op + '|' + r.value);
       return { ...r, topic, id: o ? o.id : `${topic}|${r.field}|${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}` };
     });

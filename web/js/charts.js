@@ -59,6 +59,12 @@ export function alpha(color, a) {
   return color;
 }
 
+/** Time tick labels; a label equal to the previous one (sub-second spans) is left out. */
+function timeTick(v, i, ticks) {
+  const s = fmtTime(v);
+  return i > 0 && fmtTime(ticks[i - 1].value) === s ? '' : s;
+}
+
 function baseOptions(unit) {
   const t = themeColors();
   return {
@@ -107,7 +113,7 @@ export function timeChartConfig(kind, unit, bounds) {
       offset: false,
       grid: { color: t.grid, drawTicks: false },
       border: { display: false },
-      ticks: { color: t.tick, maxTicksLimit: 5, maxRotation: 0, autoSkipPadding: 16, padding: 6, font: { size: t.size }, callback: (v) => fmtTime(v), includeBounds: false },
+      ticks: { color: t.tick, maxTicksLimit: 5, maxRotation: 0, autoSkipPadding: 16, padding: 6, font: { size: t.size }, callback: timeTick, includeBounds: false },
     },
     y: {
       type: 'linear',

@@ -11,6 +11,8 @@ export const CHART_TYPES = ['line', 'area', 'bar', 'gauge', 'number'];
 const TYPE_LABELS = { line: 'Line', area: 'Area', bar: 'Bar', gauge: 'Gauge', number: 'Number' };
 const PRIMARY = ['usage', 'percent', 'value'];
 const LEVELS = ['info', 'success', 'warning', 'error'];
+/** Redraw limit per widget: a 10 Hz stream redraws its chart 5 times a second. */
+const CHART_MIN_MS = Number(new URLSearchParams(window.location.search).get('min_redraw_ms')) || 200;
 
 let uid = 0;
 
@@ -32,6 +34,7 @@ class Widget {
     this.topic = series.topic;
     this.kind = kind;
     this.visible = true;
+    this.lastRender = -Infinity;
     this.id = `w${++uid}`;
     this.metaKey = null;
     this.el = h('article', {
@@ -100,6 +103,9 @@ class Widget {
       this.badges.querySelector('.badge-stale').title = sr.staleSince ? `No data since ${fmtTime(sr.staleSince)}` : 'No recent data';
     }
   }
+
+  /** Least time between two renders (ms). */
+  minInterval() { return CHART_MIN_MS; }
 
   setAlerting(on) { this.el.dataset.alert = on ? 'true' : 'false'; }
 
@@ -269,17 +275,22 @@ export class SeriesWidget extends Widget {
   setDatasets(plot) {
     const t = this.type;
     this.dsFields = plot.slice();
+    // Area: the headline field is filled, the others are lines over it
+    // (several translucent fills on top of each other read as mud).
+    const filled = plot.includes(this.primary()) ? this.primary() : plot[0];
     this.chart.data.datasets = plot.map((f) => {
       const fi = this.fieldInfo(f);
       const c = fi.color;
+      const fill = t === 'area' && (f === filled || plot.length === 1);
       return {
         label: fi.label,
         unit: fi.unit,
-        data: this.series.cols.get(f) || [],
+        data: [],
         borderColor: c,
-        backgroundColor: t === 'area' ? alpha(c, 0.16) : t === 'bar' ? alpha(c, 0.8) : c,
+        backgroundColor: fill ? alpha(c, 0.18) : t === 'bar' ? alpha(c, 0.8) : c,
         pointBackgroundColor: c,
-        fill: t === 'area' ? 'origin' : false,
+        fill: fill ? 'origin' : false,
+        order: fill ? 1 : 0,
         spanGaps: false,
       };
     });
@@ -424,15 +435,16 @@ export class SeriesWidget extends Widget {
   renderTime() {
     const sr = this.series;
     const ch = this.chart;
-    // New fields may have appeared, or a column array was created since.
+    // New fields may have appeared since the datasets were made.
     const want = this.plotFields().filter((f) => !this.hidden.has(f));
     let stale = want.length !== this.dsFields.length;
-    if (!stale) {
-      for (let i = 0; i < want.length; i++) {
-        if (want[i] !== this.dsFields[i] || ch.data.datasets[i].data !== (sr.cols.get(want[i]) || ch.data.datasets[i].data)) { stale = true; break; }
-      }
-    }
+    for (let i = 0; !stale && i < want.length; i++) stale = want[i] !== this.dsFields[i];
     if (stale) this.setDatasets(want);
+    // Chart.js gets a copy of each column (same point objects): it hooks the
+    // arrays it is given, and the store's own arrays must change only here,
+    // under our control, not call into Chart.js on every message.
+    const dss = ch.data.datasets;
+    for (let i = 0; i < dss.length; i++) dss[i].data = (sr.cols.get(this.dsFields[i]) || []).slice();
     const pts = sr.points;
     const x = ch.options.scales.x;
     if (pts.length) {
@@ -440,7 +452,8 @@ export class SeriesWidget extends Widget {
       x.min = lo;
       x.max = hi > lo ? hi : lo + 1000;
     } else {
-      x.min = undefined; x.max = undefined;
+      const now = Date.now();
+      x.min = now - 60000; x.max = now; // an empty last minute, not 1970
     }
     ch.update('none');
   }

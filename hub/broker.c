@@ -78,6 +78,7 @@ void broker_destroy(broker_t **pb)
         broker_client_close(b, &c);
     }
     registry_destroy(&b->reg);
+    colreg_free(&b->colreg);
     mp2json_destroy(&b->conv);
     jbuf_free(&b->msg);
     jbuf_free(&b->ctl);
@@ -295,6 +296,9 @@ void broker_ingest(broker_t *b, const char *topic, size_t tlen, const uint8_t *b
     mp2json_err_t err = mp2json_decode(b->conv, body, blen, &m);
     if (err != MP2JSON_OK) {
         b->st.rejected[err]++;
+        rtopic_t *known = registry_find(b->reg, topic, tlen);
+        if (known && known->coll)
+            b->colreg.v[known->coll - 1].rejected[err]++;
         RLOG_RL(RLOG_WARN, "dropped a message on %.*s: %s", (int)tlen, topic,
                 mp2json_err_name(err));
         return;
@@ -311,6 +315,23 @@ void broker_ingest(broker_t *b, const char *topic, size_t tlen, const uint8_t *b
         }
         fresh = true;
         s_join_new_topic(b, t);
+    }
+    if (m.kind == MSG_META && m.collector) {
+        int ci = colreg_get(&b->colreg, m.collector, m.collector_len);
+        if (ci >= 0 && t->coll != (uint32_t)ci + 1) {
+            if (t->coll)
+                b->colreg.v[t->coll - 1].ntopics--;
+            t->coll = (uint32_t)ci + 1;
+            b->colreg.v[ci].ntopics++;
+        }
+    }
+    if (t->coll) {
+        colreg_entry_t *ce = &b->colreg.v[t->coll - 1];
+        ce->last_seen_wall = now_wall;
+        if (m.kind == MSG_META)
+            ce->metas++;
+        else
+            ce->msgs++;
     }
     if (m.kind == MSG_META) {
         b->st.metas++;
@@ -622,6 +643,9 @@ void broker_wrote(broker_t *b, client_t *c, uint32_t n, size_t len, int64_t now_
 
 void broker_cron(broker_t *b, int64_t now_wall, int64_t now_mono)
 {
+    if (b->last_cron_mono)
+        colreg_tick(&b->colreg, (double)(now_mono - b->last_cron_mono) / 1000.0);
+    b->last_cron_mono = now_mono;
     if (b->nclients != b->clients_sent) {
         b->clients_sent = b->nclients;
         jbuf_reset(&b->ctl);
@@ -703,6 +727,53 @@ void broker_close_all(broker_t *b, int code, const char *reason)
             b->st.kicked[KICK_SHUTDOWN]++;
         b->wake(b->wake_ud, c);
     }
+}
+
+void broker_put_collectors(const broker_t *b, jbuf_t *out)
+{
+    jbuf_putc(out, '[');
+    for (uint32_t i = 0; i < b->colreg.n; i++) {
+        const colreg_entry_t *e = &b->colreg.v[i];
+        if (i)
+            jbuf_putc(out, ',');
+        jbuf_puts(out, "{\"name\":");
+        jbuf_put_jstr(out, e->name, strlen(e->name));
+        jbuf_puts(out, ",\"topics\":[");
+        size_t n = registry_count(b->reg), k = 0;
+        for (size_t j = 0; j < n; j++) {
+            const rtopic_t *t = registry_at(b->reg, j);
+            if (t->coll != i + 1)
+                continue;
+            if (k++)
+                jbuf_putc(out, ',');
+            jbuf_putc(out, '"');
+            jbuf_put(out, t->name, t->name_len);
+            jbuf_putc(out, '"');
+        }
+        jbuf_puts(out, "],\"last_seen\":");
+        jbuf_put_i64(out, e->last_seen_wall);
+        jbuf_puts(out, ",\"messages\":");
+        jbuf_put_u64(out, e->msgs);
+        jbuf_puts(out, ",\"metas\":");
+        jbuf_put_u64(out, e->metas);
+        jbuf_puts(out, ",\"rate\":");
+        jbuf_put_double(out, e->rate);
+        jbuf_puts(out, ",\"rejected\":{");
+        int first = 1;
+        for (int r = 1; r < REJ__COUNT; r++) {
+            if (!e->rejected[r])
+                continue;
+            if (!first)
+                jbuf_putc(out, ',');
+            first = 0;
+            jbuf_putc(out, '"');
+            jbuf_puts(out, broker_reject_name(r));
+            jbuf_puts(out, "\":");
+            jbuf_put_u64(out, e->rejected[r]);
+        }
+        jbuf_puts(out, "}}");
+    }
+    jbuf_putc(out, ']');
 }
 
 size_t broker_queued_bytes(const broker_t *b)

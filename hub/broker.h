@@ -8,6 +8,7 @@
 #define RTDASH_BROKER_H
 
 #include "client.h"
+#include "colreg.h"
 #include "jbuf.h"
 #include "mp2json.h"
 #include "registry.h"
@@ -37,6 +38,7 @@ enum {
     REJ_BAD_FRAMES,
     REJ__COUNT
 };
+_Static_assert(REJ__COUNT <= COLREG_REASONS, "colreg counts every reject reason");
 /* Why a client was closed by the hub. */
 enum {
     KICK_SLOW = 0,
@@ -76,6 +78,8 @@ typedef struct broker {
     char epoch[17];
     int64_t started_wall;
     broker_stats_t st;
+    colreg_t colreg;       /* collectors by name (from meta) */
+    int64_t last_cron_mono;
     void (*wake)(void *ud, client_t *c);
     void *wake_ud;
 } broker_t;
@@ -132,6 +136,10 @@ void broker_put_topic_info(const broker_t *b, jbuf_t *out, const rtopic_t *t);
 
 /* Append t's history points (oldest first) from index `from` as a JSON array. */
 void broker_put_points(jbuf_t *out, const rtopic_t *t, size_t from);
+
+/* Append /api/collectors: [{"name","topics":[..],"last_seen","messages",
+ * "rate","rejected":{reason:n}}]. */
+void broker_put_collectors(const broker_t *b, jbuf_t *out);
 
 /* Bytes queued to all clients (sum of their queues). */
 size_t broker_queued_bytes(const broker_t *b);

@@ -39,6 +39,58 @@ static void s_value(jbuf_t *o, const char *name, const char *lk, const char *lv,
     jbuf_putc(o, '\n');
 }
 
+/* A Prometheus label value: backslash, quote and newline escaped. */
+static void s_label(jbuf_t *o, const char *v)
+{
+    for (; *v; v++) {
+        if (*v == '\\' || *v == '"')
+            jbuf_putc(o, '\\');
+        if (*v == '\n') {
+            jbuf_puts(o, "\\n");
+            continue;
+        }
+        jbuf_putc(o, *v);
+    }
+}
+
+static void s_collector_metrics(const broker_t *b, jbuf_t *o)
+{
+    const colreg_t *r = &b->colreg;
+    s_metric(o, "rtdash_collector_messages_total", "counter",
+             "Samples and events received per collector (named by meta).");
+    for (uint32_t i = 0; i < r->n; i++) {
+        jbuf_puts(o, "rtdash_collector_messages_total{collector=\"");
+        s_label(o, r->v[i].name);
+        jbuf_puts(o, "\"} ");
+        jbuf_put_u64(o, r->v[i].msgs);
+        jbuf_putc(o, '\n');
+    }
+    s_metric(o, "rtdash_collector_last_seen_ms", "gauge",
+             "Unix time in ms of each collector's last message.");
+    for (uint32_t i = 0; i < r->n; i++) {
+        jbuf_puts(o, "rtdash_collector_last_seen_ms{collector=\"");
+        s_label(o, r->v[i].name);
+        jbuf_puts(o, "\"} ");
+        jbuf_put_i64(o, r->v[i].last_seen_wall);
+        jbuf_putc(o, '\n');
+    }
+    s_metric(o, "rtdash_collector_rejected_total", "counter",
+             "Messages dropped per collector, by reason.");
+    for (uint32_t i = 0; i < r->n; i++) {
+        for (int k = 1; k < REJ__COUNT; k++) {
+            if (!r->v[i].rejected[k])
+                continue;
+            jbuf_puts(o, "rtdash_collector_rejected_total{collector=\"");
+            s_label(o, r->v[i].name);
+            jbuf_puts(o, "\",reason=\"");
+            jbuf_puts(o, broker_reject_name(k));
+            jbuf_puts(o, "\"} ");
+            jbuf_put_u64(o, r->v[i].rejected[k]);
+            jbuf_putc(o, '\n');
+        }
+    }
+}
+
 static void s_metrics(const broker_t *b, jbuf_t *o)
 {
     const broker_stats_t *st = &b->st;
@@ -82,6 +134,7 @@ static void s_metrics(const broker_t *b, jbuf_t *o)
     s_value(o, "rtdash_frames_live", NULL, NULL, frame_live_count());
     s_metric(o, "rtdash_frames_live_bytes", "gauge", "Bytes of encoded messages held.");
     s_value(o, "rtdash_frames_live_bytes", NULL, NULL, frame_live_bytes());
+    s_collector_metrics(b, o);
 }
 
 static void s_csv_cell(jbuf_t *o, const char *s)
@@ -228,6 +281,11 @@ static int s_route(struct lws *wsi, const broker_t *b, const char *uri, jbuf_t *
             broker_put_topic_info(b, o, registry_at(b->reg, i));
         }
         jbuf_puts(o, "]\n");
+        return 200;
+    }
+    if (!strcmp(uri, "/api/collectors")) {
+        broker_put_collectors(b, o);
+        jbuf_putc(o, '\n');
         return 200;
     }
     if (!strncmp(uri, "/api/history/", 13)) {

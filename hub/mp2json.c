@@ -30,6 +30,7 @@ typedef enum {
     K_TEXT,
     K_LEVEL,
     K_INTERVAL,
+    K_COLLECTOR,
     K_TYPE,  /* hub-owned in live messages: never passed through */
     K_TOPIC, /* idem */
     K_GAP,   /* idem (Decision 16) */
@@ -442,6 +443,8 @@ static key_id_t s_key_id(const msgpack_object *k)
         return memcmp(s, "topic", 5) == 0 ? K_TOPIC : K_OTHER;
     case 6:
         return memcmp(s, "fields", 6) == 0 ? K_FIELDS : K_OTHER;
+    case 9:
+        return memcmp(s, "collector", 9) == 0 ? K_COLLECTOR : K_OTHER;
     case 11:
         return memcmp(s, "interval_ms", 11) == 0 ? K_INTERVAL : K_OTHER;
     default:
@@ -588,6 +591,11 @@ mp2json_err_t mp2json_decode(mp2json_t *c, const uint8_t *body, size_t len, mp2j
         const msgpack_object *f = c->key[K_FIELDS];
         if (f && (count[K_FIELDS] > 1 || f->type != MSGPACK_OBJECT_MAP))
             return MP2JSON_E_META;
+        const msgpack_object *col = c->key[K_COLLECTOR];
+        if (col && col->type == MSGPACK_OBJECT_STR) {
+            msg->collector = col->via.str.ptr;
+            msg->collector_len = col->via.str.size;
+        }
         break;
     }
     }

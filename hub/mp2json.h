@@ -45,6 +45,9 @@ typedef struct mp2json_msg {
     bool has_seq;
     uint64_t seq;        /* valid if has_seq */
     int64_t interval_ms; /* meta only: its interval_ms, 0 if absent */
+    const char *collector; /* meta only: its "collector" string (into the body, not
+                              NUL-terminated), NULL if absent or not a string */
+    size_t collector_len;
 } mp2json_msg_t;
 
 typedef struct mp2json mp2json_t;

@@ -35,6 +35,7 @@ typedef struct rtopic {
     bool stale;
     int64_t stale_since; /* wall ms, valid when stale */
     uint64_t msgs;       /* samples/events received */
+    uint32_t coll;       /* its collector: colreg index + 1, 0 = not named */
     rsub_t *subs;        /* owned array */
     uint32_t nsubs, subcap;
 } rtopic_t;

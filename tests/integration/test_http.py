@@ -127,6 +127,37 @@ async def test_api_topics():
         check_eq(tops["api.feed"].get("meta"), None, "meta of a topic without meta")
 
 
+async def test_api_collectors():
+    """Issue 4: the hub knows each collector named by meta: its topics, last
+    seen, messages, rate and rejects by reason, in /api/collectors and /metrics."""
+    with Hub() as hub:
+        pub = await apublisher(hub)
+        pub.meta("col.a", title="A", collector="my-col")
+        pub.meta("col.b", title="B", collector="my-col")
+        for i in range(5):
+            pub.sample("col.a", {"v": i}, ts=T0 + i, seq=i + 1)
+        pub.send("col.b", {"kind": "sample", "fields": {"v": "not a number"}})
+        pub.sample("other.x", {"v": 1}, ts=T0, seq=1)  # no meta: not attributed
+        await asyncio.sleep(1.5)
+        j = http_json(hub.port, "/api/collectors")
+        check(isinstance(j, list) and len(j) == 1, "/api/collectors: one collector, got %s"
+              % short(j))
+        c = j[0]
+        check_eq(c.get("name"), "my-col", "collector name")
+        check_eq(sorted(c.get("topics", [])), ["col.a", "col.b"], "collector topics")
+        check_eq(c.get("messages"), 5, "collector messages")
+        check_eq(c.get("rejected"), {"bad_fields": 1}, "collector rejects by reason")
+        check(c.get("last_seen", 0) > 1700000000000, "last_seen is a Unix time in ms: %s"
+              % c.get("last_seen"))
+        check(c.get("rate", -1) >= 0, "rate present: %s" % c.get("rate"))
+        m = metrics(hub.port)
+        check_eq(metric_find(m, r"rtdash_collector_messages_total", {"collector": "my-col"}), 5,
+                 "rtdash_collector_messages_total")
+        check_eq(metric_find(m, r"rtdash_collector_rejected_total",
+                             {"collector": "my-col", "reason": "bad_fields"}), 1,
+                 "rtdash_collector_rejected_total")
+
+
 async def test_api_history_json_and_csv():
     with Hub() as hub:
         pub = await apublisher(hub)

@@ -260,13 +260,39 @@ int main(void)
     CHECK(strcmp(out, "") == 0); /* nothing new: coalesced, stale sent once */
     free(out);
 
+    /* a collector named by meta gets its topics' messages and rejects */
+    msgpack_sbuffer_clear(&s_buf);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &s_buf, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 2);
+    msgpack_pack_str_with_body(&pk, "kind", 4);
+    msgpack_pack_str_with_body(&pk, "meta", 4);
+    msgpack_pack_str_with_body(&pk, "collector", 9);
+    msgpack_pack_str_with_body(&pk, "demo", 4);
+    broker_ingest(b, "demo.users", 10, (const uint8_t *)s_buf.data, s_buf.size, 7000, 100);
+    s_sample(b, "demo.users", 0, 0, 3);
+    broker_ingest(b, "demo.users", 10, (const uint8_t *)"\x81\xa4kind\xa4nope", 11, 0, 0);
+    CHECK(b->colreg.n == 1 && !strcmp(b->colreg.v[0].name, "demo"));
+    CHECK(b->colreg.v[0].msgs == 1 && b->colreg.v[0].metas == 1);
+    CHECK(b->colreg.v[0].rejected[MP2JSON_E_KIND] == 1);
+    CHECK(b->colreg.v[0].ntopics == 1 && b->colreg.v[0].last_seen_wall == 5000);
+    jbuf_t cj;
+    jbuf_init(&cj, 1 << 20);
+    broker_put_collectors(b, &cj);
+    jbuf_putc(&cj, '\0');
+    CHECK(strstr((const char *)jbuf_text(&cj), "{\"name\":\"demo\",\"topics\":[\"demo.users\"],"
+                                               "\"last_seen\":5000,\"messages\":1,\"metas\":1,"));
+    CHECK(strstr((const char *)jbuf_text(&cj), "\"rejected\":{\"bad_kind\":1}}]"));
+    jbuf_free(&cj);
+    free(s_drain(b, c));
+
     /* rejected collector input is counted, not fatal */
     broker_ingest(b, "bad..topic", 10, (const uint8_t *)"\x80", 1, 0, 0);
     broker_ingest(b, "ok", 2, (const uint8_t *)"\xdd\xff\xff\xff\xff", 5, 0, 0);
     broker_ingest(b, "ok", 2, (const uint8_t *)"\x81\xa4kind\xa4nope", 11, 0, 0);
     CHECK(b->st.rejected[REJ_BAD_TOPIC] == 1);
     CHECK(b->st.rejected[MP2JSON_E_DECLARED] == 1);
-    CHECK(b->st.rejected[MP2JSON_E_KIND] == 1);
+    CHECK(b->st.rejected[MP2JSON_E_KIND] == 2);
 
     broker_client_close(b, &c3);
     broker_client_close(b, &c2);

@@ -1,0 +1,53 @@
+/* colreg.c - per-collector counters. */
+#include "colreg.h"
+#include <stdlib.h>
+#include <string.h>
+
+void colreg_init(colreg_t *r)
+{
+    memset(r, 0, sizeof(*r));
+}
+
+void colreg_free(colreg_t *r)
+{
+    free(r->v);
+    memset(r, 0, sizeof(*r));
+}
+
+int colreg_get(colreg_t *r, const char *name, size_t len)
+{
+    if (len > COLREG_NAME_MAX)
+        len = COLREG_NAME_MAX;
+    /* collectors are few: a linear scan, done only when a meta arrives */
+    for (uint32_t i = 0; i < r->n; i++)
+        if (!strncmp(r->v[i].name, name, len) && r->v[i].name[len] == '\0')
+            return (int)i;
+    if (r->n >= COLREG_MAX)
+        return -1;
+    if (r->n == r->cap) {
+        uint32_t cap = r->cap ? r->cap * 2 : 8;
+        colreg_entry_t *v = realloc(r->v, cap * sizeof(*v));
+        if (!v)
+            return -1;
+        r->v = v;
+        r->cap = cap;
+    }
+    colreg_entry_t *e = &r->v[r->n];
+    memset(e, 0, sizeof(*e));
+    memcpy(e->name, name, len);
+    e->name[len] = '\0';
+    return (int)r->n++;
+}
+
+void colreg_tick(colreg_t *r, double seconds)
+{
+    if (seconds <= 0)
+        return;
+    for (uint32_t i = 0; i < r->n; i++) {
+        colreg_entry_t *e = &r->v[i];
+        double now = (double)(e->msgs - e->msgs_at_tick) / seconds;
+        /* smooth over ~5 s so a collector at 0.2 Hz does not read 0, 1, 0 */
+        e->rate = e->rate == 0 ? now : e->rate * 0.8 + now * 0.2;
+        e->msgs_at_tick = e->msgs;
+    }
+}

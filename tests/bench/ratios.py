@@ -1,0 +1,140 @@
+#!/usr/bin/python3
+"""Print the bench table with rtdash-hub's ratios against every peer of the
+same run, and the issue-7 targets. Usage: ratios.py RESULTS_DIR"""
+import json
+import os
+import re
+import sys
+
+out = sys.argv[1]
+
+
+def load(name):
+    try:
+        with open(os.path.join(out, name)) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+steps = []
+with open(os.path.join(out, "steps.tsv")) as f:
+    for line in f:
+        p = line.rstrip("\n").split("\t")
+        if p[0] in ("peer", "#superseded") or len(p) < 6:
+            continue
+        steps.append(dict(zip(["peer", "scen", "clients", "rate", "tag", "verdict", "extra"],
+                              p + [""])))
+
+peers = []
+for s in steps:
+    if s["peer"] not in peers:
+        peers.append(s["peer"])
+
+A = {}  # (peer, scen) -> (delivered, p99, client-limited)
+for s in steps:
+    if not s["scen"].startswith("A") or not s["verdict"].startswith("PASS"):
+        continue
+    m = re.search(r"delivered=(\d+)/s", s["verdict"])
+    p99 = re.search(r"p99=([\d.]+)ms", s["verdict"])
+    if not m:
+        continue
+    v = int(m.group(1))
+    limited = "client-" in s["verdict"]
+    if v > A.get((s["peer"], s["scen"]), (0,))[0]:
+        A[(s["peer"], s["scen"])] = (v, float(p99.group(1)) if p99 else None, limited)
+
+B, C = {}, {}
+for s in steps:
+    wl = load(s["tag"] + ".wsload.json")
+    if not wl:
+        continue
+    if s["scen"] == "B":
+        lat = wl["latency_ms"]
+        B[s["peer"]] = (lat["p50"], lat["p99"], lat["max"], s["verdict"].startswith("PASS"))
+    elif s["scen"] == "C":
+        w = (wl.get("watch") or [{}])[0]
+        base = float(s["extra"] or w.get("rss_kb_start") or 0)
+        ready = wl.get("ready") or 0
+        if ready:
+            C[s["peer"]] = ((w.get("rss_kb_end", 0) - base) / ready, ready)
+
+
+def fmt(v):
+    if v is None:
+        return "-"
+    if v >= 1e6:
+        return "%.2fM" % (v / 1e6)
+    if v >= 1e3:
+        return "%.0fk" % (v / 1e3)
+    return "%.0f" % v
+
+
+def ratio(a, b):
+    return "%.2f×" % (a / b) if a and b else "-"
+
+
+hub = "hub"
+print("\n## rtdash bench — one run, ratios are rtdash-hub / peer\n")
+print("| peer | A N=100 msg/s | hub/peer | A N=1000 msg/s | hub/peer | B p50/p99/max ms "
+      "| C KiB/idle client | D ingest msg/s |")
+print("|---|---|---|---|---|---|---|---|")
+ingest = {}
+for line in open(os.path.join(out, "ingest.json")) if os.path.exists(
+        os.path.join(out, "ingest.json")) else []:
+    try:
+        d = json.loads(line)
+        ingest[d["peer"]] = d
+    except ValueError:
+        pass
+for p in peers:
+    a1 = A.get((p, "A100"))
+    a2 = A.get((p, "A1000"))
+    h1 = A.get((hub, "A100"))
+    h2 = A.get((hub, "A1000"))
+    b = B.get(p)
+    c = C.get(p)
+    d = ingest.get(p)
+    print("| %s | %s%s | %s | %s%s | %s | %s | %s | %s |" % (
+        p,
+        ("≥ " if a1 and a1[2] else "") + fmt(a1[0]) if a1 else "-", "",
+        ratio(h1[0], a1[0]) if (h1 and a1) else "-",
+        ("≥ " if a2 and a2[2] else "") + fmt(a2[0]) if a2 else "-", "",
+        ratio(h2[0], a2[0]) if (h2 and a2) else "-",
+        "%.2f / %.2f / %.1f" % b[:3] if b else "-",
+        "%.1f (%d held)" % c if c else "-",
+        fmt(d["delivered_per_s"]) if d else "-"))
+
+instr = load("instr.json")
+if instr and instr.get("instr_per_delivered"):
+    print("\nInstructions per delivered message (callgrind, %d clients, %d msg/s for %d s): "
+          "**%.0f**" % (instr["clients"], instr["rate"], instr["seconds"],
+                        instr["instr_per_delivered"]))
+
+print("\nTargets (issue 7):")
+
+
+def target(name, ok):
+    print("- [%s] %s" % ("x" if ok else " ", name))
+
+
+def a(p, s):
+    return A.get((p, s), (0,))[0]
+
+
+target("A 1000 clients >= 1.0x nats (%s)" % ratio(a(hub, "A1000"), a("nats", "A1000")),
+       a("nats", "A1000") and a(hub, "A1000") >= a("nats", "A1000"))
+target("A 1000 clients >= 0.8x stub-hub (%s)" % ratio(a(hub, "A1000"), a("stub-hub", "A1000")),
+       a("stub-hub", "A1000") and a(hub, "A1000") >= 0.8 * a("stub-hub", "A1000"))
+target("A 100 clients >= 0.8x stub-hub (%s)" % ratio(a(hub, "A100"), a("stub-hub", "A100")),
+       a("stub-hub", "A100") and a(hub, "A100") >= 0.8 * a("stub-hub", "A100"))
+if hub in B and "stub-hub" in B:
+    target("B p99 <= stub-hub's (%.2f vs %.2f ms)" % (B[hub][1], B["stub-hub"][1]),
+           B[hub][1] <= B["stub-hub"][1])
+if hub in C:
+    target("C <= 4 KiB per idle client, 10 000 held (%.1f KiB, %d held)" % C[hub],
+           C[hub][0] <= 4 and C[hub][1] >= 10000)
+if hub in ingest:
+    target("D >= 200 000 msg/s ingest (%s)" % fmt(ingest[hub]["delivered_per_s"]),
+           ingest[hub]["delivered_per_s"] >= 200000)
+print("\n(≥: the load client's core was saturated, the server may do more.)")

@@ -34,7 +34,11 @@ build: deps web
 run: build
 	@scripts/run.sh $(BUILD)/bin $(PORT)
 
-test: test-deps build tests/browser/node_modules/.package-lock.json
+collectors/examples/node/node_modules/.package-lock.json: collectors/examples/node/package-lock.json
+	cd collectors/examples/node && npm ci --no-audit --no-fund
+
+test: test-deps build tests/browser/node_modules/.package-lock.json \
+      collectors/examples/node/node_modules/.package-lock.json
 	cd $(BUILD) && ctest --output-on-failure -j 1 $(CTEST_ARGS)
 
 bench: build

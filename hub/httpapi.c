@@ -3,6 +3,7 @@
 #include "cmd.h"
 #include "frame.h"
 #include "hub.h"
+#include "supervisor.h"
 #include "wsconn.h"
 #include <jansson.h>
 #include <stdio.h>
@@ -270,6 +271,7 @@ static int s_route(struct lws *wsi, const broker_t *b, const char *uri, jbuf_t *
     if (!strcmp(uri, "/metrics")) {
         *ctype = "text/plain; version=0.0.4; charset=utf-8";
         s_metrics(b, o);
+        supervisor_put_metrics(((wsconn_env_t *)lws_context_user(lws_get_context(wsi)))->sv, o);
         return 200;
     }
     if (!strcmp(uri, "/api/topics")) {

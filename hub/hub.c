@@ -4,6 +4,7 @@
 #include "httpapi.h"
 #include "ingest.h"
 #include "rlog.h"
+#include "supervisor.h"
 #include "wsconn.h"
 #include <errno.h>
 #include <limits.h>
@@ -17,6 +18,7 @@ struct hub {
     hub_cfg_t cfg;
     struct lws_context *cx;
     ingest_t *ingest;
+    supervisor_t *sv; /* NULL without --collector / --collectors-dir */
     lws_sorted_usec_list_t sul_cron;
     char vendor[PATH_MAX];
     struct lws_http_mount m_root, m_vendor, m_api, m_healthz, m_metrics;
@@ -44,6 +46,7 @@ static const struct lws_protocols s_protocols[] = {
     {"rtdash.v1", wsconn_callback, sizeof(wsconn_pss_t), 4096, 0, NULL, 0},
     {"rtdash-http", httpapi_callback, sizeof(httpapi_pss_t), 0, 0, NULL, 0},
     {"rtdash-ingest", ingest_callback, 0, 0, 0, NULL, 0},
+    {SUPERVISOR_PROTOCOL, supervisor_callback, 0, 0, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0}};
 
 static void s_lws_log(int level, const char *line)
@@ -145,6 +148,24 @@ hub_t *hub_new(const hub_cfg_t *cfg)
     struct lws_vhost *vh = lws_get_vhost_by_name(h->cx, "default");
     if (!vh || ingest_attach(h->ingest, h->cx, vh))
         goto fail;
+    if (cfg->collectors.n || (cfg->collectors_dir && cfg->collectors_dir[0])) {
+        h->sv = supervisor_new(cfg->ingest);
+        if (!h->sv)
+            goto fail;
+        for (size_t i = 0; i < cfg->collectors.n; i++) {
+            char *cmd = strndup(cfg->collectors.v[i], cfg->collectors.len[i]);
+            int rc = cmd ? supervisor_add(h->sv, NULL, cmd) : -1;
+            free(cmd);
+            if (rc < 0)
+                goto fail;
+        }
+        if (cfg->collectors_dir && cfg->collectors_dir[0] &&
+            supervisor_add_dir(h->sv, cfg->collectors_dir) < 0)
+            goto fail;
+        if (supervisor_start(h->sv, h->cx, vh) < 0)
+            goto fail;
+        h->env.sv = h->sv;
+    }
     lws_sul_schedule(h->cx, 0, &h->sul_cron, s_cron, LWS_US_PER_SEC);
     rlog(RLOG_NOTICE, "rtdash-hub %s: http://%s:%ld/ ingest %s, web root %s", RTDASH_VERSION,
          info.iface ? info.iface : "localhost", cfg->port, cfg->ingest, cfg->web_root);
@@ -170,6 +191,7 @@ int hub_run(hub_t *h)
         if (lws_service(h->cx, 0) < 0)
             break;
     }
+    supervisor_stop(h->sv); /* TERM, up to 3 s, KILL */
     return rc;
 }
 
@@ -180,8 +202,10 @@ void hub_destroy(hub_t **ph)
     hub_t *h = *ph;
     if (h->cx) {
         lws_sul_cancel(&h->sul_cron);
-        lws_context_destroy(h->cx); /* closes the remaining connections */
+        supervisor_stop(h->sv); /* before the context: it cancels its timers */
+        lws_context_destroy(h->cx); /* closes the remaining connections and pipes */
     }
+    supervisor_destroy(&h->sv); /* after the context: lws called back for the pipes */
     ingest_destroy(&h->ingest);
     broker_destroy(&h->env.broker);
     free(h);

@@ -5,6 +5,7 @@
 #ifndef RTDASH_HUB_H
 #define RTDASH_HUB_H
 
+#include "opts.h"
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -31,6 +32,8 @@ typedef struct hub_cfg {
     long ping_s;  /* WebSocket ping after this much silence */
     long idle_s;  /* close after this much silence */
     const char *log_level;
+    opt_list_t collectors;      /* --collector: commands to run and supervise */
+    const char *collectors_dir; /* --collectors-dir: run every executable in it */
 } hub_cfg_t;
 
 typedef struct hub hub_t;

@@ -55,6 +55,10 @@ int main(int argc, char **argv)
          "close a connection silent this long (no pong)"},
         {"log-level", OPT_STR, "notice", 0, 0, &cfg.log_level,
          "error, warn, notice, info or debug"},
+        {"collector", OPT_LIST, NULL, 0, 0, &cfg.collectors,
+         "run this collector command (sh -c, no comma in it), restart it when it exits"},
+        {"collectors-dir", OPT_STR, NULL, 0, 0, &cfg.collectors_dir,
+         "run every executable file of this directory as a supervised collector"},
     };
     const size_t n = sizeof(table) / sizeof(table[0]);
     rlog_set_prog("rtdash-hub");

@@ -14,6 +14,7 @@ typedef struct wsconn_env {
     size_t max_message;   /* reassembled command bytes: more closes with 1009 */
     uint32_t max_fragments;
     size_t max_clients;
+    struct supervisor *sv; /* supervised collectors for /metrics, or NULL */
 } wsconn_env_t;
 
 /* Per-session data lws allocates for us. */

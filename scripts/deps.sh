@@ -3,7 +3,7 @@
 # command that would (as anyone else). `deps.sh build` = what make run needs,
 # `deps.sh test` = that plus what make test needs.
 set -eu
-BUILD_PKGS="build-essential cmake pkg-config libwebsockets-dev libzmq3-dev libmsgpack-dev libjansson-dev nodejs npm"
+BUILD_PKGS="build-essential cmake pkg-config libwebsockets-dev libzmq3-dev libmsgpack-dev libjansson-dev"
 TEST_PKGS="python3 python3-zmq python3-websockets python3-msgpack chromium clang libclang-rt-14-dev"
 want="$BUILD_PKGS"
 [ "${1:-build}" = test ] && want="$BUILD_PKGS $TEST_PKGS"
@@ -11,6 +11,10 @@ missing=""
 for p in $want; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
+# Node.js with npm may come from Debian (nodejs + npm) or elsewhere (npm
+# bundled with node): only ask for Debian's when the commands are missing.
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = 0 ]; then
     echo "installing:$missing"

@@ -6,16 +6,19 @@
  *     rtdash-pub web.latency p50=12 p99=80
  *     rtdash-pub --event warning ops.feed Disk almost full
  *     some-program | rtdash-pub
+ *     telegraf --config t.conf | rtdash-pub --format influx
+ *     rtdash-pub --check --format influx < metrics.lp
  *
  * Standard input takes "topic value", "topic field=v ..." and JSON object
  * lines, which are turned into msgpack as they are (keys we do not know pass
- * through to the browser). A bad line is reported as "line N: reason" on
- * stderr and skipped; input never stops the program. Meta from the options
- * goes out before a topic's first message and every 10 s, so a hub that
- * starts later learns the topics.
+ * through to the browser), or with --format influx InfluxDB line protocol.
+ * A bad line is reported as "line N: reason" on stderr and skipped; input
+ * never stops the program. Meta from the options goes out before a topic's
+ * first message and every 10 s, so a hub that starts later learns the
+ * topics. --check runs the same code against a socket connected to nothing.
  *
  * Layout: settings and help, small helpers, the topic table, JSON lines,
- * plain lines, the input loop, main(). */
+ * plain lines, InfluxDB line protocol, the input loop, main(). */
 // SPDX-License-Identifier: MIT
 #include <ctype.h>
 #include <errno.h>
@@ -98,14 +101,14 @@ static const char s_help_tail[] =
     "      cpu,host=web-1,cpu=cpu0 usage_user=12.5,usage_idle=80.1 1700000000000000000\n"
     "      disk,host=web-1,path=/var used=1234i,ro=false,fs=\"ext4\"\n"
     "    (topics cpu.cpu0.web-1 and disk.web-1._var). The topic is the measurement, then\n"
-    "    the tag values in the order of the tag keys, joined by '.'; any byte other than\n"
-    "    A-Z a-z 0-9 _ - becomes '_'. Floats, integers (3i, 3u) and booleans (t, true,\n"
+    "    the tag values in the order of the tag keys, joined by '.'; a character other\n"
+    "    than A-Z a-z 0-9 _ - becomes '_'. Floats, integers (3i, 3u) and booleans (t, true,\n"
     "    f, false...: 1 or 0) are the sample's fields; string fields go along as the key\n"
     "    \"strings\" ({\"fs\":\"ext4\"}), and a line with no number is an error. The\n"
     "    timestamp is in nanoseconds (--precision us, ms or s for others) and becomes\n"
     "    milliseconds; without one, now. Escapes as in InfluxDB: \\, \\= \\space and \\\\ in\n"
-    "    names and tags, \\\" and \\\\ in strings. Telegraf: [[outputs.file]] files = [\"stdout\"],\n"
-    "    data_format = \"influx\", piped into rtdash-pub --format influx.\n"
+    "    names and tags, \\\" and \\\\ in strings. From Telegraf: an [[outputs.file]]\n"
+    "    with files = [\"stdout\"] and data_format = \"influx\", piped in.\n"
     "  rtdash-pub --check [--format influx] < FILE\n"
     "    Validates standard input and publishes nothing: each bad line is reported on\n"
     "    stderr as above (influx errors with the column), each good one on stdout as\n"
@@ -281,10 +284,10 @@ typedef struct app {
     bool has_meta; /* a meta option was given */
     double min, max;
     topics_t topics;
-    msgpack_sbuffer head, rest; /* reused for every JSON or influx line */
-    bool influx;                /* --format influx */
-    struct iline *iline;        /* influx: the parsed line, reused; owned */
-    int64_t ts_div, ts_mul;     /* influx: --precision -> ms */
+    msgpack_sbuffer head, rest;       /* reused for every JSON or influx line */
+    bool influx;                      /* --format influx */
+    struct iline *iline;              /* influx: the parsed line, reused; owned */
+    int64_t ts_div, ts_mul;           /* influx: --precision -> ms */
     char ok_topic[TOPIC_MAX_LEN + 1]; /* --check: what the last valid line was */
     const char *ok_kind;
 } app_t;
@@ -294,7 +297,9 @@ static void s_set_ok(app_t *a, const char *topic, const char *kind)
 {
     snprintf(a->ok_topic, sizeof(a->ok_topic), "%s", topic);
     /* kind may point into a JSON line that is about to be freed */
-    a->ok_kind = strcmp(kind, "meta") == 0 ? "meta" : strcmp(kind, "event") == 0 ? "event" : "sample";
+    a->ok_kind = strcmp(kind, "meta") == 0    ? "meta"
+                 : strcmp(kind, "event") == 0 ? "event"
+                                              : "sample";
 }
 
 static void s_send_opt_meta(app_t *a, const char *topic)
@@ -740,8 +745,8 @@ typedef struct iline {
     ifield_t fields[MAX_FIELDS];
     size_t nfields, nnumeric;
     bool has_ts;
-    int64_t ts;      /* in --precision units */
-    char *scratch;   /* unescaped strings, NUL-separated; as large as the line + its NULs */
+    int64_t ts;    /* in --precision units */
+    char *scratch; /* unescaped strings, NUL-separated; as large as the line + its NULs */
     size_t used;
 } iline_t;
 
@@ -901,7 +906,9 @@ static int s_ivalue(icur_t *c, ifield_t *f, char *err, size_t errsize)
     if (end != num + digits || (f->type == IF_FLOAT && !isfinite(f->f)))
         return s_ierr(&at, err, errsize, "field '%s': '%s' is not a valid %s", f->key,
                       s_quote(q, sizeof(q), v, n),
-                      last == 'i' ? "integer" : last == 'u' ? "unsigned integer" : "number");
+                      last == 'i'   ? "integer"
+                      : last == 'u' ? "unsigned integer"
+                                    : "number");
     if (errno == ERANGE)
         return s_ierr(&at, err, errsize, "field '%s': '%s' is out of range", f->key,
                       s_quote(q, sizeof(q), v, n));
@@ -967,8 +974,7 @@ static int s_influx_parse(const char *s, size_t len, size_t col0, iline_t *l, ch
         if (!s_iat(&c, '='))
             return s_ierr(&c, err, errsize, "field '%s' needs '=value'", f->key);
         c.i++;
-        int rc = s_iat(&c, '"') ? s_istring(&c, l, f, err, errsize)
-                                : s_ivalue(&c, f, err, errsize);
+        int rc = s_iat(&c, '"') ? s_istring(&c, l, f, err, errsize) : s_ivalue(&c, f, err, errsize);
         if (rc < 0)
             return -1;
         for (size_t k = 0; k < l->nfields; k++) {

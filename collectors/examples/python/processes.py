@@ -1,0 +1,97 @@
+#!/usr/bin/python3
+"""processes.py - an rtdash collector in Python: how many processes run on this machine.
+
+Every interval it counts the processes in /proc and reads how many are running
+and blocked (/proc/stat), and publishes one sample on the topic
+`example.processes` to every hub of RTDASH_HUB. It announces the topic (meta)
+at start and every 10 s, so the dashboard draws it and a hub started later
+learns it. With no hub there, ZeroMQ drops the messages: the collector never
+waits. SIGTERM or Ctrl-C stops it.
+
+    sudo apt-get install python3-zmq python3-msgpack
+    ./processes.py                       # or: RTDASH_HUB=tcp://127.0.0.1:5556 ./processes.py
+    RTDASH_INTERVAL_MS=500 ./processes.py --topic my.procs
+
+Copy it, change `read()` and `META`, and you have your own collector.
+"""
+import argparse
+import os
+import signal
+import threading
+import time
+
+import msgpack  # Debian: python3-msgpack
+import zmq  # Debian: python3-zmq
+
+META_EVERY_S = 10
+
+META = {
+    "kind": "meta",
+    "title": "Processes",
+    "unit": "processes",
+    "chart": "line",
+    "collector": "example-python",
+    "fields": {
+        "total": {"label": "Total", "color": "#3b82f6"},
+        "running": {"label": "Running", "color": "#10b981"},
+        "blocked": {"label": "Blocked", "color": "#ef4444"},
+    },
+}
+
+
+def read():
+    """The values of one sample: {field name: number}."""
+    total = sum(1 for name in os.listdir("/proc") if name.isdigit())
+    values = {"total": total, "running": 0, "blocked": 0}
+    with open("/proc/stat") as f:
+        for line in f:
+            if line.startswith("procs_running "):
+                values["running"] = int(line.split()[1])
+            elif line.startswith("procs_blocked "):
+                values["blocked"] = int(line.split()[1])
+    return values
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Publish the number of processes to rtdash.")
+    ap.add_argument("--hub", default=os.environ.get("RTDASH_HUB") or "tcp://127.0.0.1:5556",
+                    help="hub endpoints, comma-separated (env RTDASH_HUB)")
+    ap.add_argument("--interval-ms", type=int,
+                    default=int(os.environ.get("RTDASH_INTERVAL_MS") or 1000),
+                    help="milliseconds between samples (env RTDASH_INTERVAL_MS)")
+    ap.add_argument("--topic", default="example.processes", help="topic to publish on")
+    args = ap.parse_args()
+    interval = max(args.interval_ms, 50) / 1000.0
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+
+    sock = zmq.Context.instance().socket(zmq.PUB)
+    sock.setsockopt(zmq.LINGER, 0)  # on exit, drop what is unsent rather than wait
+    for endpoint in args.hub.split(","):  # one socket, connected to every hub
+        if endpoint.strip():
+            sock.connect(endpoint.strip())
+    topic = args.topic.encode()
+    meta = dict(META, interval_ms=args.interval_ms)
+
+    def send(body):
+        try:  # PUB never blocks: with no hub (or a slow one) ZeroMQ drops
+            sock.send_multipart([topic, msgpack.packb(body)], flags=zmq.DONTWAIT)
+        except zmq.Again:
+            pass
+
+    stop.wait(0.3)  # let the hubs subscribe: PUB drops what it sends before that
+    seq, last_meta = 0, None
+    while not stop.is_set():
+        if last_meta is None or time.monotonic() - last_meta >= META_EVERY_S:
+            send(meta)
+            last_meta = time.monotonic()
+        seq += 1
+        send({"kind": "sample", "ts": int(time.time() * 1000), "seq": seq, "fields": read()})
+        stop.wait(interval)
+    sock.close()
+
+
+if __name__ == "__main__":
+    main()

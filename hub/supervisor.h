@@ -1,0 +1,107 @@
+/* supervisor.h - the hub starts, watches and restarts collector processes.
+ * Each collector runs as `/bin/sh -c COMMAND` in its own process group, with
+ * RTDASH_HUB set to the hub's ingest endpoint; its stdout and stderr (one
+ * pipe) are read inside the hub's lws loop as a raw file and logged line by
+ * line as "[collector NAME] line". When it exits it is restarted after a
+ * backoff (1 s doubling to 30 s, back to 1 s once a run lasted 60 s). No
+ * threads and no SIGCHLD handler: children are reaped by a 200 ms lws_sul
+ * timer with waitpid(WNOHANG), only the pids this module started.
+ * Never blocks the loop; only supervisor_stop() waits (up to 3 s + KILL). */
+#ifndef RTDASH_SUPERVISOR_H
+#define RTDASH_SUPERVISOR_H
+
+#include "jbuf.h"
+#include <libwebsockets.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* The lws protocol name for the pipes: put
+ * {SUPERVISOR_PROTOCOL, supervisor_callback, 0, 0, 0, NULL, 0}
+ * in the vhost's protocol list. */
+#define SUPERVISOR_PROTOCOL "rtdash-supervisor"
+
+/* Longest logged line of a collector; the rest of a longer line is cut. */
+#define SUPERVISOR_LINE_MAX 1024
+
+/* One supervised collector as /metrics and /api may show it. Read-only for
+ * callers; valid until supervisor_destroy(). */
+typedef struct supervisor_child {
+    const char *name;       /* "rtdash-demo", a file name of --collectors-dir, ... */
+    const char *command;    /* as given to /bin/sh -c */
+    pid_t pid;              /* 0 while not running */
+    uint64_t starts;        /* processes started (restarts = starts - 1) */
+    int64_t started_ms;     /* wall clock of the last start, Unix ms; 0 never */
+    int64_t exited_ms;      /* wall clock of the last exit, Unix ms; 0 never */
+    int exit_code;          /* last exit status, -1 if none or killed */
+    int exit_signal;        /* signal that killed the last run, 0 if none */
+    int64_t next_start_ms;  /* wall clock of the pending restart, 0 if none */
+    uint64_t lines;         /* output lines logged */
+    uint64_t lines_dropped; /* output lines not logged (rate limit) */
+} supervisor_child_t;
+
+typedef struct supervisor supervisor_t;
+
+/* Create a supervisor whose collectors publish to the hub bound at
+ * ingest_endpoint (what --ingest says). A bind to every interface becomes
+ * loopback for the children: host '*' or 0.0.0.0 becomes 127.0.0.1 (so
+ * tcp://0.0.0.0:5556 becomes tcp://127.0.0.1:5556), [::] or [*] becomes [::1].
+ * Returns NULL when out of memory. Caller owns: supervisor_destroy(). */
+supervisor_t *supervisor_new(const char *ingest_endpoint);
+
+/* The endpoint a process on this machine connects to for a bind endpoint, as
+ * above, into out (always NUL-terminated). Returns 0, or -1 if it does not fit. */
+int supervisor_connect_endpoint(const char *bind_endpoint, char *out, size_t size);
+
+/* Add a collector: command runs under /bin/sh -c. name is used in the log and
+ * in /metrics; NULL or "" derives it from the command's first word (its base
+ * name), and a name already taken gets "#2", "#3"... Before supervisor_start()
+ * only. Returns 0, or -1 (logged) if out of memory or the command is empty. */
+int supervisor_add(supervisor_t *s, const char *name, const char *command);
+
+/* Add every executable regular file of dir (not those starting with '.'), in
+ * name order, each named by its file name. Returns the number added (0 is
+ * not an error, but logged), or -1 (logged) if dir cannot be read. */
+int supervisor_add_dir(supervisor_t *s, const char *dir);
+
+/* Tune the restart backoff (for tests): first delay, largest delay, and how
+ * long a run must last for the delay to go back to the first. Defaults
+ * 1000, 30000, 60000 ms. Before supervisor_start() only. */
+void supervisor_set_backoff(supervisor_t *s, int64_t first_ms, int64_t max_ms,
+                            int64_t reset_after_ms);
+
+/* Start every collector in the loop of cx; the pipes are adopted on vh, which
+ * must have the SUPERVISOR_PROTOCOL protocol. Call once, after the context
+ * exists and before lws_service(). A collector that cannot be started (fork or
+ * pipe failure) is logged and retried with backoff. Returns 0, or -1 if s, cx
+ * or vh is NULL. */
+int supervisor_start(supervisor_t *s, struct lws_context *cx, struct lws_vhost *vh);
+
+/* Stop every collector: SIGTERM to each one's process group, wait up to 3 s
+ * (logging what they still print), then SIGKILL the groups that remain, and
+ * reap. No restart happens after this. Blocks up to ~3 s: call it after the
+ * loop has stopped, and always before lws_context_destroy() (it cancels its
+ * timers). Safe to call twice or without supervisor_start(). */
+void supervisor_stop(supervisor_t *s);
+
+/* Number of collectors, and the i-th (0 <= i < count), for /metrics. */
+size_t supervisor_count(const supervisor_t *s);
+const supervisor_child_t *supervisor_child(const supervisor_t *s, size_t i);
+
+/* Append Prometheus text for every collector to o (for /metrics): gauges
+ * rtdash_supervised_up, rtdash_supervised_last_exit_code (-1: none or killed),
+ * rtdash_supervised_last_exit_signal, counters rtdash_supervised_starts_total,
+ * rtdash_supervised_restarts_total, rtdash_supervised_log_lines_dropped_total,
+ * each labelled {name="..."} (escaped). Nothing when s is NULL or empty. */
+void supervisor_put_metrics(const supervisor_t *s, jbuf_t *o);
+
+/* Stop (if not done) and free. Call after lws_context_destroy(): lws closes
+ * the pipes it adopted and calls supervisor_callback for each. NULL-safe; sets
+ * *s to NULL. */
+void supervisor_destroy(supervisor_t **s);
+
+/* The lws callback of the SUPERVISOR_PROTOCOL raw-file protocol. */
+int supervisor_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                        size_t len);
+
+#endif

@@ -1,0 +1,311 @@
+"""The example collectors of collectors/examples/ against the real hub.
+
+Each example (Python, Node.js, shell via rtdash-pub, C via rtdash.h) runs as a
+newcomer would run it, publishing to a real rtdash-hub; a WebSocket client
+must see its meta (title, unit, chart, interval_ms, collector) and its samples
+arrive. Also: each one honours RTDASH_HUB as a list (publishes to every hub in
+it, including one that is not there), RTDASH_INTERVAL_MS, keeps running with no
+hub, announces its meta again so a hub started later learns it, and exits with
+status 0 on SIGTERM and SIGINT.
+
+Run with /usr/bin/python3 (Debian's python3-zmq, python3-msgpack,
+python3-websockets); RTDASH_BIN is the directory of the binaries, RTDASH_SRC
+the repository root. The Node.js example needs `npm ci` in
+collectors/examples/node; without node_modules its tests are skipped (said so
+on the first line of output).
+"""
+
+import asyncio
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rtdash_harness import (BIN, Hub, TestFailure, WSClient, bin_path, check, check_eq,  # noqa: E402
+                            free_port, run_tests, short, start_proc)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.environ.get("RTDASH_SRC") or os.path.dirname(os.path.dirname(HERE))
+EXAMPLES = os.path.join(SRC, "collectors", "examples")
+NODE_DIR = os.path.join(EXAMPLES, "node")
+NODE = shutil.which("node")
+NODE_READY = NODE is not None and os.path.isdir(os.path.join(NODE_DIR, "node_modules"))
+INTERVAL = 200
+
+
+def child_env(hubs, interval=INTERVAL, extra=None):
+    """The environment of an example: RTDASH_HUB and RTDASH_INTERVAL_MS, rtdash-pub on
+    PATH, leak detection on for ASan builds, no stray settings from ours."""
+    e = {"RTDASH_HUB": ",".join(hubs), "RTDASH_INTERVAL_MS": str(interval),
+         "PATH": BIN + os.pathsep + os.environ.get("PATH", ""),
+         "ASAN_OPTIONS": ":".join(filter(None, [os.environ.get("ASAN_OPTIONS"),
+                                                "detect_leaks=1"]))}
+    for k in ("RTDASH_PORT", "RTDASH_LOG_LEVEL", "RTDASH_PUB"):
+        e[k] = ""
+    e.update(extra or {})
+    return e
+
+
+class Example:
+    """How to run one example and what it must publish."""
+
+    def __init__(self, name, argv, topic, meta, fields, check_sample=None, setup=None):
+        self.name = name
+        self.argv = argv
+        self.topic = topic
+        self.meta = meta            # keys the meta must have, with these values
+        self.fields = fields        # the fields every sample has
+        self.check_sample = check_sample or (lambda s, ctx: None)
+        self.setup = setup or (lambda ctx: None)
+
+    def start(self, hubs, ctx, interval=INTERVAL, extra_env=None):
+        self.setup(ctx)
+        argv = [a(ctx) if callable(a) else a for a in self.argv]
+        return start_proc("example-" + self.name, argv, child_env(hubs, interval, extra_env))
+
+
+def proc_count():
+    return sum(1 for n in os.listdir("/proc") if n.isdigit())
+
+
+def file_nr_max():
+    with open("/proc/sys/fs/file-nr") as f:
+        return int(f.read().split()[2])
+
+
+def check_python(s, ctx):
+    f = s["fields"]
+    n = proc_count()
+    check(0 < f["total"] <= 4 * n + 100 and f["total"] * 4 + 100 >= n,
+          "total %r is not near the %d processes in /proc" % (f["total"], n))
+    check(f["running"] >= 1, "at least the collector itself runs: %r" % f)
+    check(f["blocked"] >= 0, "blocked %r" % f)
+
+
+def check_c(s, ctx):
+    f = s["fields"]
+    check(0 < f["open"] <= file_nr_max(), "fields %r vs file-nr max %d" % (f, file_nr_max()))
+
+
+def check_node(s, ctx):
+    f = s["fields"]
+    # The URL is the hub's own /healthz unless the hub is not up yet; the
+    # status travels as an extra (passthrough) key, not as a charted field.
+    check(s.get("status") in (200, 0), "status %r" % s)
+    check((s["status"] == 200) == (f["ms"] is not None), "ms %r with status %r"
+          % (f["ms"], s["status"]))
+    if s["status"] == 200:
+        check(0 <= f["ms"] < 5000, "latency %r ms" % f["ms"])
+
+
+def shell_setup(ctx):
+    fd, ctx["file"] = tempfile.mkstemp(prefix="rtdash-growth-")
+    os.close(fd)
+
+
+def check_shell(s, ctx):
+    f = s["fields"]
+    check(f["bytes_per_s"] >= 0, "the file only grows: %r" % f)
+
+
+def examples():
+    out = [
+        Example("python", ["/usr/bin/python3", os.path.join(EXAMPLES, "python", "processes.py")],
+                "example.processes",
+                {"title": "Processes", "unit": "processes", "chart": "line",
+                 "collector": "example-python"},
+                {"total", "running", "blocked"}, check_python),
+        Example("shell", [os.path.join(EXAMPLES, "shell", "file-growth.sh"),
+                          lambda ctx: ctx["file"]],
+                "example.filegrowth",
+                {"unit": "B/s", "chart": "line", "collector": "example-shell"},
+                {"bytes_per_s"}, check_shell, shell_setup),
+        Example("c", [bin_path("rtdash-example-c")], "example.open_files",
+                {"title": "Open files", "unit": "files", "chart": "line", "min": 0,
+                 "collector": "example-c"},
+                {"open"}, check_c),
+    ]
+    if NODE_READY:
+        out.append(Example("node", [NODE, os.path.join(NODE_DIR, "url-latency.mjs")],
+                           "example.latency",
+                           {"unit": "ms", "chart": "line", "collector": "example-node"},
+                           {"ms"}, check_node))
+    return out
+
+
+def by_name(name):
+    for ex in examples():
+        if ex.name == name:
+            return ex
+    raise TestFailure("no example %r" % name)
+
+
+# ---------------------------------------------------------------- checks
+
+
+class Seen:
+    """What one WebSocket client learnt: meta per topic (welcome and topic
+    messages) and samples per topic."""
+
+    def __init__(self, client):
+        self.c = client
+        self.meta = {t["topic"]: t["meta"] for t in client.welcome.get("topics", [])
+                     if t.get("meta") is not None}
+        self.samples = {}
+
+    def take(self):
+        for m in self.c.drain():
+            if m.get("type") == "topic" and m.get("meta") is not None:
+                self.meta[m["topic"]] = m["meta"]
+            elif m.get("type") == "sample":
+                self.samples.setdefault(m["topic"], []).append(m)
+
+    async def until(self, pred, timeout, what):
+        deadline = time.monotonic() + timeout
+        while True:
+            self.take()
+            if pred(self):
+                return
+            if time.monotonic() > deadline:
+                raise TestFailure("no %s within %.0fs; meta for %s, samples for %s"
+                                  % (what, timeout, sorted(self.meta),
+                                     {t: len(v) for t, v in self.samples.items()}))
+            await asyncio.sleep(0.05)
+
+
+def has(ex, nsamples):
+    return lambda seen: ex.topic in seen.meta and len(seen.samples.get(ex.topic, [])) >= nsamples
+
+
+def check_published(ex, seen, ctx, interval=INTERVAL):
+    meta = seen.meta[ex.topic]
+    for k, v in ex.meta.items():
+        check_eq(meta.get(k), v, "%s meta %s" % (ex.name, k))
+    check_eq(meta.get("interval_ms"), interval, "%s meta interval_ms (RTDASH_INTERVAL_MS)"
+             % ex.name)
+    check(isinstance(meta.get("title"), str) and meta["title"], "%s meta title %r"
+          % (ex.name, meta))
+    samples = seen.samples[ex.topic]
+    for s in samples:
+        check_eq(set(s["fields"]), ex.fields, "%s sample fields" % ex.name)
+        check(isinstance(s["ts"], int) and abs(s["ts"] - time.time() * 1000) < 60000,
+              "%s ts %r" % (ex.name, s["ts"]))
+        ex.check_sample(s, ctx)
+    seqs = [s["seq"] for s in samples]
+    check(seqs == sorted(seqs) and len(set(seqs)) == len(seqs), "%s seq %r" % (ex.name, seqs))
+
+
+def check_stops(proc, sig, what):
+    t0 = time.monotonic()
+    code = proc.stop(sig, timeout=5.0)
+    took = time.monotonic() - t0
+    check(code == 0, "%s: exit status %r after %s (want 0); output:\n%s"
+          % (what, code, signal.Signals(sig).name, proc.log()[-2000:]))
+    check(took < 4.5, "%s took %.1fs to stop" % (what, took))
+
+
+async def run_one(name):
+    """One example against one hub, with a dead endpoint first in RTDASH_HUB."""
+    ex = by_name(name)
+    ctx = {}
+    with Hub() as hub:
+        c = await WSClient.connect(hub)
+        await c.subscribe(["example.*"])
+        seen = Seen(c)
+        dead = "tcp://127.0.0.1:%d" % free_port()
+        extra = {"RTDASH_PORT": str(hub.port)}  # the Node example's default URL
+        p = ex.start([dead, hub.ingest], ctx, extra_env=extra)
+        grow = ctx.get("file")
+        deadline = time.monotonic() + 15
+        while True:
+            if grow:
+                with open(grow, "ab") as f:
+                    f.write(b"x" * 5000)
+            seen.take()
+            if has(ex, 4)(seen):
+                break
+            check(p.alive(), "%s exited with %r:\n%s" % (name, p.proc.returncode, p.log()))
+            check(time.monotonic() < deadline, "no meta and 4 samples of %s within 15s; seen "
+                  "meta %s, samples %s" % (ex.topic, sorted(seen.meta),
+                                           short({t: len(v) for t, v in seen.samples.items()})))
+            await asyncio.sleep(0.1)
+        check_published(ex, seen, ctx)
+        if name == "shell":
+            check(any(s["fields"]["bytes_per_s"] > 0 for s in seen.samples[ex.topic]),
+                  "the file grew but bytes_per_s stayed 0: %s" % short(seen.samples[ex.topic]))
+        if name == "node":
+            check(any(s.get("status") == 200 for s in seen.samples[ex.topic]),
+                  "the default URL is the hub's /healthz: %s" % short(seen.samples[ex.topic]))
+        gaps = [b["ts"] - a["ts"] for a, b in zip(seen.samples[ex.topic][1:],
+                                                  seen.samples[ex.topic][2:])]
+        check(all(0 < g < INTERVAL * 5 for g in gaps), "%s: RTDASH_INTERVAL_MS=%d but samples "
+              "%s ms apart" % (name, INTERVAL, gaps))
+        check_stops(p, signal.SIGTERM, name)
+        await c.close()
+        if grow:
+            os.unlink(grow)
+
+
+async def test_python_example():
+    await run_one("python")
+
+
+async def test_shell_example():
+    await run_one("shell")
+
+
+async def test_c_example():
+    check(os.path.exists(bin_path("rtdash-example-c")),
+          "rtdash-example-c is not built: collectors/CMakeLists.txt must add_subdirectory("
+          "examples/c)")
+    await run_one("c")
+
+
+async def test_node_example():
+    await run_one("node")
+
+
+async def test_no_hub_then_two_late_hubs():
+    """Every example starts with no hub at all, keeps running, and once two
+    hubs come up (both in RTDASH_HUB) each of them learns every topic's meta
+    (re-sent every 10 s) and gets its samples. SIGINT stops each one cleanly."""
+    exs = [ex for ex in examples() if ex.name != "c" or os.path.exists(ex.argv[0])]
+    ports = [free_port(), free_port()]
+    hubs = ["tcp://127.0.0.1:%d" % p for p in ports]
+    ctx = {}
+    procs = [(ex, ex.start(hubs, ctx, interval=500)) for ex in exs]
+    await asyncio.sleep(2.0)
+    for ex, p in procs:
+        check(p.alive(), "%s died with no hub: %r\n%s" % (ex.name, p.proc.returncode, p.log()))
+    h1, h2 = Hub(ingest_port=ports[0]), Hub(ingest_port=ports[1])
+    with h1, h2:
+        seens = []
+        for h in (h1, h2):
+            c = await WSClient.connect(h)
+            await c.subscribe(["example.*"])
+            seens.append(Seen(c))
+        for seen, h in zip(seens, (h1, h2)):
+            for ex in exs:
+                await seen.until(has(ex, 2), 15, "meta and samples of %s at the hub on :%d"
+                                 % (ex.topic, h.port))
+                check_published(ex, seen, ctx, interval=500)
+        for ex, p in procs:
+            check_stops(p, signal.SIGINT, ex.name)
+        for seen in seens:
+            await seen.c.close()
+    if ctx.get("file"):
+        os.unlink(ctx["file"])
+
+
+if __name__ == "__main__":
+    tests = dict(globals())
+    if not NODE_READY:
+        print("SKIP test_node_example: %s" % (
+            "node is not on PATH" if NODE is None else
+            "collectors/examples/node/node_modules is missing: run `npm ci` in "
+            "collectors/examples/node (make test does)"), flush=True)
+        del tests["test_node_example"]
+    run_tests(tests)

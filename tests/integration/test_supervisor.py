@@ -1,0 +1,162 @@
+"""rtdash-hub as a collector supervisor: --collector and --collectors-dir.
+
+The real hub starts the real rtdash-demo (and small shell collectors) with
+RTDASH_HUB pointing at its own ingest; the test sees the data at a WebSocket
+client, the collector's output in the hub's log as "[collector NAME] line",
+a killed collector come back within seconds (and its data with it), a
+crash-looping one restarted with backoff, /metrics describing them, and every
+collector gone once the hub stops.
+
+Run with /usr/bin/python3; RTDASH_BIN is the directory of the binaries.
+Prints PASS/FAIL per test and "N passed, N failed".
+"""
+
+import asyncio
+import os
+import re
+import signal
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rtdash_harness import (Hub, WSClient, bin_path, check, metric_find, metrics,  # noqa: E402
+                            run_tests, short)
+
+STARTED_RE = r"\[collector %s\] started \(pid (\d+)\)"
+
+
+def pids_started(hub, name):
+    return [int(p) for p in re.findall(STARTED_RE % re.escape(name), hub.log())]
+
+
+def gone(pid):
+    """True when pid no longer runs (or is a zombie that nobody reaps)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return True
+
+
+def group_members(pgid):
+    """Pids of the live processes in process group pgid."""
+    out = []
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % p) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+            out.append(int(p))
+    return out
+
+
+async def wait_until(pred, timeout, what, hub):
+    deadline = time.monotonic() + timeout
+    while not pred():
+        if time.monotonic() > deadline:
+            raise AssertionError("no %s within %.0fs; hub log:\n%s"
+                                 % (what, timeout, hub.log()[-3000:]))
+        await asyncio.sleep(0.05)
+
+
+async def samples_of(c, topic, n, timeout=10):
+    out = []
+    while len(out) < n:
+        out.append(await c.wait_for(lambda m: m.get("type") == "sample" and
+                                    m.get("topic") == topic, timeout, "sample of " + topic))
+    return out
+
+
+async def test_supervised_demo_comes_back():
+    demo = "%s --interval-ms 200" % bin_path("rtdash-demo")
+    with Hub(extra_args=["--collector", demo]) as hub:
+        c = await WSClient.connect(hub)
+        await c.subscribe(["demo.*"])
+        first = await samples_of(c, "demo.sales", 3)
+        check(all(s["fields"]["value"] >= 0 for s in first), "samples %s" % short(first))
+        await wait_until(lambda: pids_started(hub, "rtdash-demo"), 5, "start line", hub)
+        pid = pids_started(hub, "rtdash-demo")[0]
+        check("[collector rtdash-demo] " in hub.log().replace("started (pid", ""),
+              "the demo's own stderr is in the hub's log with its name:\n%s" % hub.log()[-2000:])
+
+        # A crash: the collector is back within seconds, and so is its data.
+        os.kill(pid, signal.SIGKILL)
+        t0 = time.monotonic()
+        await wait_until(lambda: len(pids_started(hub, "rtdash-demo")) >= 2, 5, "restart", hub)
+        back = time.monotonic() - t0
+        check(back < 2.5, "restarted after %.1fs (backoff starts at 1 s)" % back)
+        check(re.search(r"\[collector rtdash-demo\] killed by signal 9", hub.log()),
+              "the crash is logged:\n%s" % hub.log()[-2000:])
+        c.drain()
+        again = await samples_of(c, "demo.sales", 2)
+        check(again[0]["seq"] <= 3, "samples from the new process (seq restarts): %s"
+              % short(again))
+        ms = metrics(hub.port)
+        check(metric_find(ms, r"^rtdash_supervised_up$", {"name": "rtdash-demo"}) == 1 and
+              metric_find(ms, r"^rtdash_supervised_restarts_total$", {"name": "rtdash-demo"}) == 1
+              and metric_find(ms, r"^rtdash_supervised_last_exit_signal$",
+                              {"name": "rtdash-demo"}) == 9,
+              "/metrics: %s" % [m for m in ms if m[0].startswith("rtdash_supervised")])
+        new_pid = pids_started(hub, "rtdash-demo")[-1]
+        await c.close()
+
+        # Stopping the hub stops its collectors.
+        t0 = time.monotonic()
+        code = hub.stop(signal.SIGTERM, timeout=10)
+        check(code == 0, "hub exit status %r" % code)
+        check(time.monotonic() - t0 < 5, "hub took %.1fs to stop" % (time.monotonic() - t0))
+        await wait_until(lambda: gone(new_pid), 2, "demo pid %d gone" % new_pid, hub)
+
+
+async def test_crash_loop_backoff():
+    with Hub(extra_args=["--collector", "echo boom >&2; exit 7"]) as hub:
+        await wait_until(lambda: len(pids_started(hub, "echo")) >= 3, 6, "two restarts", hub)
+        log = hub.log()
+        check("[collector echo] boom" in log, "output logged:\n%s" % log[-2000:])
+        check(re.search(r"\[collector echo\] exited with status 7 after [\d.]+ s; restarting "
+                        r"in 1\.0 s", log) and re.search(r"restarting in 2\.0 s", log),
+              "backoff 1 s then 2 s:\n%s" % log[-2000:])
+        ms = metrics(hub.port)
+        check(metric_find(ms, r"^rtdash_supervised_last_exit_code$", {"name": "echo"}) == 7,
+              "/metrics exit code: %s" % [m for m in ms if m[0].startswith("rtdash_supervised")])
+        hub.check_alive()
+
+
+async def test_collectors_dir():
+    d = tempfile.mkdtemp(prefix="rtdash-collectors-")
+    script = os.path.join(d, "loop.sh")
+    with open(script, "w") as f:
+        f.write("#!/bin/sh\n# publishes to $RTDASH_HUB, set by the hub\n"
+                "while :; do echo \"dirtest.value v=42\"; sleep 0.2; done | %s --title Dir\n"
+                % bin_path("rtdash-pub"))
+    os.chmod(script, 0o755)
+    with open(os.path.join(d, "README"), "w") as f:  # not executable: not started
+        f.write("not a collector\n")
+    try:
+        with Hub(extra_args=["--collectors-dir", d]) as hub:
+            c = await WSClient.connect(hub)
+            await c.subscribe(["dirtest.*"])
+            s = await samples_of(c, "dirtest.value", 2)
+            check(s[0]["fields"] == {"v": 42}, "sample %s" % short(s))
+            check(pids_started(hub, "loop.sh") and not pids_started(hub, "README"),
+                  "what was started:\n%s" % hub.log()[-2000:])
+            pid = pids_started(hub, "loop.sh")[0]
+            members = group_members(pid)  # the collector's own group: sh, its loop, rtdash-pub
+            check(len(members) >= 3, "process group of loop.sh: %r" % members)
+            await c.close()
+            check(hub.stop(signal.SIGTERM, timeout=10) == 0, "hub exit status")
+            await wait_until(lambda: not group_members(pid), 2,
+                             "every process of loop.sh's group gone", hub)
+    finally:
+        for n in os.listdir(d):
+            os.unlink(os.path.join(d, n))
+        os.rmdir(d)
+
+
+if __name__ == "__main__":
+    run_tests(dict(globals()))

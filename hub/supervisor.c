@@ -160,7 +160,13 @@ static void s_derive_name(const char *command, char *out, size_t size)
         for (const char *q = p; q < end; q++)
             if (*q == '/')
                 base = q + 1;
-        size_t n = (size_t)(end - base);
+        /* quotes around a word are not part of the name */
+        const char *stop = end;
+        while (stop > base && (stop[-1] == '\'' || stop[-1] == '"'))
+            stop--;
+        while (base < stop && (*base == '\'' || *base == '"'))
+            base++;
+        size_t n = (size_t)(stop - base);
         bool skip = n == 0 || *p == '-' || memchr(p, '=', (size_t)(end - p)) != NULL;
         for (size_t k = 0; !skip && k < sizeof(runners) / sizeof(runners[0]); k++)
             skip = strlen(runners[k]) == n && memcmp(base, runners[k], n) == 0;

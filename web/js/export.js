@@ -1,6 +1,8 @@
 // Export of a widget's visible data (the points it holds, the fields not
 // hidden) as CSV (RFC 4180) or JSON, downloaded as a file.
 
+import { fmtISO } from './format.js';
+
 function csvCell(v) {
   if (v == null) return '';
   const t = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : String(v);
@@ -31,7 +33,7 @@ export function buildExport(series, format, visible = {}) {
     const rows = [];
     rows.push(isEvent ? ['time', 'ts', 'seq', 'level', 'text'] : ['time', 'ts', 'seq', ...fields]);
     for (const p of pts) {
-      const iso = new Date(p.ts).toISOString();
+      const iso = fmtISO(p.ts);
       rows.push(isEvent ? [iso, p.ts, p.seq, p.level, p.text] : [iso, p.ts, p.seq, ...fields.map((f) => p.fields[f])]);
     }
     return { name, type: 'text/csv;charset=utf-8', text: rows.map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n' };
@@ -47,8 +49,8 @@ export function buildExport(series, format, visible = {}) {
       return [f, { label: m.label ?? f, unit: m.unit ?? meta.unit ?? null }];
     })),
     points: pts.map((p) => (isEvent
-      ? { ts: p.ts, time: new Date(p.ts).toISOString(), seq: p.seq, level: p.level, text: p.text }
-      : { ts: p.ts, time: new Date(p.ts).toISOString(), seq: p.seq, fields: Object.fromEntries(fields.map((f) => [f, p.fields[f] ?? null])) })),
+      ? { ts: p.ts, time: fmtISO(p.ts), seq: p.seq, level: p.level, text: p.text }
+      : { ts: p.ts, time: fmtISO(p.ts), seq: p.seq, fields: Object.fromEntries(fields.map((f) => [f, p.fields[f] ?? null])) })),
   };
   return { name, type: 'application/json', text: JSON.stringify(out, null, 2) + '\n' };
 }

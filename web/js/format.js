@@ -69,8 +69,11 @@ export function fmtAxis(v, unit) {
   return numFmt(a < 10 ? 2 : a < 100 ? 1 : 0).format(v);
 }
 
-export function fmtTime(ts) { return isNum(ts) ? timeFmt.format(ts) : '–'; }
-export function fmtDateTime(ts) { return isNum(ts) ? dateTimeFmt.format(ts) : '–'; }
+/** A ts a Date can hold (±8.64e15 ms); anything else from the wire is shown as '–'. */
+export function isTs(ts) { return isNum(ts) && Math.abs(ts) <= 8.64e15; }
+export function fmtTime(ts) { return isTs(ts) ? timeFmt.format(ts) : '–'; }
+export function fmtDateTime(ts) { return isTs(ts) ? dateTimeFmt.format(ts) : '–'; }
+export function fmtISO(ts) { return isTs(ts) ? new Date(ts).toISOString() : ''; }
 
 export function fmtCount(n) { return numFmt(0).format(n); }
 

@@ -2,6 +2,7 @@
 // sensible fixed order; anything else is grouped by its first topic segment.
 
 import { h } from './dom.js';
+import { load, save } from './prefs.js';
 
 const RANKS = [
   [/^system\.cpu$/, 10],
@@ -9,7 +10,9 @@ const RANKS = [
   [/^system\.load$/, 30],
   [/^system\.swap$/, 40],
   [/^system\.cpu\.cores$/, 50],
-  [/^system\.net\./, 60],
+  [/^system\.net\.(eth|en|wl|ww|bond)/, 60], // physical interfaces before bridges and veths
+  [/^system\.net\.lo$/, 66],
+  [/^system\.net\./, 65],
   [/^system\.disk\./, 70],
   [/^demo\.sales$/, 110],
   [/^demo\.users$/, 120],
@@ -17,15 +20,20 @@ const RANKS = [
   [/^demo\.views$/, 140],
   [/^demo\.feed$/, 150],
 ];
-const SECTION_TITLES = { system: 'System', demo: 'Demo' };
-const SECTION_RANK = { system: 0, demo: 2 };
+const SECTION_TITLES = { system: 'System', 'system.net': 'Network', 'system.disk': 'Disks', demo: 'Demo' };
+const SECTION_RANK = { system: 0, 'system.net': 0.1, 'system.disk': 0.2, demo: 2 };
 
 export function rankOf(topic) {
   for (const [re, r] of RANKS) if (re.test(topic)) return r;
   return 1000;
 }
 
-function sectionKey(topic) { return topic.split('.')[0]; }
+/** Network interfaces and disks are many on some hosts: their own sections. */
+function sectionKey(topic) {
+  if (topic.startsWith('system.net.')) return 'system.net';
+  if (topic.startsWith('system.disk.')) return 'system.disk';
+  return topic.split('.')[0];
+}
 
 export class Layout {
   constructor(root) {
@@ -39,9 +47,21 @@ export class Layout {
     const title = SECTION_TITLES[key] || key.charAt(0).toUpperCase() + key.slice(1);
     const id = `sec-${this.sections.size + 1}`;
     const count = h('span', { class: 'sec-count' });
-    const grid = h('div', { class: 'grid' });
-    const el = h('section', { class: 'section', 'aria-labelledby': id, dataset: { section: key } },
-      h('h2', { class: 'sec-title', id }, h('span', { text: title }), count), grid);
+    const gridId = `${id}-grid`;
+    const grid = h('div', { class: 'grid', id: gridId });
+    const collapsed = new Set(load('collapsed', []));
+    const btn = h('button', { type: 'button', class: 'sec-toggle', 'aria-expanded': collapsed.has(key) ? 'false' : 'true', 'aria-controls': gridId },
+      h('span', { class: 'sec-chevron', 'aria-hidden': 'true' }), h('span', { text: title }), count);
+    const el = h('section', { class: 'section', 'aria-labelledby': id, dataset: { section: key, collapsed: collapsed.has(key) ? 'true' : 'false' } },
+      h('h2', { class: 'sec-title', id }, btn), grid);
+    btn.addEventListener('click', () => {
+      const now = new Set(load('collapsed', []));
+      const c = el.dataset.collapsed !== 'true';
+      el.dataset.collapsed = c ? 'true' : 'false';
+      btn.setAttribute('aria-expanded', c ? 'false' : 'true');
+      if (c) now.add(key); else now.delete(key);
+      save('collapsed', [...now]);
+    });
     sec = { key, el, grid, count, widgets: [], rank: SECTION_RANK[key] ?? 1 };
     this.sections.set(key, sec);
     // Sections: system first, then others by name, demo after system.

@@ -3,7 +3,7 @@
 // animation frame the app schedules; nothing from the wire becomes HTML.
 
 import { h, s, setText, icon } from './dom.js';
-import { fmtParts, fmtValue, fmtTime, fmtDateTime, fmtAgo, fmtRate, fmtCount, isNum } from './format.js';
+import { fmtParts, fmtValue, fmtTime, fmtDateTime, fmtISO, fmtAgo, fmtRate, fmtCount, isNum } from './format.js';
 import { PALETTE, normColor, alpha, chartLib, timeChartConfig, categoryBarConfig, restyle } from './charts.js';
 import { widgetPref, setWidgetPref } from './prefs.js';
 
@@ -64,7 +64,7 @@ class Widget {
   buildMenu() {
     const list = h('div', { class: 'menu-list', role: 'menu' });
     const details = h('details', { class: 'menu' },
-      h('summary', { class: 'btn-icon', 'aria-label': 'More actions', title: 'More actions', role: 'button' }, icon('more')), list);
+      h('summary', { class: 'btn-icon', 'aria-label': 'More actions', title: 'More actions' }, icon('more')), list);
     this.menuList = list;
     return details;
   }
@@ -609,7 +609,7 @@ export class FeedWidget extends Widget {
 
   item(p) {
     return h('li', { class: 'feed-item', dataset: { level: p.level, seq: String(p.seq) } },
-      h('time', { class: 'feed-time', datetime: new Date(p.ts).toISOString(), title: fmtDateTime(p.ts), text: fmtTime(p.ts) }),
+      h('time', { class: 'feed-time', datetime: fmtISO(p.ts), title: fmtDateTime(p.ts), text: fmtTime(p.ts) }),
       h('span', { class: 'feed-level', text: p.level }),
       h('span', { class: 'feed-text', text: p.text }));
   }

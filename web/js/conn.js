@@ -48,6 +48,7 @@ export class Connection {
   open() {
     clearTimeout(this.retryTimer);
     this.retryTimer = 0;
+    this.drop(); // never two sockets at once
     this.setState(this.attempt ? 'reconnecting' : 'connecting');
     let ws;
     try {
@@ -76,6 +77,15 @@ export class Connection {
       if (!this.stopped) this.scheduleRetry();
     };
     ws.onerror = () => { /* onclose follows */ };
+  }
+
+  /** Forget the current socket (if any) and close it quietly. */
+  drop() {
+    const old = this.ws;
+    if (!old) return;
+    this.ws = null;
+    old.onopen = old.onmessage = old.onclose = old.onerror = null;
+    try { old.close(1000, 'reconnect'); } catch { /* ignore */ }
   }
 
   dispatch(data) {
@@ -125,8 +135,7 @@ export class Connection {
     const now = Date.now();
     if (now - this.lastRx > WATCHDOG_MS) {
       // Silent link (proxy dropped it, laptop slept): start over.
-      this.ws = null;
-      try { ws.close(4000, 'watchdog'); } catch { /* ignore */ }
+      this.drop();
       this.scheduleRetry();
       return;
     }

@@ -47,8 +47,10 @@ export class Series {
    * Insert a point in (ts, seq) order. Returns true if it was new.
    * Duplicates (same ts and seq) and points older than everything kept when
    * full are ignored, so resumes and history reloads never duplicate.
+   * advance=false: show the point but do not move the resume position (the
+   * welcome's last value: the points before it may not be here yet).
    */
-  add(p) {
+  add(p, advance = true) {
     const ts = Number(p.ts);
     const seq = Number(p.seq);
     if (!Number.isFinite(ts) || !Number.isFinite(seq)) return false;
@@ -83,7 +85,7 @@ export class Series {
       pts.shift();
       for (const col of this.cols.values()) col.shift();
     }
-    if (!this.pos || cmpPos(ts, seq, this.pos[0], this.pos[1]) > 0) this.pos = [ts, seq];
+    if (advance && (!this.pos || cmpPos(ts, seq, this.pos[0], this.pos[1]) > 0)) this.pos = [ts, seq];
     this.version++;
     return true;
   }

@@ -1,0 +1,342 @@
+// Shared helpers for the browser tests: the real hub and collectors on free
+// loopback ports, Debian's chromium driven by playwright-core, screenshots in
+// tests/artifacts/, and cleanup of every process we start (also on failure).
+//
+// Environment (set by ctest, see tests/CMakeLists.txt):
+//   RTDASH_BIN  directory with rtdash-hub, rtdash-sysmetrics, rtdash-demo, rtdash-pub
+//   RTDASH_SRC  the repository root (web root = $RTDASH_SRC/web)
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const SRC = process.env.RTDASH_SRC || path.resolve(here, '..', '..');
+export const BIN = process.env.RTDASH_BIN || path.join(SRC, 'build', 'bin');
+export const WEB = path.join(SRC, 'web');
+export const ARTIFACTS = path.join(SRC, 'tests', 'artifacts');
+export const CHROMIUM = process.env.RTDASH_CHROMIUM || '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+fs.mkdirSync(ARTIFACTS, { recursive: true });
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Fail early and clearly when the set-up is incomplete. */
+export function checkSetup() {
+  const missing = [];
+  for (const b of ['rtdash-hub', 'rtdash-sysmetrics', 'rtdash-demo', 'rtdash-pub']) {
+    if (!fs.existsSync(path.join(BIN, b))) missing.push(path.join(BIN, b));
+  }
+  if (!fs.existsSync(path.join(WEB, 'node_modules', 'chart.js', 'dist', 'chart.umd.min.js'))) {
+    missing.push(`${WEB}/node_modules/chart.js (run: npm ci --prefix web)`);
+  }
+  if (!fs.existsSync(CHROMIUM)) missing.push(`${CHROMIUM} (apt-get install chromium)`);
+  if (missing.length) throw new Error(`browser tests need:\n  ${missing.join('\n  ')}`);
+}
+
+// ------------------------------------------------------------------ processes
+
+const children = new Set();
+
+function killAllSync() {
+  for (const c of children) {
+    try { process.kill(c.pid, 'SIGKILL'); } catch { /* gone */ }
+  }
+  children.clear();
+}
+process.on('exit', killAllSync);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => { killAllSync(); process.exit(130); });
+}
+
+/** A free TCP port on 127.0.0.1 (bound and released; good enough on loopback). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Start a program from RTDASH_BIN; its output goes to tests/artifacts/<tag>-<name>.log.
+ * Returns the ChildProcess with .name, .exited (promise of the exit code) and .stop().
+ */
+export function run(tag, name, prog, args = [], env = {}, opts = {}) {
+  const log = fs.openSync(path.join(ARTIFACTS, `${tag}-${name}.log`), 'a');
+  const child = spawn(path.join(BIN, prog), args, {
+    env: { ...process.env, ...env },
+    stdio: [opts.stdin ? 'pipe' : 'ignore', log, log],
+  });
+  fs.closeSync(log);
+  child.name = name;
+  children.add(child);
+  child.exited = new Promise((resolve) => {
+    child.on('exit', (code, signal) => { children.delete(child); resolve(code ?? signal); });
+    child.on('error', (err) => { children.delete(child); resolve(`error: ${err.message}`); });
+  });
+  /** Stop with a signal; SIGKILL after a grace period. */
+  child.stop = async (signal = 'SIGTERM', graceMs = 3000) => {
+    if (child.exitCode !== null || child.signalCode !== null) return child.exited;
+    try { child.kill(signal); } catch { /* gone */ }
+    const t = setTimeout(() => { try { child.kill('SIGKILL'); } catch { /* gone */ } }, graceMs);
+    const r = await child.exited;
+    clearTimeout(t);
+    return r;
+  };
+  return child;
+}
+
+export async function waitFor(fn, { timeout = 10000, interval = 100, what = 'condition' } = {}) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) { last = e; }
+    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+    await sleep(interval);
+  }
+}
+
+export async function getJSON(url) {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+  return r.json();
+}
+
+/**
+ * Start rtdash-hub on free (or given) ports and wait for /healthz.
+ * @returns {{port, ingestPort, ingest, url, proc, stop}}
+ */
+export async function startHub(tag, { port, ingestPort, args = [] } = {}) {
+  port = port || await freePort();
+  ingestPort = ingestPort || await freePort();
+  const ingest = `tcp://127.0.0.1:${ingestPort}`;
+  const proc = run(tag, 'hub', 'rtdash-hub',
+    ['--port', String(port), '--ingest', ingest, '--web-root', WEB, '--host', '127.0.0.1', ...args]);
+  const url = `http://127.0.0.1:${port}/`;
+  await waitFor(async () => {
+    if (proc.exitCode !== null) throw new Error(`rtdash-hub exited with ${proc.exitCode}`);
+    const r = await fetch(`${url}healthz`);
+    return r.ok;
+  }, { timeout: 15000, what: `rtdash-hub /healthz on port ${port}` });
+  return { port, ingestPort, ingest, url, proc, stop: (sig) => proc.stop(sig) };
+}
+
+/** Start the two standard collectors publishing to hub every intervalMs. */
+export function startCollectors(tag, hub, intervalMs = 200) {
+  const env = { RTDASH_HUB: hub.ingest };
+  return [
+    run(tag, 'sysmetrics', 'rtdash-sysmetrics', ['--interval-ms', String(intervalMs)], env),
+    run(tag, 'demo', 'rtdash-demo', ['--interval-ms', String(intervalMs)], env),
+  ];
+}
+
+/** Wait until the hub holds at least n history points of topic. */
+export async function waitHistory(hub, topic, n, timeout = 20000) {
+  return waitFor(async () => {
+    const h = await getJSON(`${hub.url}api/history/${topic}`);
+    return h.points && h.points.length >= n ? h : null;
+  }, { timeout, what: `${n} history points of ${topic}` });
+}
+
+// ------------------------------------------------------------------ rtdash-pub
+
+/**
+ * A long-running rtdash-pub reading one message per line of standard input
+ * ("topic value", "topic field=v …" or JSON lines). Lines written before the
+ * ZeroMQ connection is up would be lost (PUB semantics), so give it a moment.
+ */
+export async function pubStream(tag, hub, name = 'pub', args = []) {
+  const proc = run(tag, name, 'rtdash-pub', args, { RTDASH_HUB: hub.ingest }, { stdin: true });
+  await sleep(500);
+  return {
+    proc,
+    write(line) { proc.stdin.write(line.endsWith('\n') ? line : `${line}\n`); },
+    async close() { try { proc.stdin.end(); } catch { /* gone */ } return proc.stop('SIGTERM'); },
+  };
+}
+
+/** One rtdash-pub invocation (e.g. --event info demo.x TEXT); resolves with its exit code. */
+export async function pubOnce(tag, hub, args, name = 'pub-once') {
+  const proc = run(tag, name, 'rtdash-pub', args, { RTDASH_HUB: hub.ingest });
+  const t = setTimeout(() => proc.stop('SIGKILL'), 10000);
+  const code = await proc.exited;
+  clearTimeout(t);
+  return code;
+}
+
+/**
+ * Publish until the hub has it: ZeroMQ PUB drops what is sent before the
+ * connection is up, so a one-shot publish is retried until the topic's
+ * history shows it (match(points) true).
+ */
+export async function pubUntilSeen(tag, hub, args, topic, match, timeout = 15000) {
+  const end = Date.now() + timeout;
+  for (let i = 0; ; i++) {
+    await pubOnce(tag, hub, args, `pub-${i}`);
+    const ok = await waitFor(async () => {
+      const r = await fetch(`${hub.url}api/history/${topic}`);
+      if (!r.ok) return false;
+      const h = await r.json();
+      return match(h.points || []);
+    }, { timeout: 1500, what: topic }).catch(() => false);
+    if (ok) return;
+    if (Date.now() > end) throw new Error(`rtdash-pub ${args.join(' ')}: never reached the hub`);
+  }
+}
+
+// ------------------------------------------------------------------ browser
+
+export async function launchBrowser() {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+}
+
+/**
+ * A new page (own context) on the hub's dashboard. Page errors and console
+ * errors are collected in page.errors; CSP violations count as errors.
+ */
+export async function openPage(browser, hub, { width = 1440, height = 900, colorScheme = 'dark', acceptDownloads = false, wait = true } = {}) {
+  const ctx = await browser.newContext({ viewport: { width, height }, colorScheme, acceptDownloads });
+  const page = await ctx.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') page.errors.push(`console: ${m.text()}`); });
+  page.on('dialog', (d) => { page.errors.push(`dialog: ${d.type()} ${d.message()}`); d.dismiss().catch(() => {}); });
+  await page.goto(hub.url + (process.env.RTDASH_PAGE_QUERY || ''));
+  if (wait) await waitLive(page);
+  return page;
+}
+
+/** Page errors except the browser's own notes on refused WebSocket connections (expected while a hub restarts). */
+export function realErrors(page) {
+  return page.errors.filter((e) => !/WebSocket connection to .* failed/i.test(e));
+}
+
+export async function waitLive(page, timeout = 15000) {
+  await page.waitForFunction(() => window.rtdash && window.rtdash.state().conn === 'open'
+    && document.getElementById('conn').dataset.state === 'open', null, { timeout });
+}
+
+/** A widget's data attributes (chart, kind, state, stale; count etc. as of its last render). */
+export async function widgetData(page, topic) {
+  return page.evaluate((t) => {
+    const el = document.querySelector(`.widget[data-topic="${t}"]`);
+    return el ? { ...el.dataset } : null;
+  }, topic);
+}
+
+/** What the page holds for a topic: {count, lastSeq, lastTs, firstTs, kind, stale, gaps, stopped}. */
+export async function info(page, topic) {
+  return page.evaluate((t) => window.rtdash.info(t), topic);
+}
+
+/** Points the page holds for a topic (oldest first). */
+export async function series(page, topic) {
+  return page.evaluate((t) => window.rtdash.series(t), topic);
+}
+
+/** Wait until the page holds at least n points of topic. */
+export async function waitCount(page, topic, n, timeout = 15000) {
+  await page.waitForFunction(([t, k]) => {
+    const i = window.rtdash && window.rtdash.info(t);
+    return i && i.count >= k;
+  }, [topic, n], { timeout });
+}
+
+/** Wait until the newest point of topic has seq > seq (or ts > ts). */
+export async function waitSeqAbove(page, topic, seq, timeout = 10000) {
+  await page.waitForFunction(([t, s]) => {
+    const i = window.rtdash.info(t);
+    return i && i.lastSeq > s;
+  }, [topic, seq], { timeout });
+}
+export async function waitTsAbove(page, topic, ts, timeout = 10000) {
+  await page.waitForFunction(([t, s]) => {
+    const i = window.rtdash.info(t);
+    return i && i.lastTs > s;
+  }, [topic, ts], { timeout });
+}
+
+/** No two points at the same (ts, seq) and strictly ordered. */
+export function assertOrderedUnique(points, label = '') {
+  for (let i = 1; i < points.length; i++) {
+    const a = points[i - 1], b = points[i];
+    if (!(a.ts < b.ts || (a.ts === b.ts && a.seq < b.seq))) {
+      throw new Error(`${label}: points ${i - 1} (${a.ts},${a.seq}) and ${i} (${b.ts},${b.seq}) out of order or duplicated`);
+    }
+  }
+}
+
+/** Consecutive seq numbers (a collector counts 1, 2, 3 … per topic): no gap. */
+export function assertNoSeqGap(points, label = '') {
+  for (let i = 1; i < points.length; i++) {
+    if (points[i].seq !== points[i - 1].seq + 1) {
+      throw new Error(`${label}: seq ${points[i - 1].seq} is followed by ${points[i].seq}`);
+    }
+  }
+}
+
+export async function screenshot(page, name, opts = {}) {
+  const file = path.join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path: file, ...opts });
+  return file;
+}
+
+/**
+ * Everything one test file starts, stopped in after(): hub(s), collectors,
+ * publishers, the browser.
+ */
+export class Harness {
+  constructor(tag) {
+    this.tag = tag;
+    this.procs = [];
+    this.browser = null;
+  }
+  async hub(opts) { const h = await startHub(this.tag, opts); this.procs.push(h.proc); return h; }
+  collectors(hub, intervalMs) { const c = startCollectors(this.tag, hub, intervalMs); this.procs.push(...c); return c; }
+  async pubStream(hub, name, args) { const p = await pubStream(this.tag, hub, name, args); this.procs.push(p.proc); return p; }
+  async browserStart() { this.browser = await launchBrowser(); return this.browser; }
+  async close() {
+    if (this.browser) await this.browser.close().catch(() => {});
+    await Promise.all(this.procs.map((p) => p.stop('SIGTERM', 2000)));
+  }
+}
+
+/**
+ * A TCP proxy on loopback in front of the hub, to cut the page's link without
+ * touching the hub: cut() drops every connection and refuses new ones until
+ * restore().
+ */
+export async function startProxy(targetPort) {
+  const socks = new Set();
+  let down = false;
+  const srv = net.createServer((c) => {
+    if (down) { c.destroy(); return; }
+    const up = net.connect(targetPort, '127.0.0.1');
+    socks.add(c); socks.add(up);
+    const drop = () => { c.destroy(); up.destroy(); socks.delete(c); socks.delete(up); };
+    c.on('error', drop); up.on('error', drop); c.on('close', drop); up.on('close', drop);
+    c.pipe(up); up.pipe(c);
+  });
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+  const port = srv.address().port;
+  return {
+    port,
+    url: `http://127.0.0.1:${port}/`,
+    cut() { down = true; for (const s of socks) s.destroy(); socks.clear(); },
+    restore() { down = false; },
+    close() { for (const s of socks) s.destroy(); return new Promise((r) => srv.close(r)); },
+  };
+}

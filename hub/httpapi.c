@@ -161,6 +161,15 @@ static void s_csv_json(jbuf_t *o, json_t *v)
         s_csv_cell(o, json_string_value(v));
         return;
     }
+    /* numbers as in the JSON: exact integers, shortest round-trip reals */
+    if (json_is_integer(v)) {
+        jbuf_put_i64(o, (int64_t)json_integer_value(v));
+        return;
+    }
+    if (json_is_real(v)) {
+        jbuf_put_double(o, json_real_value(v));
+        return;
+    }
     char *txt = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(17));
     if (txt) {
         s_csv_cell(o, txt);

@@ -199,6 +199,14 @@ async def test_api_history_json_and_csv():
                       float(r[idx["b"]])),
                      (p["ts"], p["seq"], float(p["fields"]["a"]), p["fields"]["b"]),
                      "csv row for seq %d" % p["seq"])
+        # numbers are written as in the JSON: shortest text that reads back
+        pub.sample("api.num", {"x": 7036.58, "y": 0.1, "n": 2 ** 53 + 1}, ts=T0, seq=1)
+        await asyncio.sleep(0.3)
+        st, hd, body = http_get(hub.port, "/api/history/api.num?format=csv")
+        rows = [r for r in csv.reader(io.StringIO(body.decode("utf-8"))) if r]
+        check_eq(dict(zip(rows[0], rows[1])),
+                 {"ts": str(T0), "seq": "1", "x": "7036.58", "y": "0.1", "n": "9007199254740993"},
+                 "csv number text")
         # events in csv too: their text, quoted when it needs to be
         pub.event("api.ev", 'a "quoted", text', level="warning", ts=T0, seq=1)
         await asyncio.sleep(0.3)

@@ -39,6 +39,7 @@ typedef struct client {
     unsigned char *rx; /* reassembly of a fragmented command, owned */
     size_t rxlen;
     uint32_t rxfrags;
+    size_t rxdiscard; /* bytes of an oversized message read and dropped before closing */
     double tokens;
     int64_t tokens_mono;
     uint32_t refused_in_row;

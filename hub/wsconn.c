@@ -34,6 +34,17 @@ static int s_receive(struct lws *wsi, wsconn_env_t *env, client_t *c, const void
 {
     size_t left = lws_remaining_packet_payload(wsi);
     int final = lws_is_final_fragment(wsi) && left == 0;
+    if (c->close_code == LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE) {
+        /* Read the rest of the oversized message before closing: closing a
+         * socket with unread input makes the kernel send RST, and the peer
+         * would lose the 1009 close frame. Bounded: 1 MiB, then cut off. */
+        c->rxdiscard += len;
+        if (c->rxdiscard > (1u << 20) || ++c->rxfrags > 4 * env->max_fragments)
+            return -1;
+        if (final)
+            lws_callback_on_writable(wsi);
+        return 0;
+    }
     if (lws_is_first_fragment(wsi)) {
         c->rxlen = 0;
         c->rxfrags = 0;
@@ -45,7 +56,15 @@ static int s_receive(struct lws *wsi, wsconn_env_t *env, client_t *c, const void
     }
     if (++c->rxfrags > env->max_fragments || c->rxlen + len + left > env->max_message) {
         env->broker->st.kicked[KICK_TOO_BIG]++;
-        return s_close(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "message too big");
+        c->close_code = LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE;
+        c->close_reason = "message too big";
+        free(c->rx);
+        c->rx = NULL;
+        c->rxlen = 0;
+        lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, 3);
+        if (final)
+            lws_callback_on_writable(wsi);
+        return 0;
     }
     if (lws_frame_is_binary(wsi)) {
         if (final)

@@ -39,11 +39,11 @@ META = {
 }
 
 
-def read():
+def read(proc):
     """The values of one sample: {field name: number}."""
-    total = sum(1 for name in os.listdir("/proc") if name.isdigit())
+    total = sum(1 for name in os.listdir(proc) if name.isdigit())
     values = {"total": total, "running": 0, "blocked": 0}
-    with open("/proc/stat") as f:
+    with open(os.path.join(proc, "stat")) as f:
         for line in f:
             if line.startswith("procs_running "):
                 values["running"] = int(line.split()[1])
@@ -60,6 +60,8 @@ def main():
                     default=int(os.environ.get("RTDASH_INTERVAL_MS") or 1000),
                     help="milliseconds between samples (env RTDASH_INTERVAL_MS)")
     ap.add_argument("--topic", default="example.processes", help="topic to publish on")
+    ap.add_argument("--proc", default=os.environ.get("RTDASH_PROC") or "/proc",
+                    help="where proc is mounted, e.g. the host's in a container (env RTDASH_PROC)")
     args = ap.parse_args()
     interval = max(args.interval_ms, 50) / 1000.0
 
@@ -88,7 +90,7 @@ def main():
             send(meta)
             last_meta = time.monotonic()
         seq += 1
-        send({"kind": "sample", "ts": int(time.time() * 1000), "seq": seq, "fields": read()})
+        send({"kind": "sample", "ts": int(time.time() * 1000), "seq": seq, "fields": read(args.proc)})
         stop.wait(interval)
     sock.close()
 

@@ -13,7 +13,8 @@
 
 static const char *const s_kick_names[KICK__COUNT] = {"slow_consumer", "command_flood",
                                                       "message_too_big", "invalid_utf8",
-                                                      "shutdown", "memory_limit"};
+                                                      "shutdown", "memory_limit",
+                                                      "idle_timeout"};
 
 const char *broker_reject_name(int reason)
 {
@@ -405,6 +406,8 @@ client_t *broker_client_open(broker_t *b, void *wsi)
         b->clients->prev = c;
     b->clients = c;
     b->nclients++;
+    if (b->nclients > b->clients_peak)
+        b->clients_peak = b->nclients;
     b->st.connections_total++;
 
     jbuf_reset(&b->ctl);

@@ -47,6 +47,7 @@ enum {
     KICK_BAD_UTF8,
     KICK_SHUTDOWN,
     KICK_MEMORY,
+    KICK_IDLE,
     KICK__COUNT
 };
 
@@ -71,6 +72,7 @@ typedef struct broker {
     uint64_t gen;
     client_t *clients; /* doubly linked, newest first */
     size_t nclients;
+    size_t clients_peak; /* most clients at once since the owner last reset it */
     size_t clients_sent; /* the count last broadcast */
     uint64_t next_client_id;
     client_t **dirty;

@@ -40,6 +40,7 @@ typedef struct client {
     size_t rxlen;
     uint32_t rxfrags;
     size_t rxdiscard; /* bytes of an oversized message read and dropped before closing */
+    int64_t last_rx_mono; /* the last frame or pong from the browser */
     double tokens;
     int64_t tokens_mono;
     uint32_t refused_in_row;

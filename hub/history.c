@@ -85,8 +85,16 @@ size_t history_after(const history_t *h, int64_t ts, uint64_t seq, bool *complet
     size_t i = h->count;
     while (i > 0 && s_after(history_at(h, i - 1), ts, seq))
         i--;
-    if (complete)
-        *complete = !h->wrapped || ts > h->gone_ts || (ts == h->gone_ts && seq >= h->gone_seq);
+    if (complete) {
+        /* vouch only for what this ring saw: it holds a point at or before
+         * the position, released one there, or its first point is the very
+         * next of the same counter. A hub that started after the position
+         * (a restart) cannot know what came between. */
+        bool held = i > 0;
+        bool released = h->wrapped && (ts > h->gone_ts || (ts == h->gone_ts && seq >= h->gone_seq));
+        bool next = h->count > 0 && history_at(h, 0)->seq == seq + 1 && history_at(h, 0)->ts >= ts;
+        *complete = held || released || next;
+    }
     return i;
 }
 

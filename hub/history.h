@@ -34,8 +34,9 @@ bool history_wrapped(const history_t *h);
 
 /* Index of the first frame ordered after (ts, seq) — compared as the pair
  * (ts, seq) — or history_count() when there is none. *complete is set to true
- * when nothing after (ts, seq) was lost: the ring never wrapped, or every
- * frame it released is at or before (ts, seq). */
+ * when the ring can vouch that nothing after (ts, seq) was lost: it holds a
+ * frame at or before (ts, seq), every frame it released is at or before it, or
+ * its oldest frame is seq + 1. */
 size_t history_after(const history_t *h, int64_t ts, uint64_t seq, bool *complete);
 
 /* Index of the first frame with gen > gen, or history_count(). *complete as

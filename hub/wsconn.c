@@ -7,6 +7,10 @@
 
 _Static_assert(JBUF_PRE >= LWS_PRE, "frames need LWS_PRE bytes of headroom");
 
+/* An oversized message is read and dropped up to this much before the 1009
+ * close, so the close frame is not lost to a TCP reset. */
+#define WSCONN_DISCARD_MAX (1u << 20)
+
 void wsconn_wake(void *ud, client_t *c)
 {
     (void)ud;
@@ -39,7 +43,7 @@ static int s_receive(struct lws *wsi, wsconn_env_t *env, client_t *c, const void
          * socket with unread input makes the kernel send RST, and the peer
          * would lose the 1009 close frame. Bounded: 1 MiB, then cut off. */
         c->rxdiscard += len;
-        if (c->rxdiscard > (1u << 20) || ++c->rxfrags > 4 * env->max_fragments)
+        if (c->rxdiscard > WSCONN_DISCARD_MAX || ++c->rxfrags > 4 * env->max_fragments)
             return -1;
         if (final)
             lws_callback_on_writable(wsi);
@@ -56,6 +60,11 @@ static int s_receive(struct lws *wsi, wsconn_env_t *env, client_t *c, const void
     }
     if (++c->rxfrags > env->max_fragments || c->rxlen + len + left > env->max_message) {
         env->broker->st.kicked[KICK_TOO_BIG]++;
+        if (left > WSCONN_DISCARD_MAX) {
+            /* declared far past the budget: do not wait for it to arrive */
+            c->close_code = LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE;
+            return s_close(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "message too big");
+        }
         c->close_code = LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE;
         c->close_reason = "message too big";
         free(c->rx);
@@ -113,6 +122,8 @@ int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 
     case LWS_CALLBACK_ESTABLISHED:
         pss->c = broker_client_open(env->broker, wsi);
+        if (pss->c)
+            pss->c->last_rx_mono = hub_mono_ms();
         if (!pss->c)
             return s_close(wsi, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
         return 0;
@@ -120,7 +131,13 @@ int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_RECEIVE:
         if (!pss->c)
             return -1;
+        pss->c->last_rx_mono = hub_mono_ms();
         return s_receive(wsi, env, pss->c, in, len);
+
+    case LWS_CALLBACK_RECEIVE_PONG:
+        if (pss->c)
+            pss->c->last_rx_mono = hub_mono_ms();
+        return 0;
 
     case LWS_CALLBACK_SERVER_WRITEABLE: {
         client_t *c = pss->c;
@@ -143,6 +160,11 @@ int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     }
 
     case LWS_CALLBACK_CLOSED:
+        /* lws itself closes a connection that answered no ping for idle_ms;
+         * it does not say so, but the silence does */
+        if (pss->c && !pss->c->close_code &&
+            hub_mono_ms() - pss->c->last_rx_mono >= env->idle_ms - 250)
+            env->broker->st.kicked[KICK_IDLE]++;
         if (pss->c) {
             pss->c->wsi = NULL;
             broker_client_close(env->broker, &pss->c);

@@ -14,6 +14,7 @@ typedef struct wsconn_env {
     size_t max_message;   /* reassembled command bytes: more closes with 1009 */
     uint32_t max_fragments;
     size_t max_clients;
+    int64_t idle_ms; /* lws closes a connection silent this long (no pong) */
     struct supervisor *sv; /* supervised collectors for /metrics, or NULL */
 } wsconn_env_t;
 

@@ -16,8 +16,9 @@ int main(void)
     history_t *h = history_new(3);
     CHECK(h != NULL);
     CHECK(history_count(h) == 0);
-    bool complete = false;
-    CHECK(history_after(h, 0, 0, &complete) == 0 && complete);
+    bool complete = true;
+    /* an empty ring cannot vouch for anything (the hub may have restarted) */
+    CHECK(history_after(h, 0, 0, &complete) == 0 && !complete);
 
     for (int i = 1; i <= 2; i++) {
         frame_t *f = s_frame(1000 + i, (uint64_t)i, (uint64_t)(10 + i));
@@ -30,6 +31,9 @@ int main(void)
     CHECK(history_after(h, 1001, 1, &complete) == 1 && complete);
     CHECK(history_after(h, 0, 0, &complete) == 0 && complete);
     CHECK(history_after(h, 5000, 0, &complete) == 2 && complete);
+    /* a position before the ring's first point: only the very next seq counts */
+    CHECK(history_after(h, 1000, 0, &complete) == 0 && complete);
+    CHECK(history_after(h, 900, 7, &complete) == 0 && !complete);
     /* same ts, larger seq comes after */
     CHECK(history_after(h, 1002, 1, &complete) == 1);
 

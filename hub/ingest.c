@@ -8,7 +8,10 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#define INGEST_BUDGET 512 /* messages per turn, so WebSocket writes get turns */
+/* Messages per loop turn. Small enough that one WebSocket frame (64 KiB) can
+ * carry a turn's worth to a client, so under a flood the writes keep pace
+ * with the drain instead of the client queues overflowing. */
+#define INGEST_BUDGET 128
 
 struct ingest {
     void *zctx;
@@ -19,6 +22,7 @@ struct ingest {
     lws_sorted_usec_list_t sul_more;   /* continuation after a full budget */
     lws_sorted_usec_list_t sul_safety; /* slow safety net against a lost edge */
     uint64_t received;
+    bool more_pending; /* a continuation is scheduled: it drains, not the fd wake */
 };
 
 ingest_t *ingest_new(const char *endpoint, size_t max_wire, broker_t *b)
@@ -74,7 +78,9 @@ static void s_drain(ingest_t *in);
 
 static void s_more_cb(lws_sorted_usec_list_t *sul)
 {
-    s_drain(lws_container_of(sul, ingest_t, sul_more));
+    ingest_t *in = lws_container_of(sul, ingest_t, sul_more);
+    in->more_pending = false;
+    s_drain(in);
 }
 
 static void s_safety_cb(lws_sorted_usec_list_t *sul)
@@ -96,6 +102,7 @@ static void s_drain(ingest_t *in)
         if (zmq_getsockopt(in->sock, ZMQ_EVENTS, &ev, &sz) || !(ev & ZMQ_POLLIN))
             break;
         if (budget-- == 0) {
+            in->more_pending = true;
             lws_sul_schedule(in->cx, 0, &in->sul_more, s_more_cb, 1);
             break;
         }
@@ -174,7 +181,8 @@ int ingest_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     ingest_t *in = lws_get_opaque_user_data(wsi);
     switch (reason) {
     case LWS_CALLBACK_RAW_RX_FILE:
-        if (in)
+        /* one drain per turn: with a continuation pending, it does the work */
+        if (in && !in->more_pending)
             s_drain(in);
         return 0;
     case LWS_CALLBACK_RAW_CLOSE_FILE:

@@ -84,9 +84,11 @@ for line in open(os.path.join(out, "ingest.json")) if os.path.exists(
         os.path.join(out, "ingest.json")) else []:
     try:
         d = json.loads(line)
-        ingest[d["peer"]] = d
     except ValueError:
-        pass
+        continue
+    # the highest rate delivered whole (lossless, >= 95 %) per peer
+    if d.get("ok") and d["delivered_per_s"] > ingest.get(d["peer"], {}).get("delivered_per_s", 0):
+        ingest[d["peer"]] = d
 for p in peers:
     a1 = A.get((p, "A100"))
     a2 = A.get((p, "A1000"))

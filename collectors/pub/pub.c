@@ -18,16 +18,15 @@
  * topics. --check runs the same code against a socket connected to nothing.
  *
  * Layout: settings and help, small helpers, the topic table, JSON lines,
- * plain lines, InfluxDB line protocol, the input loop, main(). */
+ * plain lines, InfluxDB line protocol (parsed by influx.c), the input loop,
+ * main(). */
 // SPDX-License-Identifier: MIT
-#include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <msgpack.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "influx.h"
 #include "opts.h"
 #include "rlog.h"
 #include "rtdash.h"
@@ -286,7 +286,7 @@ typedef struct app {
     topics_t topics;
     msgpack_sbuffer head, rest;       /* reused for every JSON or influx line */
     bool influx;                      /* --format influx */
-    struct iline *iline;              /* influx: the parsed line, reused; owned */
+    influx_line_t *iline;             /* influx: the parsed line, reused; owned */
     int64_t ts_div, ts_mul;           /* influx: --precision -> ms */
     char ok_topic[TOPIC_MAX_LEN + 1]; /* --check: what the last valid line was */
     const char *ok_kind;
@@ -703,372 +703,17 @@ static int s_plain_line(app_t *a, char *line, char *err, size_t errsize)
 }
 
 /* ------------------------------------------------------------------------
- * InfluxDB line protocol (--format influx):
+ * InfluxDB line protocol (--format influx), parsed by influx.c:
  *
  *     measurement[,tag=value...] field=value[,field=value...] [timestamp]
  *
- * topic = the measurement, then the tag values in the order of their keys
- * (sorted byte-wise), joined by '.'; in each part a byte outside
- * [A-Za-z0-9_-] becomes '_' (one '_' per UTF-8 character). Fields: floats
- * (1.5, -2e3), integers (3i), unsigned integers (3u) and booleans
- * (t/true/f/false..., sent as 1/0) are the sample's fields; string fields
- * ("text") are not numbers, so they travel as the passthrough key "strings"
- * ({"key":"text"}), and a line with only string fields is an error. The
- * timestamp is in --precision units (ns by default) and becomes ms; absent:
- * now. Escapes: in the measurement, tag keys, tag values and field keys a
- * backslash makes the next ',', '=', ' ' or '\' literal; in a string "\"" and
- * "\\"; any other backslash is itself.
+ * topic = influx_topic(): the measurement, then the tag values in the order
+ * of their keys, joined by '.'. Floats, integers (3i), unsigned integers (3u)
+ * and booleans (sent as 1/0) are the sample's fields; string fields ("text")
+ * are not numbers, so they travel as the passthrough key "strings"
+ * ({"key":"text"}). The timestamp is in --precision units (ns by default) and
+ * becomes ms; absent: now.
  * --------------------------------------------------------------------- */
-
-#define MAX_TAGS 64
-
-typedef enum { IF_FLOAT, IF_INT, IF_UINT, IF_BOOL, IF_STRING } ifield_type_t;
-
-typedef struct ifield {
-    const char *key; /* unescaped, in the line's scratch buffer */
-    ifield_type_t type;
-    double f;
-    int64_t i;
-    uint64_t u;
-    const char *s; /* IF_STRING: unescaped text, slen bytes */
-    size_t slen;
-} ifield_t;
-
-typedef struct itag {
-    const char *key, *value;
-} itag_t;
-
-typedef struct iline {
-    const char *measurement;
-    itag_t tags[MAX_TAGS];
-    size_t ntags;
-    ifield_t fields[MAX_FIELDS];
-    size_t nfields, nnumeric;
-    bool has_ts;
-    int64_t ts;    /* in --precision units */
-    char *scratch; /* unescaped strings, NUL-separated; as large as the line + its NULs */
-    size_t used;
-} iline_t;
-
-static void s_iline_free(iline_t **l)
-{
-    if (*l)
-        free((*l)->scratch);
-    free(*l);
-    *l = NULL;
-}
-
-/* A cursor over one line; col0 is the column of s[0] in the input line. */
-typedef struct icur {
-    const char *s;
-    size_t len, i, col0;
-} icur_t;
-
-static int s_ierr(const icur_t *c, char *err, size_t errsize, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-/* "column N: reason" into err; returns -1. */
-static int s_ierr(const icur_t *c, char *err, size_t errsize, const char *fmt, ...)
-{
-    int n = snprintf(err, errsize, "column %zu: ", c->col0 + c->i + 1);
-    va_list ap;
-    va_start(ap, fmt);
-    if (n >= 0 && (size_t)n < errsize)
-        vsnprintf(err + n, errsize - (size_t)n, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
-/* Read a name (measurement, tag key or value, field key) up to an unescaped
- * byte of `stops` or the end, unescaping into the scratch buffer. Returns the
- * NUL-terminated name (possibly empty). */
-static const char *s_iname(icur_t *c, iline_t *l, const char *stops)
-{
-    char *out = l->scratch + l->used;
-    size_t o = 0;
-    while (c->i < c->len) {
-        char ch = c->s[c->i];
-        if (ch == '\\' && c->i + 1 < c->len && strchr(",= \\", c->s[c->i + 1])) {
-            out[o++] = c->s[c->i + 1];
-            c->i += 2;
-            continue;
-        }
-        if (strchr(stops, ch))
-            break;
-        out[o++] = ch;
-        c->i++;
-    }
-    out[o] = '\0';
-    l->used += o + 1;
-    return out;
-}
-
-static bool s_iat(const icur_t *c, char ch)
-{
-    return c->i < c->len && c->s[c->i] == ch;
-}
-
-/* A quoted string field value, the cursor on the opening quote. */
-static int s_istring(icur_t *c, iline_t *l, ifield_t *f, char *err, size_t errsize)
-{
-    size_t start = c->i++;
-    char *out = l->scratch + l->used;
-    size_t o = 0;
-    for (;;) {
-        if (c->i >= c->len) {
-            c->i = start;
-            return s_ierr(c, err, errsize, "string value of field '%s' has no closing '\"'",
-                          f->key);
-        }
-        char ch = c->s[c->i];
-        if (ch == '"') {
-            c->i++;
-            break;
-        }
-        if (ch == '\\' && c->i + 1 < c->len && (c->s[c->i + 1] == '"' || c->s[c->i + 1] == '\\')) {
-            out[o++] = c->s[c->i + 1];
-            c->i += 2;
-            continue;
-        }
-        out[o++] = ch;
-        c->i++;
-    }
-    out[o] = '\0';
-    l->used += o + 1;
-    f->type = IF_STRING;
-    f->s = out;
-    f->slen = o;
-    return 0;
-}
-
-static bool s_is_bool_word(const char *v, size_t n, bool *out)
-{
-    static const char *const t[] = {"t", "T", "true", "True", "TRUE"};
-    static const char *const f[] = {"f", "F", "false", "False", "FALSE"};
-    for (size_t k = 0; k < 5; k++) {
-        if (strlen(t[k]) == n && memcmp(v, t[k], n) == 0) {
-            *out = true;
-            return true;
-        }
-        if (strlen(f[k]) == n && memcmp(v, f[k], n) == 0) {
-            *out = false;
-            return true;
-        }
-    }
-    return false;
-}
-
-/* A number or boolean field value: up to the next ',' or ' '. */
-static int s_ivalue(icur_t *c, ifield_t *f, char *err, size_t errsize)
-{
-    char q[48];
-    size_t start = c->i;
-    while (c->i < c->len && c->s[c->i] != ',' && c->s[c->i] != ' ')
-        c->i++;
-    const char *v = c->s + start;
-    size_t n = c->i - start;
-    icur_t at = *c;
-    at.i = start;
-    if (n == 0)
-        return s_ierr(&at, err, errsize, "field '%s' has no value", f->key);
-    bool b;
-    if (s_is_bool_word(v, n, &b)) {
-        f->type = IF_BOOL;
-        f->i = b;
-        return 0;
-    }
-    char num[64];
-    char last = v[n - 1];
-    size_t digits = last == 'i' || last == 'u' ? n - 1 : n;
-    bool ok = digits > 0 && digits < sizeof(num);
-    for (size_t k = 0; ok && k < digits; k++)
-        ok = strchr("0123456789+-.eE", v[k]) != NULL;
-    if (!ok)
-        return s_ierr(&at, err, errsize,
-                      "field '%s': '%s' is not a number (1.5, 3i, 3u), a boolean or a \"string\"",
-                      f->key, s_quote(q, sizeof(q), v, n));
-    memcpy(num, v, digits);
-    num[digits] = '\0';
-    char *end;
-    errno = 0;
-    if (last == 'i') {
-        f->type = IF_INT;
-        f->i = strtoll(num, &end, 10);
-    } else if (last == 'u') {
-        f->type = IF_UINT;
-        f->u = strtoull(num, &end, 10);
-        if (num[0] == '-') /* strtoull would wrap it around */
-            end = num;
-    } else {
-        f->type = IF_FLOAT;
-        f->f = strtod(num, &end);
-    }
-    if (end != num + digits || (f->type == IF_FLOAT && !isfinite(f->f)))
-        return s_ierr(&at, err, errsize, "field '%s': '%s' is not a valid %s", f->key,
-                      s_quote(q, sizeof(q), v, n),
-                      last == 'i'   ? "integer"
-                      : last == 'u' ? "unsigned integer"
-                                    : "number");
-    if (errno == ERANGE)
-        return s_ierr(&at, err, errsize, "field '%s': '%s' is out of range", f->key,
-                      s_quote(q, sizeof(q), v, n));
-    return 0;
-}
-
-/* Parse one line into l (whose scratch buffer holds at least len * 2 + 2
- * bytes). Returns 0, or -1 with "column N: reason" in err. */
-static int s_influx_parse(const char *s, size_t len, size_t col0, iline_t *l, char *err,
-                          size_t errsize)
-{
-    icur_t c = {s, len, 0, col0};
-    l->ntags = l->nfields = l->nnumeric = 0;
-    l->has_ts = false;
-    l->used = 0;
-    const char *nul = memchr(s, '\0', len);
-    if (nul) {
-        c.i = (size_t)(nul - s);
-        return s_ierr(&c, err, errsize, "NUL byte in the line");
-    }
-    l->measurement = s_iname(&c, l, ", ");
-    if (!l->measurement[0])
-        return s_ierr(&c, err, errsize, "missing measurement name");
-    while (s_iat(&c, ',')) {
-        c.i++;
-        if (l->ntags == MAX_TAGS)
-            return s_ierr(&c, err, errsize, "more than %d tags", MAX_TAGS);
-        itag_t *t = &l->tags[l->ntags];
-        size_t key_at = c.i;
-        t->key = s_iname(&c, l, ",= ");
-        if (!t->key[0])
-            return s_ierr(&c, err, errsize, "empty tag key");
-        if (!s_iat(&c, '='))
-            return s_ierr(&c, err, errsize, "tag '%s' needs '=value'", t->key);
-        c.i++;
-        t->value = s_iname(&c, l, ",= ");
-        if (s_iat(&c, '='))
-            return s_ierr(&c, err, errsize, "tag '%s': '=' in a value must be written '\\='",
-                          t->key);
-        if (!t->value[0])
-            return s_ierr(&c, err, errsize, "tag '%s' has an empty value", t->key);
-        for (size_t k = 0; k < l->ntags; k++) {
-            if (strcmp(l->tags[k].key, t->key) == 0) {
-                c.i = key_at;
-                return s_ierr(&c, err, errsize, "tag '%s' given twice", t->key);
-            }
-        }
-        l->ntags++;
-    }
-    if (!s_iat(&c, ' '))
-        return s_ierr(&c, err, errsize, "missing fields (a space, then field=value)");
-    while (s_iat(&c, ' '))
-        c.i++;
-    for (;;) {
-        if (l->nfields == MAX_FIELDS)
-            return s_ierr(&c, err, errsize, "more than %d fields", MAX_FIELDS);
-        ifield_t *f = &l->fields[l->nfields];
-        memset(f, 0, sizeof(*f));
-        size_t key_at = c.i;
-        f->key = s_iname(&c, l, ",= ");
-        if (!f->key[0])
-            return s_ierr(&c, err, errsize, "empty field key");
-        if (!s_iat(&c, '='))
-            return s_ierr(&c, err, errsize, "field '%s' needs '=value'", f->key);
-        c.i++;
-        int rc = s_iat(&c, '"') ? s_istring(&c, l, f, err, errsize) : s_ivalue(&c, f, err, errsize);
-        if (rc < 0)
-            return -1;
-        for (size_t k = 0; k < l->nfields; k++) {
-            if (strcmp(l->fields[k].key, f->key) == 0) {
-                c.i = key_at;
-                return s_ierr(&c, err, errsize, "field '%s' given twice", f->key);
-            }
-        }
-        l->nfields++;
-        l->nnumeric += f->type != IF_STRING;
-        if (!s_iat(&c, ','))
-            break;
-        c.i++;
-    }
-    if (c.i < c.len && c.s[c.i] != ' ')
-        return s_ierr(&c, err, errsize, "expected ',' or a space after a field value");
-    while (s_iat(&c, ' '))
-        c.i++;
-    if (c.i < c.len) {
-        char num[32];
-        size_t start = c.i;
-        while (c.i < c.len && c.s[c.i] != ' ')
-            c.i++;
-        size_t n = c.i - start;
-        icur_t at = c;
-        at.i = start;
-        bool ok = n < sizeof(num) && n > 0;
-        for (size_t k = 0; ok && k < n; k++)
-            ok = isdigit((unsigned char)s[start + k]) || (k == 0 && s[start] == '-' && n > 1);
-        char q[48];
-        if (!ok)
-            return s_ierr(&at, err, errsize, "timestamp '%s' is not a whole number",
-                          s_quote(q, sizeof(q), s + start, n));
-        memcpy(num, s + start, n);
-        num[n] = '\0';
-        errno = 0;
-        l->ts = strtoll(num, NULL, 10);
-        if (errno == ERANGE)
-            return s_ierr(&at, err, errsize, "timestamp '%s' is out of range", num);
-        l->has_ts = true;
-        while (s_iat(&c, ' '))
-            c.i++;
-        if (c.i < c.len)
-            return s_ierr(&c, err, errsize, "unexpected text after the timestamp");
-    }
-    if (l->nnumeric == 0) {
-        c.i = 0;
-        return s_ierr(&c, err, errsize,
-                      "no number among the fields (string fields alone make no sample)");
-    }
-    return 0;
-}
-
-/* Append a topic part to t (o bytes used): invalid bytes become '_', one per
- * UTF-8 character. Returns the new length, or TOPIC_MAX_LEN + 1 if too long. */
-static size_t s_topic_part(char *t, size_t o, const char *part)
-{
-    bool in_multibyte = false;
-    for (const unsigned char *p = (const unsigned char *)part; *p; p++) {
-        if ((*p & 0xC0) == 0x80 && in_multibyte)
-            continue;
-        in_multibyte = *p >= 0x80;
-        char ch = isalnum(*p) && *p < 0x80 ? (char)*p : *p == '-' ? '-' : '_';
-        if (o >= TOPIC_MAX_LEN)
-            return TOPIC_MAX_LEN + 1;
-        t[o++] = ch;
-    }
-    return o;
-}
-
-static int s_tag_cmp(const void *x, const void *y)
-{
-    return strcmp(((const itag_t *)x)->key, ((const itag_t *)y)->key);
-}
-
-/* The topic of a parsed line into t (TOPIC_MAX_LEN + 1 bytes). */
-static int s_influx_topic(iline_t *l, char *t, char *err, size_t errsize)
-{
-    char q[48];
-    qsort(l->tags, l->ntags, sizeof(l->tags[0]), s_tag_cmp);
-    size_t o = s_topic_part(t, 0, l->measurement);
-    for (size_t k = 0; k < l->ntags && o <= TOPIC_MAX_LEN; k++) {
-        if (o < TOPIC_MAX_LEN)
-            t[o] = '.';
-        o = s_topic_part(t, o + 1, l->tags[k].value);
-    }
-    if (o > TOPIC_MAX_LEN) {
-        snprintf(err, errsize, "the topic '%s' would be longer than %d bytes",
-                 s_quote(q, sizeof(q), t, TOPIC_MAX_LEN), TOPIC_MAX_LEN);
-        return -1;
-    }
-    t[o] = '\0';
-    return s_check_topic(t, err, errsize);
-}
 
 /* A timestamp in --precision units as Unix ms; false if out of range. */
 static bool s_to_ms(const app_t *a, int64_t ts, int64_t *ms)
@@ -1083,11 +728,11 @@ static bool s_to_ms(const app_t *a, int64_t ts, int64_t *ms)
 static int s_influx_line(app_t *a, const char *line, size_t len, size_t col0, char *err,
                          size_t errsize)
 {
-    iline_t *l = a->iline;
-    if (s_influx_parse(line, len, col0, l, err, errsize) < 0)
+    influx_line_t *l = a->iline;
+    if (influx_parse(l, line, len, col0, err, errsize) < 0)
         return -1;
-    char topic[TOPIC_MAX_LEN + 1];
-    if (s_influx_topic(l, topic, err, errsize) < 0)
+    char topic[INFLUX_TOPIC_SIZE];
+    if (influx_topic(l, topic, err, errsize) < 0)
         return -1;
     int64_t ts = rtdash_now_ms();
     if (l->has_ts && !s_to_ms(a, l->ts, &ts)) {
@@ -1102,13 +747,13 @@ static int s_influx_line(app_t *a, const char *line, size_t len, size_t col0, ch
     msgpack_packer_init(&pk, &a->rest, msgpack_sbuffer_write);
     int rc = s_pack_str(&pk, "fields", 6) | msgpack_pack_map(&pk, (uint32_t)l->nnumeric);
     for (size_t k = 0; k < l->nfields; k++) {
-        const ifield_t *f = &l->fields[k];
-        if (f->type == IF_STRING)
+        const influx_field_t *f = &l->fields[k];
+        if (f->type == INFLUX_STRING)
             continue;
         rc |= s_pack_str(&pk, f->key, strlen(f->key));
-        if (f->type == IF_FLOAT)
+        if (f->type == INFLUX_FLOAT)
             rc |= msgpack_pack_double(&pk, f->f);
-        else if (f->type == IF_UINT)
+        else if (f->type == INFLUX_UINT)
             rc |= msgpack_pack_uint64(&pk, f->u);
         else
             rc |= msgpack_pack_int64(&pk, f->i);
@@ -1116,8 +761,8 @@ static int s_influx_line(app_t *a, const char *line, size_t len, size_t col0, ch
     if (nstrings) {
         rc |= s_pack_str(&pk, "strings", 7) | msgpack_pack_map(&pk, (uint32_t)nstrings);
         for (size_t k = 0; k < l->nfields; k++) {
-            const ifield_t *f = &l->fields[k];
-            if (f->type == IF_STRING)
+            const influx_field_t *f = &l->fields[k];
+            if (f->type == INFLUX_STRING)
                 rc |= s_pack_str(&pk, f->key, strlen(f->key)) | s_pack_str(&pk, f->s, f->slen);
         }
     }
@@ -1407,13 +1052,9 @@ int main(int argc, char **argv)
         return 0;
     }
     if (a.influx) {
-        /* unescaped names and their NULs never take more than twice the line */
-        a.iline = calloc(1, sizeof(*a.iline));
-        if (a.iline)
-            a.iline->scratch = malloc(LINE_MAX_BYTES * 2 + 2);
-        if (!a.iline || !a.iline->scratch) {
+        a.iline = influx_line_new(LINE_MAX_BYTES);
+        if (!a.iline) {
             fprintf(stderr, "rtdash-pub: out of memory\n");
-            s_iline_free(&a.iline);
             return 1;
         }
     }
@@ -1422,7 +1063,7 @@ int main(int argc, char **argv)
      * in-process endpoint nobody binds: nothing leaves the process. */
     a.pub = rtdash_pub_new(c->check ? "inproc://rtdash-pub-check" : c->hub);
     if (!a.pub) {
-        s_iline_free(&a.iline);
+        influx_line_destroy(&a.iline);
         return 1;
     }
     if (c->check) {
@@ -1454,7 +1095,7 @@ int main(int argc, char **argv)
      * queued: give the I/O thread a moment to send it first. */
     s_sleep_ms(c->linger_ms);
     rtdash_pub_destroy(&a.pub);
-    s_iline_free(&a.iline);
+    influx_line_destroy(&a.iline);
     s_topics_free(&a.topics);
     msgpack_sbuffer_destroy(&a.head);
     msgpack_sbuffer_destroy(&a.rest);

@@ -6,6 +6,7 @@
 corpus/mp2json/  one file per body in proto/vectors/vectors.json (<= 4 KiB)
 corpus/cmd/      one file per input in proto/vectors/commands.json
 corpus/topic/    "PATTERN\\nTOPIC" pairs written below
+corpus/influx/   InfluxDB line protocol lines written below, good and bad
 
 Each directory is rewritten from scratch. The seeds are small on purpose:
 run.sh fuzzes a temporary copy, so the committed corpus never grows.
@@ -25,6 +26,32 @@ TOPIC_PAIRS = [
     "demo.sales\ndemo.sale", "a.b.*\na.b.c.d", "a.*\na.b.*", "a.b.*\na.*", "*\n*",
     "a..b\na.b", ".a\na.", "a.*.b\na.x.b", "a-b_C.9\na-b_C.9", "a b\na\tb", "\n",
     "*.a\nx.a", "a.b*\na.bc", "x" * 128 + "\n" + "x" * 129, "x" * 128 + ".*\n" + "x" * 128 + ".y",
+]
+
+# One line each (no newline): every value type, escapes, UTF-8 in the topic,
+# and one of each error rtdash-pub reports.
+INFLUX_LINES = [
+    b"cpu,host=web-1,cpu=cpu0 usage_user=12.5,usage_idle=80.1 1700000000000000000",
+    b'disk,host=web-1,path=/var used=1234i,ro=false,fs="ext4"',
+    b"m v=3u,w=-3i,x=t,y=TRUE,z=F,e=-1.5e+3",
+    b"my\\ meas\\,ure,ta\\=g\\ k=v\\,a\\ l\\=ue f\\ 1\\=x=2",
+    b'm s="say \\"hi\\" c:\\\\dir",v=1e-3 -5',
+    "temp\u00e9rature,lieu=cuisine\u20ac,e=x\U0001f600y v=1".encode("utf-8"),
+    b"m,b=2,a=1,c=3 v=.5",
+    b"a" * 127 + b",t=b v=1",
+    b'm s="unterminated \\"',
+    b"m a=1,b=2,a=3",
+    b"m,t=1,t=2 v=1",
+    b"m v=1 123 x",
+    b",t=1 v=1",
+    b"m v=1.2.3,w=99999999999999999999i,x=-3u",
+    b'm s="only strings"',
+    b"m,t=a=b,=v,k v=1",
+    b"m v=1\x00x",
+    b"m v=1 99999999999999999999",
+    b"m" + b"".join(b",t%d=v" % k for k in range(65)) + b" v=1",
+    b"m   v=1   42   ",
+    b"\x80\x80,t=\xff v=tRUE",
 ]
 
 
@@ -68,7 +95,12 @@ def main():
     for i, pair in enumerate(TOPIC_PAIRS):
         with open(os.path.join(out, "pair%02d" % i), "wb") as g:
             g.write(pair.encode("utf-8"))
-    print("seeds: mp2json %d, cmd %d, topic %d" % (n, m, len(TOPIC_PAIRS)))
+    out = reset("influx")
+    for i, line in enumerate(INFLUX_LINES):
+        with open(os.path.join(out, "line%02d" % i), "wb") as g:
+            g.write(line)
+    print("seeds: mp2json %d, cmd %d, topic %d, influx %d"
+          % (n, m, len(TOPIC_PAIRS), len(INFLUX_LINES)))
 
 
 if __name__ == "__main__":

@@ -39,6 +39,9 @@ enum {
     REJ__COUNT
 };
 _Static_assert(REJ__COUNT <= COLREG_REASONS, "colreg counts every reject reason");
+/* Why a WebSocket upgrade was refused. */
+enum { REFUSE_MAX_CLIENTS = 0, REFUSE_PER_IP, REFUSE_BAD_PATH };
+
 /* Why a client was closed by the hub. */
 enum {
     KICK_SLOW = 0,
@@ -60,6 +63,7 @@ typedef struct broker_stats {
     uint64_t cmds, cmd_errors[5]; /* indexed by cmd_err_t */
     uint64_t kicked[KICK__COUNT];
     uint64_t connections_total;
+    uint64_t refused[3]; /* upgrades refused: REFUSE_* */
 } broker_stats_t;
 
 typedef struct broker {

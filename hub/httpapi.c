@@ -99,6 +99,14 @@ static void s_metrics(const broker_t *b, jbuf_t *o)
     s_value(o, "rtdash_clients", NULL, NULL, b->nclients);
     s_metric(o, "rtdash_connections_total", "counter", "WebSocket connections accepted.");
     s_value(o, "rtdash_connections_total", NULL, NULL, st->connections_total);
+    s_metric(o, "rtdash_connections_refused_total", "counter",
+             "WebSocket upgrades refused, by reason.");
+    s_value(o, "rtdash_connections_refused_total", "reason", "max_clients",
+            st->refused[REFUSE_MAX_CLIENTS]);
+    s_value(o, "rtdash_connections_refused_total", "reason", "max_per_ip",
+            st->refused[REFUSE_PER_IP]);
+    s_value(o, "rtdash_connections_refused_total", "reason", "bad_path",
+            st->refused[REFUSE_BAD_PATH]);
     s_metric(o, "rtdash_topics", "gauge", "Topics known to the hub.");
     s_value(o, "rtdash_topics", NULL, NULL, registry_count(b->reg));
     s_metric(o, "rtdash_messages_in_total", "counter", "Collector messages received.");

@@ -119,6 +119,8 @@ hub_t *hub_new(const hub_cfg_t *cfg)
     h->env.max_fragments = (uint32_t)cfg->max_fragments;
     h->env.max_clients = (size_t)cfg->max_clients;
     h->env.idle_ms = cfg->idle_s * 1000;
+    h->env.max_per_ip = (size_t)cfg->max_per_ip;
+    ipcount_init(&h->env.per_ip);
     if (!h->env.broker)
         goto fail;
     h->env.broker->started_wall = hub_wall_ms();
@@ -144,8 +146,8 @@ hub_t *hub_new(const hub_cfg_t *cfg)
     info.protocols = s_protocols;
     info.mounts = &h->m_root;
     info.user = h;
-    info.timeout_secs = 10;
-    info.max_http_header_data = 4096;
+    info.timeout_secs = (unsigned int)cfg->handshake_s;
+    info.max_http_header_data = (unsigned short)cfg->max_header_bytes;
     info.retry_and_idle_policy = &h->retry;
     info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 |
                    LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
@@ -219,6 +221,7 @@ void hub_destroy(hub_t **ph)
     supervisor_destroy(&h->sv); /* after the context: lws called back for the pipes */
     ingest_destroy(&h->ingest);
     broker_destroy(&h->env.broker);
+    ipcount_free(&h->env.per_ip);
     free(h);
     *ph = NULL;
 }

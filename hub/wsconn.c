@@ -2,6 +2,7 @@
 #include "wsconn.h"
 #include "hub.h"
 #include "rlog.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,16 +112,35 @@ int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     wsconn_pss_t *pss = user;
 
     switch (reason) {
-    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-        if (!s_uri_is(wsi, "/ws"))
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
+        if (!s_uri_is(wsi, "/ws")) {
+            env->broker->st.refused[REFUSE_BAD_PATH]++;
             return 1; /* WebSocket only at /ws */
+        }
         if (env->broker->nclients >= env->max_clients) {
+            env->broker->st.refused[REFUSE_MAX_CLIENTS]++;
             RLOG_RL(RLOG_WARN, "refusing a WebSocket: %zu clients connected", env->max_clients);
             return 1;
         }
+        char ip[IPCOUNT_ADDR_MAX + 1];
+        if (env->max_per_ip && ipcount_get(&env->per_ip, lws_get_peer_simple(wsi, ip, sizeof(ip))
+                                                             ? ip
+                                                             : "?") >= env->max_per_ip) {
+            env->broker->st.refused[REFUSE_PER_IP]++;
+            RLOG_RL(RLOG_WARN, "refusing a WebSocket from %s: %zu connected from there", ip,
+                    env->max_per_ip);
+            return 1;
+        }
         return 0;
+    }
 
     case LWS_CALLBACK_ESTABLISHED:
+        if (env->max_per_ip) {
+            if (!lws_get_peer_simple(wsi, pss->ip, sizeof(pss->ip)))
+                snprintf(pss->ip, sizeof(pss->ip), "?");
+            if (!ipcount_add(&env->per_ip, pss->ip))
+                pss->ip[0] = '\0'; /* out of memory: not counted */
+        }
         pss->c = broker_client_open(env->broker, wsi);
         if (pss->c)
             pss->c->last_rx_mono = hub_mono_ms();
@@ -160,6 +180,10 @@ int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     }
 
     case LWS_CALLBACK_CLOSED:
+        if (pss->ip[0]) {
+            ipcount_del(&env->per_ip, pss->ip);
+            pss->ip[0] = '\0';
+        }
         /* lws itself closes a connection that answered no ping for idle_ms;
          * it does not say so, but the silence does */
         if (pss->c && !pss->c->close_code &&

@@ -6,6 +6,7 @@
 #define RTDASH_WSCONN_H
 
 #include "broker.h"
+#include "ipcount.h"
 #include <libwebsockets.h>
 
 /* What the protocol needs from the hub, reached through the context user. */
@@ -15,12 +16,15 @@ typedef struct wsconn_env {
     uint32_t max_fragments;
     size_t max_clients;
     int64_t idle_ms; /* lws closes a connection silent this long (no pong) */
+    size_t max_per_ip;  /* WebSocket clients per peer address, 0 = no bound */
+    ipcount_t per_ip;   /* counted only when max_per_ip is set */
     struct supervisor *sv; /* supervised collectors for /metrics, or NULL */
 } wsconn_env_t;
 
 /* Per-session data lws allocates for us. */
 typedef struct wsconn_pss {
     client_t *c;
+    char ip[IPCOUNT_ADDR_MAX + 1]; /* counted in per_ip when set */
 } wsconn_pss_t;
 
 /* The lws protocol callback; the context user must be a wsconn_env_t *

@@ -673,6 +673,33 @@ async def test_client_limit_setting():
             await c.close()
 
 
+async def test_per_address_limit_setting():
+    """Issue 6: connections per address are a setting (--max-per-ip); over it
+    an upgrade is refused and counted; a slot freed is usable again."""
+    with Hub(["--max-per-ip", "2"]) as hub:
+        cs = [await WSClient.connect(hub) for _ in range(2)]
+        r = RawWS(hub.port)
+        refused = r.status != 101
+        r.close()
+        check(refused, "3rd client from 127.0.0.1 accepted with --max-per-ip 2 (status %r)"
+              % r.status_line)
+        m = metrics(hub.port)
+        check_eq(metric_find(m, r"rtdash_connections_refused_total", {"reason": "max_per_ip"}),
+                 1, "rtdash_connections_refused_total{reason=max_per_ip}")
+        await cs[0].close()
+        await asyncio.sleep(0.3)
+        d = await WSClient.connect(hub)
+        await d.ping()
+        for c in cs[1:] + [d]:
+            await c.close()
+        await asyncio.sleep(0.3)
+        # every slot is given back when the clients leave
+        more = [await WSClient.connect(hub) for _ in range(2)]
+        for c in more:
+            await c.ping()
+            await c.close()
+
+
 # ---------------------------------------------------------------- frame-level closes
 
 def _close_of(hub, send):

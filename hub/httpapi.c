@@ -3,6 +3,7 @@
 #include "cmd.h"
 #include "frame.h"
 #include "hub.h"
+#include "prom.h"
 #include "supervisor.h"
 #include "wsconn.h"
 #include <jansson.h>
@@ -11,19 +12,6 @@
 
 #define HTTP_BODY_MAX (64u << 20)
 #define HTTP_CHUNK 16384
-
-static void s_metric(jbuf_t *o, const char *name, const char *type, const char *help)
-{
-    jbuf_puts(o, "# HELP ");
-    jbuf_puts(o, name);
-    jbuf_putc(o, ' ');
-    jbuf_puts(o, help);
-    jbuf_puts(o, "\n# TYPE ");
-    jbuf_puts(o, name);
-    jbuf_putc(o, ' ');
-    jbuf_puts(o, type);
-    jbuf_putc(o, '\n');
-}
 
 static void s_value(jbuf_t *o, const char *name, const char *lk, const char *lv, uint64_t v)
 {
@@ -40,49 +28,35 @@ static void s_value(jbuf_t *o, const char *name, const char *lk, const char *lv,
     jbuf_putc(o, '\n');
 }
 
-/* A Prometheus label value: backslash, quote and newline escaped. */
-static void s_label(jbuf_t *o, const char *v)
-{
-    for (; *v; v++) {
-        if (*v == '\\' || *v == '"')
-            jbuf_putc(o, '\\');
-        if (*v == '\n') {
-            jbuf_puts(o, "\\n");
-            continue;
-        }
-        jbuf_putc(o, *v);
-    }
-}
-
 static void s_collector_metrics(const broker_t *b, jbuf_t *o)
 {
     const colreg_t *r = &b->colreg;
-    s_metric(o, "rtdash_collector_messages_total", "counter",
+    prom_head(o, "rtdash_collector_messages_total", "counter",
              "Samples and events received per collector (named by meta).");
     for (uint32_t i = 0; i < r->n; i++) {
         jbuf_puts(o, "rtdash_collector_messages_total{collector=\"");
-        s_label(o, r->v[i].name);
+        prom_label(o, r->v[i].name);
         jbuf_puts(o, "\"} ");
         jbuf_put_u64(o, r->v[i].msgs);
         jbuf_putc(o, '\n');
     }
-    s_metric(o, "rtdash_collector_last_seen_ms", "gauge",
+    prom_head(o, "rtdash_collector_last_seen_ms", "gauge",
              "Unix time in ms of each collector's last message.");
     for (uint32_t i = 0; i < r->n; i++) {
         jbuf_puts(o, "rtdash_collector_last_seen_ms{collector=\"");
-        s_label(o, r->v[i].name);
+        prom_label(o, r->v[i].name);
         jbuf_puts(o, "\"} ");
         jbuf_put_i64(o, r->v[i].last_seen_wall);
         jbuf_putc(o, '\n');
     }
-    s_metric(o, "rtdash_collector_rejected_total", "counter",
+    prom_head(o, "rtdash_collector_rejected_total", "counter",
              "Messages dropped per collector, by reason.");
     for (uint32_t i = 0; i < r->n; i++) {
         for (int k = 1; k < REJ__COUNT; k++) {
             if (!r->v[i].rejected[k])
                 continue;
             jbuf_puts(o, "rtdash_collector_rejected_total{collector=\"");
-            s_label(o, r->v[i].name);
+            prom_label(o, r->v[i].name);
             jbuf_puts(o, "\",reason=\"");
             jbuf_puts(o, broker_reject_name(k));
             jbuf_puts(o, "\"} ");
@@ -95,11 +69,11 @@ static void s_collector_metrics(const broker_t *b, jbuf_t *o)
 static void s_metrics(const broker_t *b, jbuf_t *o)
 {
     const broker_stats_t *st = &b->st;
-    s_metric(o, "rtdash_clients", "gauge", "Connected WebSocket clients.");
+    prom_head(o, "rtdash_clients", "gauge", "Connected WebSocket clients.");
     s_value(o, "rtdash_clients", NULL, NULL, b->nclients);
-    s_metric(o, "rtdash_connections_total", "counter", "WebSocket connections accepted.");
+    prom_head(o, "rtdash_connections_total", "counter", "WebSocket connections accepted.");
     s_value(o, "rtdash_connections_total", NULL, NULL, st->connections_total);
-    s_metric(o, "rtdash_connections_refused_total", "counter",
+    prom_head(o, "rtdash_connections_refused_total", "counter",
              "WebSocket upgrades refused, by reason.");
     s_value(o, "rtdash_connections_refused_total", "reason", "max_clients",
             st->refused[REFUSE_MAX_CLIENTS]);
@@ -107,41 +81,41 @@ static void s_metrics(const broker_t *b, jbuf_t *o)
             st->refused[REFUSE_PER_IP]);
     s_value(o, "rtdash_connections_refused_total", "reason", "bad_path",
             st->refused[REFUSE_BAD_PATH]);
-    s_metric(o, "rtdash_topics", "gauge", "Topics known to the hub.");
+    prom_head(o, "rtdash_topics", "gauge", "Topics known to the hub.");
     s_value(o, "rtdash_topics", NULL, NULL, registry_count(b->reg));
-    s_metric(o, "rtdash_messages_in_total", "counter", "Collector messages received.");
+    prom_head(o, "rtdash_messages_in_total", "counter", "Collector messages received.");
     s_value(o, "rtdash_messages_in_total", NULL, NULL, st->msgs_in);
-    s_metric(o, "rtdash_messages_accepted_total", "counter", "Collector messages accepted.");
+    prom_head(o, "rtdash_messages_accepted_total", "counter", "Collector messages accepted.");
     s_value(o, "rtdash_messages_accepted_total", "kind", "sample", st->samples);
     s_value(o, "rtdash_messages_accepted_total", "kind", "event", st->events);
     s_value(o, "rtdash_messages_accepted_total", "kind", "meta", st->metas);
-    s_metric(o, "rtdash_messages_rejected_total", "counter",
+    prom_head(o, "rtdash_messages_rejected_total", "counter",
              "Collector messages dropped, by reason.");
     for (int r = 1; r < REJ__COUNT; r++)
         s_value(o, "rtdash_messages_rejected_total", "reason", broker_reject_name(r),
                 st->rejected[r]);
-    s_metric(o, "rtdash_messages_out_total", "counter", "Messages written to WebSocket clients.");
+    prom_head(o, "rtdash_messages_out_total", "counter", "Messages written to WebSocket clients.");
     s_value(o, "rtdash_messages_out_total", NULL, NULL, st->ws_msgs);
-    s_metric(o, "rtdash_ws_frames_out_total", "counter", "WebSocket text frames written.");
+    prom_head(o, "rtdash_ws_frames_out_total", "counter", "WebSocket text frames written.");
     s_value(o, "rtdash_ws_frames_out_total", NULL, NULL, st->ws_frames);
-    s_metric(o, "rtdash_ws_bytes_out_total", "counter", "WebSocket payload bytes written.");
+    prom_head(o, "rtdash_ws_bytes_out_total", "counter", "WebSocket payload bytes written.");
     s_value(o, "rtdash_ws_bytes_out_total", NULL, NULL, st->ws_bytes);
-    s_metric(o, "rtdash_dropped_total", "counter", "Messages dropped for clients, by reason.");
+    prom_head(o, "rtdash_dropped_total", "counter", "Messages dropped for clients, by reason.");
     s_value(o, "rtdash_dropped_total", "reason", "slow_consumer", st->dropped_slow);
-    s_metric(o, "rtdash_clients_closed_total", "counter", "Clients closed by the hub, by reason.");
+    prom_head(o, "rtdash_clients_closed_total", "counter", "Clients closed by the hub, by reason.");
     for (int k = 0; k < KICK__COUNT; k++)
         s_value(o, "rtdash_clients_closed_total", "reason", broker_kick_name(k), st->kicked[k]);
-    s_metric(o, "rtdash_commands_total", "counter", "Browser commands received.");
+    prom_head(o, "rtdash_commands_total", "counter", "Browser commands received.");
     s_value(o, "rtdash_commands_total", NULL, NULL, st->cmds);
-    s_metric(o, "rtdash_command_errors_total", "counter", "Browser commands refused, by code.");
+    prom_head(o, "rtdash_command_errors_total", "counter", "Browser commands refused, by code.");
     for (int e = CMD_E_BAD_REQUEST; e <= CMD_E_LIMIT; e++)
         s_value(o, "rtdash_command_errors_total", "code", cmd_err_code((cmd_err_t)e),
                 st->cmd_errors[e]);
-    s_metric(o, "rtdash_queue_bytes", "gauge", "Bytes queued to all clients.");
+    prom_head(o, "rtdash_queue_bytes", "gauge", "Bytes queued to all clients.");
     s_value(o, "rtdash_queue_bytes", NULL, NULL, broker_queued_bytes(b));
-    s_metric(o, "rtdash_frames_live", "gauge", "Encoded messages held (history and queues).");
+    prom_head(o, "rtdash_frames_live", "gauge", "Encoded messages held (history and queues).");
     s_value(o, "rtdash_frames_live", NULL, NULL, frame_live_count());
-    s_metric(o, "rtdash_frames_live_bytes", "gauge", "Bytes of encoded messages held.");
+    prom_head(o, "rtdash_frames_live_bytes", "gauge", "Bytes of encoded messages held.");
     s_value(o, "rtdash_frames_live_bytes", NULL, NULL, frame_live_bytes());
     s_collector_metrics(b, o);
 }

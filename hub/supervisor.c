@@ -8,6 +8,7 @@
  * pipe (a pipe_t): the previous one may still be open when the next start
  * happens (a grandchild holding it), and is freed when lws closes it. */
 #include "supervisor.h"
+#include "prom.h"
 #include "rlog.h"
 
 #include <dirent.h>
@@ -323,32 +324,12 @@ const supervisor_child_t *supervisor_child(const supervisor_t *s, size_t i)
     return s && i < s->n ? &s->v[i]->pub : NULL;
 }
 
-static void s_metric_head(jbuf_t *o, const char *name, const char *type, const char *help)
-{
-    jbuf_puts(o, "# HELP ");
-    jbuf_puts(o, name);
-    jbuf_putc(o, ' ');
-    jbuf_puts(o, help);
-    jbuf_puts(o, "\n# TYPE ");
-    jbuf_puts(o, name);
-    jbuf_putc(o, ' ');
-    jbuf_puts(o, type);
-    jbuf_putc(o, '\n');
-}
-
 /* name{name="..."} v, the label value escaped as Prometheus wants */
 static void s_metric_line(jbuf_t *o, const char *metric, const char *name, int64_t v)
 {
     jbuf_puts(o, metric);
     jbuf_puts(o, "{name=\"");
-    for (const char *p = name; *p; p++) {
-        if (*p == '\\' || *p == '"')
-            jbuf_putc(o, '\\');
-        if (*p == '\n')
-            jbuf_puts(o, "\\n");
-        else
-            jbuf_putc(o, *p);
-    }
+    prom_label(o, name);
     jbuf_puts(o, "\"} ");
     jbuf_put_i64(o, v);
     jbuf_putc(o, '\n');
@@ -372,7 +353,7 @@ void supervisor_put_metrics(const supervisor_t *s, jbuf_t *o)
     if (!s || !s->n)
         return;
     for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
-        s_metric_head(o, m[k].name, m[k].type, m[k].help);
+        prom_head(o, m[k].name, m[k].type, m[k].help);
         for (size_t i = 0; i < s->n; i++) {
             const supervisor_child_t *c = &s->v[i]->pub;
             int64_t v = k == 0   ? c->pid != 0

@@ -55,16 +55,34 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 }
 
 /** A free TCP port on 127.0.0.1 (bound and released; good enough on loopback). */
-export function freePort() {
-  return new Promise((resolve, reject) => {
+function tryPort(port) {
+  return new Promise((resolve) => {
     const srv = net.createServer();
     srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
+    srv.on('error', () => resolve(null));
+    srv.listen(port, '127.0.0.1', () => {
+      const got = srv.address().port;
+      srv.close(() => resolve(got));
     });
   });
+}
+
+/**
+ * A free loopback port below the kernel's ephemeral range, picked at random:
+ * a port from listen(0) is an ephemeral one, which an outgoing connection may
+ * take before the hub binds it (and the same port is reused on restarts).
+ */
+export async function freePort() {
+  let ephLo = 32768;
+  try {
+    ephLo = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0]) || ephLo;
+  } catch { /* not Linux: keep the default */ }
+  const lo = 10000, hi = Math.max(ephLo, 11000);
+  for (let i = 0; i < 200; i++) {
+    const got = await tryPort(lo + Math.floor(Math.random() * (hi - lo)));
+    if (got) return got;
+  }
+  return tryPort(0);
 }
 
 /**

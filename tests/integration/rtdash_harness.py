@@ -19,6 +19,7 @@ import http.client
 import inspect
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -72,8 +73,25 @@ def bin_path(name):
 
 
 def free_port():
+    """A free loopback port below the kernel's ephemeral range, picked at
+    random: a port from bind(0) is an ephemeral one, which an outgoing
+    connection (a test client, another run) may take before the hub binds it."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            eph_lo = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        eph_lo = 32768
+    lo, hi = 10000, max(eph_lo, 11000)
+    for _ in range(200):
+        port = random.randrange(lo, hi)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind((HOST, port))
+            except OSError:
+                continue
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind((HOST, 0))
         return s.getsockname()[1]
 

@@ -45,10 +45,7 @@ void influx_line_destroy(influx_line_t **l)
     *l = NULL;
 }
 
-/* Copy s[0..len) into dst for an error message: at most 40 bytes, control
- * characters as '?', "..." when cut. (The same as rtdash-pub's, so its
- * messages read alike.) */
-static const char *s_quote(char *dst, size_t size, const char *s, size_t len)
+const char *influx_quote(char *dst, size_t size, const char *s, size_t len)
 {
     size_t o = 0, max = size - 4 < 40 ? size - 4 : 40;
     for (size_t i = 0; i < len && o < max; i++)
@@ -189,7 +186,7 @@ static int s_ivalue(icur_t *c, influx_field_t *f, char *err, size_t errsize)
     if (!ok)
         return s_ierr(&at, err, errsize,
                       "field '%s': '%s' is not a number (1.5, 3i, 3u), a boolean or a \"string\"",
-                      f->key, s_quote(q, sizeof(q), v, n));
+                      f->key, influx_quote(q, sizeof(q), v, n));
     memcpy(num, v, digits);
     num[digits] = '\0';
     char *end;
@@ -208,13 +205,13 @@ static int s_ivalue(icur_t *c, influx_field_t *f, char *err, size_t errsize)
     }
     if (end != num + digits || (f->type == INFLUX_FLOAT && !isfinite(f->f)))
         return s_ierr(&at, err, errsize, "field '%s': '%s' is not a valid %s", f->key,
-                      s_quote(q, sizeof(q), v, n),
+                      influx_quote(q, sizeof(q), v, n),
                       last == 'i'   ? "integer"
                       : last == 'u' ? "unsigned integer"
                                     : "number");
     if (errno == ERANGE)
         return s_ierr(&at, err, errsize, "field '%s': '%s' is out of range", f->key,
-                      s_quote(q, sizeof(q), v, n));
+                      influx_quote(q, sizeof(q), v, n));
     return 0;
 }
 
@@ -310,7 +307,7 @@ int influx_parse(influx_line_t *l, const char *s, size_t len, size_t col0, char 
         char q[48];
         if (!ok)
             return s_ierr(&at, err, errsize, "timestamp '%s' is not a whole number",
-                          s_quote(q, sizeof(q), s + start, n));
+                          influx_quote(q, sizeof(q), s + start, n));
         memcpy(num, s + start, n);
         num[n] = '\0';
         errno = 0;
@@ -365,13 +362,13 @@ int influx_topic(influx_line_t *l, char *t, char *err, size_t errsize)
     }
     if (o > TOPIC_MAX_LEN) {
         snprintf(err, errsize, "the topic '%s' would be longer than %d bytes",
-                 s_quote(q, sizeof(q), t, TOPIC_MAX_LEN), TOPIC_MAX_LEN);
+                 influx_quote(q, sizeof(q), t, TOPIC_MAX_LEN), TOPIC_MAX_LEN);
         return -1;
     }
     t[o] = '\0';
     if (!topic_is_valid(t, o)) { /* not expected: every part is [A-Za-z0-9_-]+ */
         snprintf(err, errsize, "invalid topic '%s' (segments of A-Z a-z 0-9 _ - joined by '.')",
-                 s_quote(q, sizeof(q), t, o));
+                 influx_quote(q, sizeof(q), t, o));
         return -1;
     }
     return 0;

@@ -71,6 +71,11 @@ typedef struct influx_line {
 /* A line to parse lines of at most max_len bytes into (its scratch buffer
  * takes max_len * 2 + 2 bytes). Returns NULL if out of memory.
  * Caller owns the result: influx_line_destroy(). */
+/* Copy s[0..len) into dst (size >= 8) for an error message: at most 40 bytes,
+ * control characters as '?', "..." when cut. Returns dst. rtdash-pub quotes
+ * input the same way for its other formats, so all its messages read alike. */
+const char *influx_quote(char *dst, size_t size, const char *s, size_t len);
+
 influx_line_t *influx_line_new(size_t max_len);
 
 /* Free the line. NULL-safe; sets *l to NULL. */

@@ -182,21 +182,6 @@ static bool s_number(const char *s, double *out)
     return true;
 }
 
-/* Copy s[0..len) into dst for an error message: at most 40 bytes, control
- * characters as '?', "..." when cut. */
-static const char *s_quote(char *dst, size_t size, const char *s, size_t len)
-{
-    size_t o = 0, max = size - 4 < 40 ? size - 4 : 40;
-    for (size_t i = 0; i < len && o < max; i++)
-        dst[o++] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-    if (len > max) {
-        memcpy(dst + o, "...", 3);
-        o += 3;
-    }
-    dst[o] = '\0';
-    return dst;
-}
-
 /* ------------------------------------------------------------------------
  * Topics seen on standard input, for meta: an open-addressing table
  * (linear probing, never shrinks, at most MAX_TOPICS entries).
@@ -459,7 +444,7 @@ static int s_check_json(const json_t *root, const char **topic, const char **kin
     *topic = json_string_value(t);
     if (!topic_is_valid(*topic, json_string_length(t))) {
         snprintf(err, errsize, "invalid topic '%s'",
-                 s_quote(q, sizeof(q), *topic, json_string_length(t)));
+                 influx_quote(q, sizeof(q), *topic, json_string_length(t)));
         return -1;
     }
     const json_t *k = json_object_get(root, "kind");
@@ -505,7 +490,7 @@ static int s_check_json(const json_t *root, const char **topic, const char **kin
             {
                 if (!json_is_number(v) && !json_is_null(v)) {
                     snprintf(err, errsize, "field '%s' is not a number",
-                             s_quote(q, sizeof(q), key, strlen(key)));
+                             influx_quote(q, sizeof(q), key, strlen(key)));
                     return -1;
                 }
             }
@@ -637,7 +622,7 @@ static int s_fields(char **words, int n, const char **names, double *values, cha
     if (n == 1 && !strchr(words[0], '=')) {
         if (!s_number(words[0], &values[0])) {
             snprintf(err, errsize, "'%s' is not a number",
-                     s_quote(q, sizeof(q), words[0], strlen(words[0])));
+                     influx_quote(q, sizeof(q), words[0], strlen(words[0])));
             return -1;
         }
         names[0] = "value";
@@ -647,14 +632,14 @@ static int s_fields(char **words, int n, const char **names, double *values, cha
         char *eq = strchr(words[i], '=');
         if (!eq || eq == words[i]) {
             snprintf(err, errsize, "'%s' is not FIELD=VALUE",
-                     s_quote(q, sizeof(q), words[i], strlen(words[i])));
+                     influx_quote(q, sizeof(q), words[i], strlen(words[i])));
             return -1;
         }
         *eq = '\0';
         if (!s_number(eq + 1, &values[i])) {
             snprintf(err, errsize, "field '%s': '%s' is not a number",
-                     s_quote(q, sizeof(q), words[i], strlen(words[i])),
-                     s_quote(q2, sizeof(q2), eq + 1, strlen(eq + 1)));
+                     influx_quote(q, sizeof(q), words[i], strlen(words[i])),
+                     influx_quote(q2, sizeof(q2), eq + 1, strlen(eq + 1)));
             return -1;
         }
         names[i] = words[i];
@@ -667,7 +652,7 @@ static int s_check_topic(const char *topic, char *err, size_t errsize)
     char q[48];
     if (!topic_is_valid(topic, strlen(topic))) {
         snprintf(err, errsize, "invalid topic '%s' (segments of A-Z a-z 0-9 _ - joined by '.')",
-                 s_quote(q, sizeof(q), topic, strlen(topic)));
+                 influx_quote(q, sizeof(q), topic, strlen(topic)));
         return -1;
     }
     return 0;

@@ -2,6 +2,7 @@
  * plus limits, message buffers and ownership. */
 #include "check.h"
 #include "cmd.h"
+#include "vectors.h"
 
 #include <jansson.h>
 #include <stdint.h>
@@ -10,30 +11,12 @@
 
 #define MAX_TOPICS 1000
 
-static void s_vector_path(char *out, size_t len, const char *name)
-{
-    const char *src = getenv("RTDASH_SRC");
-    if (src && *src)
-        snprintf(out, len, "%s/proto/vectors/%s", src, name);
-    else
-        snprintf(out, len, "../proto/vectors/%s", name);
-}
-
-static int s_hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 static char *s_unhex(const char *hex, size_t *n)
 {
     size_t len = strlen(hex);
     char *out = malloc(len / 2 + 1);
     for (size_t i = 0; i < len / 2; i++)
-        out[i] = (char)(s_hexval(hex[2 * i]) << 4 | s_hexval(hex[2 * i + 1]));
+        out[i] = (char)(vectors_hexval(hex[2 * i]) << 4 | vectors_hexval(hex[2 * i + 1]));
     *n = len / 2;
     return out;
 }
@@ -105,7 +88,7 @@ static bool s_same(const char *name, const cmd_t *c, json_t *ok)
 static void test_vectors(void)
 {
     char path[4096];
-    s_vector_path(path, sizeof path, "commands.json");
+    vectors_path(path, sizeof path, "commands.json");
     json_error_t err;
     json_t *root = json_load_file(path, 0, &err);
     if (!root)

@@ -4,6 +4,7 @@
  * whole path, and random mutations of the vectors. */
 #include "check.h"
 #include "mp2json.h"
+#include "vectors.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -25,28 +26,6 @@ static uint64_t s_rand64(void)
     return s_rng * 0x2545F4914F6CDD1DULL;
 }
 
-/* Path of a vectors file: $RTDASH_SRC/proto/vectors/NAME, else
- * ../proto/vectors/NAME (relative to the working directory). */
-static void s_vector_path(char *out, size_t len, const char *name)
-{
-    const char *src = getenv("RTDASH_SRC");
-    if (src && *src)
-        snprintf(out, len, "%s/proto/vectors/%s", src, name);
-    else
-        snprintf(out, len, "../proto/vectors/%s", name);
-}
-
-static int s_hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decode hex into a malloc'd buffer; *n gets its length. NULL on bad hex. */
 static uint8_t *s_unhex(const char *hex, size_t *n)
 {
@@ -55,7 +34,7 @@ static uint8_t *s_unhex(const char *hex, size_t *n)
         return NULL;
     uint8_t *out = malloc(len / 2 + 1);
     for (size_t i = 0; i < len / 2; i++) {
-        int hi = s_hexval(hex[2 * i]), lo = s_hexval(hex[2 * i + 1]);
+        int hi = vectors_hexval(hex[2 * i]), lo = vectors_hexval(hex[2 * i + 1]);
         if (hi < 0 || lo < 0) {
             free(out);
             return NULL;
@@ -101,7 +80,7 @@ static bool s_is_framing_error(const char *name)
 static void test_vectors(mp2json_t *c)
 {
     char path[4096];
-    s_vector_path(path, sizeof path, "vectors.json");
+    vectors_path(path, sizeof path, "vectors.json");
     json_error_t err;
     json_t *root = json_load_file(path, 0, &err);
     if (!root)
@@ -456,7 +435,7 @@ static void test_api(mp2json_t *c)
 static void test_mutations(mp2json_t *c)
 {
     char path[4096];
-    s_vector_path(path, sizeof path, "vectors.json");
+    vectors_path(path, sizeof path, "vectors.json");
     json_t *root = json_load_file(path, 0, NULL);
     if (!root)
         return;

@@ -41,12 +41,17 @@ static const struct lws_protocol_vhost_options s_mime_map = {&s_mime_mjs, NULL, 
 static const struct lws_protocol_vhost_options s_mime_webm = {&s_mime_map, NULL, ".webmanifest",
                                                               "application/manifest+json"};
 
+/* Largest batched text frame (SPEC §3: several messages, one frame). */
+#define HUB_BATCH_BYTES (64 * 1024)
+
 static const struct lws_protocols s_protocols[] = {
     /* first = the default: browsers that offer no subprotocol land here,
      * and static files fall through to lws's HTTP handling. lws gives every
      * connection an rx buffer of this size: commands are small, and 512
-     * bytes (not 4 KiB) keeps an idle client near 2 KiB */
-    {"rtdash.v1", wsconn_callback, sizeof(wsconn_pss_t), 512, 0, NULL, 0},
+     * bytes (not 4 KiB) keeps an idle client near 2 KiB. tx_packet_size
+     * must be set: left at 0, lws caps every send() at the rx buffer size
+     * and would cut each 64 KiB batch into 128 syscalls of 512 bytes. */
+    {"rtdash.v1", wsconn_callback, sizeof(wsconn_pss_t), 512, 0, NULL, HUB_BATCH_BYTES + 16},
     {"rtdash-http", httpapi_callback, sizeof(httpapi_pss_t), 0, 0, NULL, 0},
     {"rtdash-ingest", ingest_callback, 0, 0, 0, NULL, 0},
     {SUPERVISOR_PROTOCOL, supervisor_callback, 0, 0, 0, NULL, 0},
@@ -111,7 +116,7 @@ hub_t *hub_new(const hub_cfg_t *cfg)
         .cmd_rate = (double)cfg->cmd_rate,
         .cmd_burst = (double)cfg->cmd_burst,
         .cmd_flood = 50,
-        .batch_bytes = 64 * 1024,
+        .batch_bytes = HUB_BATCH_BYTES,
         .total_bytes = (size_t)cfg->queue_total_bytes,
     };
     h->env.broker = broker_new(&bc, wsconn_wake, h);

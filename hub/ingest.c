@@ -96,11 +96,10 @@ static void s_drain(ingest_t *in)
     int64_t wall = hub_wall_ms(), mono = hub_mono_ms();
     zmq_msg_t topic, body;
     int budget = INGEST_BUDGET;
+    /* Receive until EAGAIN rather than asking ZMQ_EVENTS per message: every
+     * ZMQ_EVENTS query makes libzmq poll() its mailbox, while a receive that
+     * finds a message waiting does not. EAGAIN also re-arms the ZMQ_FD edge. */
     for (;;) {
-        uint32_t ev = 0;
-        size_t sz = sizeof(ev);
-        if (zmq_getsockopt(in->sock, ZMQ_EVENTS, &ev, &sz) || !(ev & ZMQ_POLLIN))
-            break;
         if (budget-- == 0) {
             in->more_pending = true;
             lws_sul_schedule(in->cx, 0, &in->sul_more, s_more_cb, 1);

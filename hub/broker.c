@@ -357,6 +357,14 @@ void broker_ingest(broker_t *b, const char *topic, size_t tlen, const uint8_t *b
     uint64_t seq = m.has_seq ? m.seq : (t->auto_seq == UINT64_MAX ? 1 : t->auto_seq + 1);
     if (!m.has_seq || seq > t->auto_seq)
         t->auto_seq = seq;
+    if (m.has_seq) {
+        /* a forward jump in the collector's own seq counts what never made it
+         * through (ZeroMQ high-water marks, a rejected message); a step back
+         * is a restarted collector, not a loss */
+        if (t->last_seq && seq > t->last_seq + 1)
+            b->st.seq_missing += seq - t->last_seq - 1;
+        t->last_seq = seq;
+    }
     size_t body_off = 0;
     jbuf_reset(&b->msg);
     if (mp2json_emit(b->conv, topic, tlen, ts, seq, &b->msg, &body_off) != MP2JSON_OK ||

@@ -39,8 +39,16 @@ enum {
     REJ__COUNT
 };
 _Static_assert(REJ__COUNT <= COLREG_REASONS, "colreg counts every reject reason");
-/* Why a WebSocket upgrade was refused. */
-enum { REFUSE_MAX_CLIENTS = 0, REFUSE_PER_IP, REFUSE_BAD_PATH };
+/* Why a connection was refused: a WebSocket upgrade over a limit or on the
+ * wrong path, or a connection closed before it completed a request. */
+enum {
+    REFUSE_MAX_CLIENTS = 0,
+    REFUSE_PER_IP,
+    REFUSE_BAD_PATH,
+    REFUSE_HANDSHAKE_TIMEOUT, /* request headers not complete in time (slowloris) */
+    REFUSE_INCOMPLETE,        /* closed earlier: header limit, malformed, or given up */
+    REFUSE__COUNT
+};
 
 /* Why a client was closed by the hub. */
 enum {
@@ -56,6 +64,7 @@ enum {
 
 typedef struct broker_stats {
     uint64_t msgs_in, samples, events, metas;
+    uint64_t seq_missing; /* collector seq numbers skipped: lost before the hub, or rejected */
     uint64_t rejected[REJ__COUNT];
     uint64_t queued;        /* frame references queued to clients */
     uint64_t dropped_slow;  /* frames dropped from slow clients' queues */
@@ -63,7 +72,7 @@ typedef struct broker_stats {
     uint64_t cmds, cmd_errors[5]; /* indexed by cmd_err_t */
     uint64_t kicked[KICK__COUNT];
     uint64_t connections_total;
-    uint64_t refused[3]; /* upgrades refused: REFUSE_* */
+    uint64_t refused[REFUSE__COUNT];
 } broker_stats_t;
 
 typedef struct broker {

@@ -74,17 +74,27 @@ static void s_metrics(const broker_t *b, jbuf_t *o)
     prom_head(o, "rtdash_connections_total", "counter", "WebSocket connections accepted.");
     s_value(o, "rtdash_connections_total", NULL, NULL, st->connections_total);
     prom_head(o, "rtdash_connections_refused_total", "counter",
-             "WebSocket upgrades refused, by reason.");
+             "Connections refused, by reason: WebSocket upgrades over a limit or on a wrong "
+             "path; connections closed before a complete request (handshake_timeout; "
+             "incomplete_request: header limit, malformed, or abandoned).");
     s_value(o, "rtdash_connections_refused_total", "reason", "max_clients",
             st->refused[REFUSE_MAX_CLIENTS]);
     s_value(o, "rtdash_connections_refused_total", "reason", "max_per_ip",
             st->refused[REFUSE_PER_IP]);
     s_value(o, "rtdash_connections_refused_total", "reason", "bad_path",
             st->refused[REFUSE_BAD_PATH]);
+    s_value(o, "rtdash_connections_refused_total", "reason", "handshake_timeout",
+            st->refused[REFUSE_HANDSHAKE_TIMEOUT]);
+    s_value(o, "rtdash_connections_refused_total", "reason", "incomplete_request",
+            st->refused[REFUSE_INCOMPLETE]);
     prom_head(o, "rtdash_topics", "gauge", "Topics known to the hub.");
     s_value(o, "rtdash_topics", NULL, NULL, registry_count(b->reg));
     prom_head(o, "rtdash_messages_in_total", "counter", "Collector messages received.");
     s_value(o, "rtdash_messages_in_total", NULL, NULL, st->msgs_in);
+    prom_head(o, "rtdash_messages_missing_total", "counter",
+             "Collector messages never accepted, from forward jumps in a topic's seq: lost "
+             "before the hub (ZeroMQ high-water marks, a collector restart mid-send) or rejected.");
+    s_value(o, "rtdash_messages_missing_total", NULL, NULL, st->seq_missing);
     prom_head(o, "rtdash_messages_accepted_total", "counter", "Collector messages accepted.");
     s_value(o, "rtdash_messages_accepted_total", "kind", "sample", st->samples);
     s_value(o, "rtdash_messages_accepted_total", "kind", "event", st->events);

@@ -124,6 +124,7 @@ hub_t *hub_new(const hub_cfg_t *cfg)
     h->env.max_fragments = (uint32_t)cfg->max_fragments;
     h->env.max_clients = (size_t)cfg->max_clients;
     h->env.idle_ms = cfg->idle_s * 1000;
+    h->env.handshake_ms = cfg->handshake_s * 1000;
     h->env.max_per_ip = (size_t)cfg->max_per_ip;
     ipcount_init(&h->env.per_ip);
     if (!h->env.broker)
@@ -152,6 +153,8 @@ hub_t *hub_new(const hub_cfg_t *cfg)
     info.mounts = &h->m_root;
     info.user = h;
     info.timeout_secs = (unsigned int)cfg->handshake_s;
+    /* the wait for request headers is this one (lws's default is 10 s) */
+    info.timeout_secs_ah_idle = (unsigned int)cfg->handshake_s;
     info.max_http_header_data = (unsigned short)cfg->max_header_bytes;
     info.retry_and_idle_policy = &h->retry;
     info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 |

@@ -30,6 +30,7 @@ typedef struct rtopic {
     size_t meta_len;
     int64_t interval_ms;  /* from meta; 0 = unknown (never stale) */
     uint64_t auto_seq;    /* last seq the hub assigned or saw */
+    uint64_t last_seq;    /* the collector's own seq on its previous message, 0 = none */
     uint64_t last_gen;    /* gen of the newest sample/event */
     int64_t last_rx_mono; /* monotonic ms of the newest sample/event */
     bool stale;

@@ -2,6 +2,7 @@
 #include "wsconn.h"
 #include "hub.h"
 #include "rlog.h"
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,32 @@ static int s_uri_is(struct lws *wsi, const char *want)
     return n > 0 && !strcmp(uri, want);
 }
 
+/* lws closes a connection whose request never completes (handshake timeout,
+ * header limit, malformed) without telling the protocol why. To count those,
+ * a new connection carries its accept time as its opaque user data until a
+ * request completes; the low bit set marks it (no object pointer is odd). */
+static void s_pending_mark(struct lws *wsi)
+{
+    lws_set_opaque_user_data(wsi, (void *)(uintptr_t)(((uint64_t)hub_mono_ms() << 1) | 1));
+}
+
+static void s_pending_clear(struct lws *wsi)
+{
+    if ((uintptr_t)lws_get_opaque_user_data(wsi) & 1)
+        lws_set_opaque_user_data(wsi, NULL);
+}
+
+static void s_pending_count(struct lws *wsi, wsconn_env_t *env)
+{
+    uintptr_t tag = (uintptr_t)lws_get_opaque_user_data(wsi);
+    if (!(tag & 1))
+        return;
+    lws_set_opaque_user_data(wsi, NULL);
+    int64_t age = hub_mono_ms() - (int64_t)(tag >> 1);
+    bool timed_out = age >= env->handshake_ms - 250;
+    env->broker->st.refused[timed_out ? REFUSE_HANDSHAKE_TIMEOUT : REFUSE_INCOMPLETE]++;
+}
+
 int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len)
 {
@@ -112,7 +139,20 @@ int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     wsconn_pss_t *pss = user;
 
     switch (reason) {
+    case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+        s_pending_mark(wsi);
+        return 0;
+
+    case LWS_CALLBACK_FILTER_HTTP_CONNECTION:
+        s_pending_clear(wsi);
+        return lws_callback_http_dummy(wsi, reason, user, in, len);
+
+    case LWS_CALLBACK_WSI_DESTROY:
+        s_pending_count(wsi, env);
+        return lws_callback_http_dummy(wsi, reason, user, in, len);
+
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
+        s_pending_clear(wsi);
         if (!s_uri_is(wsi, "/ws")) {
             env->broker->st.refused[REFUSE_BAD_PATH]++;
             return 1; /* WebSocket only at /ws */

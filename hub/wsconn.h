@@ -16,6 +16,7 @@ typedef struct wsconn_env {
     uint32_t max_fragments;
     size_t max_clients;
     int64_t idle_ms; /* lws closes a connection silent this long (no pong) */
+    int64_t handshake_ms; /* lws closes a connection with no complete request by then */
     size_t max_per_ip;  /* WebSocket clients per peer address, 0 = no bound */
     ipcount_t per_ip;   /* counted only when max_per_ip is set */
     struct supervisor *sv; /* supervised collectors for /metrics, or NULL */

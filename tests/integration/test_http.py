@@ -280,6 +280,14 @@ def test_oversized_and_garbage_requests():
                      b"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n"):
             raw_http(hub.port, junk, timeout=2)
         hub.check_alive()
+        # the two header bombs never completed a request: counted, not as timeouts
+        ms = metrics(hub.port)
+        inc = metric_find(ms, "^rtdash_connections_refused_total$",
+                          {"reason": "incomplete_request"})
+        check(inc is not None and inc >= 2,
+              "incomplete_request counted %s for two header bombs" % inc)
+        check_eq(metric_find(ms, "^rtdash_connections_refused_total$",
+                             {"reason": "handshake_timeout"}), 0.0, "handshake_timeout count")
         st, _, _ = http_get(hub.port, "/healthz")
         check_eq(st, 200, "/healthz after garbage")
 

@@ -1,5 +1,6 @@
 /* colreg.c - per-collector counters. */
 #include "colreg.h"
+#include "jbuf.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,10 +15,40 @@ void colreg_free(colreg_t *r)
     memset(r, 0, sizeof(*r));
 }
 
-int colreg_get(colreg_t *r, const char *name, size_t len)
+/* name[0..len) as a label fit for JSON and Prometheus alike: valid UTF-8
+ * (each ill-formed subpart becomes U+FFFD), controls become '_', cut at a
+ * character boundary to COLREG_NAME_MAX bytes. Returns the length. */
+static size_t s_clean(char *dst, const char *name, size_t len)
 {
-    if (len > COLREG_NAME_MAX)
-        len = COLREG_NAME_MAX;
+    const unsigned char *s = (const unsigned char *)name;
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        if (s[i] < 0x80) {
+            if (o + 1 > COLREG_NAME_MAX)
+                break;
+            dst[o++] = (s[i] < 0x20 || s[i] == 0x7f) ? '_' : (char)s[i];
+            i++;
+            continue;
+        }
+        int k = jbuf_utf8_seq(s + i, len - i);
+        size_t take = k > 0 ? (size_t)k : 3;
+        if (o + take > COLREG_NAME_MAX)
+            break;
+        if (k > 0)
+            memcpy(dst + o, s + i, take);
+        else
+            memcpy(dst + o, "\xEF\xBF\xBD", 3);
+        o += take;
+        i += (size_t)(k > 0 ? k : -k);
+    }
+    dst[o] = '\0';
+    return o;
+}
+
+int colreg_get(colreg_t *r, const char *raw, size_t rawlen)
+{
+    char name[COLREG_NAME_MAX + 1];
+    size_t len = s_clean(name, raw, rawlen);
     /* collectors are few: a linear scan, done only when a meta arrives */
     for (uint32_t i = 0; i < r->n; i++)
         if (!strncmp(r->v[i].name, name, len) && r->v[i].name[len] == '\0')

@@ -36,8 +36,9 @@ void colreg_init(colreg_t *r);
 /* Free the storage; r can be initialised again. */
 void colreg_free(colreg_t *r);
 
-/* Index of the collector called name[0..len) (cut to COLREG_NAME_MAX),
- * created if new. Returns -1 when COLREG_MAX are known or out of memory. */
+/* Index of the collector called name[0..len), created if new. The name is
+ * kept as a clean label: invalid UTF-8 becomes U+FFFD, controls '_', and it
+ * is cut at a character boundary to COLREG_NAME_MAX bytes. Returns -1 when COLREG_MAX are known or out of memory. */
 int colreg_get(colreg_t *r, const char *name, size_t len);
 
 /* Once a second: update each collector's messages-per-second figure. */

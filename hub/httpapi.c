@@ -185,7 +185,12 @@ static void s_history_csv(const rtopic_t *t, jbuf_t *o)
     }
     for (size_t i = 0; i < n; i++) {
         frame_t *f = history_at(t->hist, i);
-        pts[i] = json_loadb((const char *)frame_text(f), f->len, 0, NULL);
+        /* integers exact; one beyond int64 (a uint64 the collector sent)
+         * makes jansson refuse the text, so then read them all as reals */
+        pts[i] = json_loadb((const char *)frame_text(f), f->len, JSON_ALLOW_NUL, NULL);
+        if (!pts[i])
+            pts[i] = json_loadb((const char *)frame_text(f), f->len,
+                                JSON_ALLOW_NUL | JSON_DECODE_INT_AS_REAL, NULL);
         json_t *fields = json_object_get(pts[i], "fields");
         const char *k;
         json_t *v;
@@ -251,9 +256,8 @@ static int s_query_format(struct lws *wsi, char *out, size_t outlen)
     return 0;
 }
 
-/* Fill pss->body for uri; returns the HTTP status and sets *ctype. */
-static int s_route(struct lws *wsi, const broker_t *b, const char *uri, jbuf_t *o,
-                   const char **ctype)
+int httpapi_route(const broker_t *b, const struct supervisor *sv, const char *uri,
+                  const char *fmt, jbuf_t *o, const char **ctype)
 {
     *ctype = "application/json";
     if (!strcmp(uri, "/healthz")) {
@@ -272,7 +276,7 @@ static int s_route(struct lws *wsi, const broker_t *b, const char *uri, jbuf_t *
     if (!strcmp(uri, "/metrics")) {
         *ctype = "text/plain; version=0.0.4; charset=utf-8";
         s_metrics(b, o);
-        supervisor_put_metrics(((wsconn_env_t *)lws_context_user(lws_get_context(wsi)))->sv, o);
+        supervisor_put_metrics(sv, o);
         return 200;
     }
     if (!strcmp(uri, "/api/topics")) {
@@ -298,8 +302,8 @@ static int s_route(struct lws *wsi, const broker_t *b, const char *uri, jbuf_t *
             jbuf_puts(o, "{\"error\":\"bad_topic\",\"message\":\"not a valid topic name\"}\n");
             return 400;
         }
-        char fmt[16];
-        s_query_format(wsi, fmt, sizeof(fmt));
+        if (!fmt)
+            fmt = "";
         if (fmt[0] && strcmp(fmt, "json") && strcmp(fmt, "csv")) {
             jbuf_puts(o, "{\"error\":\"bad_request\",\"message\":\"format must be json or csv\"}\n");
             return 400;
@@ -344,7 +348,10 @@ int httpapi_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
             ctype = "application/json";
             status = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0 ? 414 : 405;
         } else {
-            status = s_route(wsi, env->broker, uri, &pss->body, &ctype);
+            char fmt[16];
+            int has_fmt = s_query_format(wsi, fmt, sizeof(fmt));
+            status = httpapi_route(env->broker, env->sv, uri, has_fmt ? fmt : NULL, &pss->body,
+                                   &ctype);
         }
         if (jbuf_failed(&pss->body)) {
             jbuf_reset(&pss->body);

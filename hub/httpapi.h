@@ -12,6 +12,15 @@ typedef struct httpapi_pss {
     size_t sent;
 } httpapi_pss_t;
 
+struct supervisor;
+
+/* The response to GET uri (path only, already URL-decoded by lws; fmt is the
+ * value of the format= query argument, or NULL): the body is appended to o,
+ * *ctype set, the HTTP status returned (200, 400 or 404). sv may be NULL.
+ * No sockets: the fuzz target calls it directly. */
+int httpapi_route(const broker_t *b, const struct supervisor *sv, const char *uri,
+                  const char *fmt, jbuf_t *o, const char **ctype);
+
 /* The lws callback of the "rtdash-http" protocol; the context user must be a
  * wsconn_env_t * (its broker is read). */
 int httpapi_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,

@@ -415,6 +415,11 @@ static int s_utf8_seq(const unsigned char *s, size_t n)
     return need;
 }
 
+int jbuf_utf8_seq(const unsigned char *s, size_t n)
+{
+    return s_utf8_seq(s, n);
+}
+
 static const char s_hex[] = "0123456789abcdef";
 
 /* Escape s[0..n) into dst, which has room for 6 * n bytes. Returns the number

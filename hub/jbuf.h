@@ -51,6 +51,9 @@ int jbuf_put_float(jbuf_t *b, float v);
 /* A JSON string "..." from bytes s[0..n): escapes '"', '\\' and controls,
  * replaces every invalid UTF-8 sequence by U+FFFD. */
 int jbuf_put_jstr(jbuf_t *b, const char *s, size_t n);
+/* Length of the well-formed UTF-8 sequence at s[0..n) (n >= 1, s[0] >= 0x80),
+ * or minus the length of its maximal ill-formed subpart (one U+FFFD each). */
+int jbuf_utf8_seq(const unsigned char *s, size_t n);
 /* A JSON string holding standard base64 of p[0..n). */
 int jbuf_put_b64str(jbuf_t *b, const void *p, size_t n);
 

@@ -7,10 +7,12 @@ corpus/mp2json/  one file per body in proto/vectors/vectors.json (<= 4 KiB)
 corpus/cmd/      one file per input in proto/vectors/commands.json
 corpus/topic/    "PATTERN\\nTOPIC" pairs written below
 corpus/influx/   InfluxDB line protocol lines written below, good and bad
+corpus/http/     "URI\n" + format selector byte + a body from vectors.json
 
 Each directory is rewritten from scratch. The seeds are small on purpose:
 run.sh fuzzes a temporary copy, so the committed corpus never grows.
 """
+import base64
 import json
 import os
 import re
@@ -53,6 +55,23 @@ INFLUX_LINES = [
     b"m   v=1   42   ",
     b"\x80\x80,t=\xff v=tRUE",
 ]
+
+
+# fuzz_http: paths the hub routes (and near misses), crossed with the format
+# selector (0 none, 1 json, 2 csv, 3 empty, other: that byte) and a few bodies
+HTTP_URIS = ["/healthz", "/metrics", "/api/topics", "/api/collectors", "/api/history/f.x",
+             "/api/history/f.s", "/api/history/f.y", "/api/history/nope", "/api/history/a..b",
+             "/api/history/", "/api/historyx", "/", "/api/history/f.x/../f.s"]
+# inputs the fuzzer once failed on, kept as seeds (base64)
+HTTP_FOUND = {
+    # a meta naming its collector in invalid UTF-8 made /metrics invalid UTF-8
+    "found_collector_invalid_utf8":
+        "L21ldHJpY3MKAouka2luZKRtZXRhpXRpdGxlo0NQVaR1bml0oSWlY2hhcmykbGluZaNtaW4Ao21heGSr"
+        "aW50ZXJ2YWxfbXPNA+ipY29sbGVjdG9yqpN5c21ldHJpY3OmZmllbGRzgaR1c2Vyg6VsYWJlbKRVc2Vy"
+        "pHVuaXShJaVjb2xvcqcjZTYxOTRionRzBaNzZXEB",
+}
+HTTP_BODIES = ["sample_fields_basic", "str_escapes_and_controls", "event_basic", "meta_full",
+               "sample_field_string", "f64_nan_inf_null"]
 
 
 def safe(name):
@@ -99,8 +118,23 @@ def main():
     for i, line in enumerate(INFLUX_LINES):
         with open(os.path.join(out, "line%02d" % i), "wb") as g:
             g.write(line)
-    print("seeds: mp2json %d, cmd %d, topic %d, influx %d"
-          % (n, m, len(TOPIC_PAIRS), len(INFLUX_LINES)))
+    out = reset("http")
+    with open(os.path.join(VECTORS, "vectors.json"), encoding="utf-8") as f:
+        byname = {v["name"]: bytes.fromhex(v["msgpack_hex"]) for v in json.load(f)}
+    bodies = [byname[b] for b in HTTP_BODIES if b in byname]
+    h = 0
+    for i, uri in enumerate(HTTP_URIS):
+        for sel in (0, 1, 2, 3, ord("x")):
+            body = bodies[(i + sel) % len(bodies)] if bodies else b""
+            with open(os.path.join(out, "uri%02d_fmt%d" % (i, sel)), "wb") as g:
+                g.write(uri.encode("utf-8") + b"\n" + bytes([sel]) + body)
+            h += 1
+    for name, b64 in HTTP_FOUND.items():
+        with open(os.path.join(out, name), "wb") as g:
+            g.write(base64.b64decode(b64))
+        h += 1
+    print("seeds: mp2json %d, cmd %d, topic %d, influx %d, http %d"
+          % (n, m, len(TOPIC_PAIRS), len(INFLUX_LINES), h))
 
 
 if __name__ == "__main__":

@@ -207,6 +207,14 @@ async def test_api_history_json_and_csv():
         check_eq(dict(zip(rows[0], rows[1])),
                  {"ts": str(T0), "seq": "1", "x": "7036.58", "y": "0.1", "n": "9007199254740993"},
                  "csv number text")
+        # a uint64 beyond int64 (counters) keeps its row's other fields
+        pub.sample("api.big", {"u": 2 ** 64 - 1, "v": 1.5}, ts=T0, seq=1)
+        await asyncio.sleep(0.3)
+        st, hd, body = http_get(hub.port, "/api/history/api.big?format=csv")
+        rows = [r for r in csv.reader(io.StringIO(body.decode("utf-8"))) if r]
+        check_eq(rows[0], ["ts", "seq", "u", "v"], "csv header with a uint64 field")
+        check_eq((float(rows[1][2]), rows[1][3]), (float(2 ** 64 - 1), "1.5"),
+                 "csv row with a uint64 field")
         # events in csv too: their text, quoted when it needs to be
         pub.event("api.ev", 'a "quoted", text', level="warning", ts=T0, seq=1)
         await asyncio.sleep(0.3)

@@ -26,6 +26,16 @@ int main(void)
     CHECK(r.v[0].rate > 10.0 && r.v[0].rate < 50.0);
     CHECK(r.v[1].rate == 0.0);
 
+    /* names are kept as clean labels: valid UTF-8, no controls, cut whole */
+    i = colreg_get(&r, "m\xc3\xa9t\xe9o\n\x00x", 9);
+    CHECK(i >= 0 && !strcmp(r.v[i].name, "m\xc3\xa9t\xef\xbf\xbdo__x"));
+    CHECK(colreg_get(&r, "m\xc3\xa9t\xe9o\n\x00x", 9) == i);
+    char cut[COLREG_NAME_MAX + 4];
+    memset(cut, 'a', COLREG_NAME_MAX - 1);
+    memcpy(cut + COLREG_NAME_MAX - 1, "\xe2\x82\xac!", 4); /* a euro sign across the cut */
+    i = colreg_get(&r, cut, sizeof(cut));
+    CHECK(i >= 0 && strlen(r.v[i].name) == COLREG_NAME_MAX - 1);
+
     char name[16];
     for (int k = 0; k < COLREG_MAX + 10; k++) {
         int n = snprintf(name, sizeof(name), "c%d", k);

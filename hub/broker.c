@@ -694,8 +694,11 @@ void broker_cron(broker_t *b, int64_t now_wall, int64_t now_mono)
             continue;
         bool slow = c->full_since_mono && now_mono - c->full_since_mono >= b->cfg.slow_ms;
         /* control frames are never dropped; a client that lets them pile up
-         * past four times its bound is as slow as one that drops for 30 s */
-        if (slow || c->q.bytes > 4 * c->q.max_bytes) {
+         * past four times its bound is as slow as one that drops for 30 s.
+         * (Data frames over the bound are each a topic's newest: a client on
+         * many topics legitimately holds more; the 30 s and the all-queues
+         * bound apply to it.) */
+        if (slow || c->q.ctl_bytes > 4 * c->q.max_bytes) {
             b->st.kicked[KICK_SLOW]++;
             c->close_code = 1008;
             c->close_reason = "slow consumer";

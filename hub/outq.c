@@ -7,7 +7,7 @@ void outq_init(outq_t *q, uint32_t max_frames, size_t max_bytes)
 {
     q->ring = NULL;
     q->cap = q->head = q->count = 0;
-    q->bytes = 0;
+    q->bytes = q->ctl_bytes = 0;
     q->max_frames = max_frames ? max_frames : 1;
     q->max_bytes = max_bytes;
 }
@@ -49,6 +49,8 @@ static frame_t *s_pop_head(outq_t *q)
     q->head = (q->head + 1) % q->cap;
     q->count--;
     q->bytes -= f->len;
+    if (f->kind == FRAME_CTRL)
+        q->ctl_bytes -= f->len;
     return f;
 }
 
@@ -57,6 +59,8 @@ static void s_push_tail(outq_t *q, frame_t *f)
     q->ring[(q->head + q->count) % q->cap] = f;
     q->count++;
     q->bytes += f->len;
+    if (f->kind == FRAME_CTRL)
+        q->ctl_bytes += f->len;
 }
 
 int outq_push(outq_t *q, frame_t *f, outq_drop_fn on_drop, void *ud)

@@ -14,7 +14,8 @@
 typedef struct outq {
     frame_t **ring; /* owned; grows on demand up to what the bounds need */
     uint32_t cap, head, count;
-    size_t bytes; /* sum of the queued frames' text lengths */
+    size_t bytes;     /* sum of the queued frames' text lengths */
+    size_t ctl_bytes; /* the part of bytes in control frames (never dropped) */
     uint32_t max_frames;
     size_t max_bytes;
 } outq_t;

@@ -324,6 +324,37 @@ int main(void)
     broker_destroy(&b);
     CHECK(frame_live_count() == 0);
 
+    /* a client on many topics may hold more than its byte bound in data
+     * (each frame a topic's newest) without being closed; control frames
+     * piled past four times the bound close it */
+    cfg.total_bytes = 0;
+    cfg.queue_bytes = 200;
+    b = broker_new(&cfg, s_wake, NULL);
+    char tn[16];
+    for (int i = 0; i < 30; i++) { /* topics known before the client comes */
+        snprintf(tn, sizeof(tn), "k.t%d", i);
+        s_sample(b, tn, 1000, 1, i);
+    }
+    client_t *many = broker_client_open(b, NULL);
+    free(s_drain(b, many));
+    s_cmd(b, many, "{\"type\":\"subscribe\",\"topics\":[\"k.*\"]}");
+    free(s_drain(b, many));
+    for (int i = 0; i < 30; i++) {
+        snprintf(tn, sizeof(tn), "k.t%d", i);
+        s_sample(b, tn, 1001, 2, i);
+    }
+    CHECK(many->q.bytes > 4 * 200 && many->q.ctl_bytes < 4 * 200);
+    broker_cron(b, 0, 200);
+    CHECK(many->close_code == 0);
+    for (int i = 0; i < 30; i++)
+        s_cmd(b, many, "{\"type\":\"subscribe\",\"topics\":[\"k.*\"]}");
+    CHECK(many->q.ctl_bytes > 4 * 200);
+    broker_cron(b, 0, 300);
+    CHECK(many->close_code == 1008);
+    broker_destroy(&b);
+    CHECK(frame_live_count() == 0);
+    cfg.queue_bytes = 1 << 20;
+
     /* forward jumps in a topic's own seq are counted as missing; a step back
      * (restarted collector) and messages without seq are not */
     b = broker_new(&cfg, s_wake, NULL);

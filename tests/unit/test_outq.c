@@ -108,6 +108,16 @@ int main(void)
 
     outq_pop(&q, 1);
     CHECK(q.count == 1 && q.bytes == 10);
+
+    /* control bytes are counted apart, through drops and rotation */
+    CHECK(q.ctl_bytes == 0);
+    s_push(&q, s_sample(NULL, FRAME_CTRL));
+    CHECK(q.ctl_bytes == 10);
+    s_push(&q, s_sample(c, FRAME_SAMPLE)); /* over 25 bytes: rotates, drops nothing */
+    s_push(&q, s_sample(c, FRAME_SAMPLE)); /* drops c's older one */
+    CHECK(q.ctl_bytes == 10 && q.bytes == 30);
+    outq_pop(&q, q.count);
+    CHECK(q.ctl_bytes == 0 && q.bytes == 0);
     outq_clear(&q);
     CHECK(q.count == 0 && q.ring == NULL);
     registry_destroy(&r);

@@ -107,6 +107,40 @@ for p in peers:
         "%.1f (%d held)" % c if c else "-",
         fmt(d["delivered_per_s"]) if d else "-"))
 
+# E: realistic dashboard mix (tests/bench/mix.sh), hub vs NATS
+mix = {}
+if os.path.exists(os.path.join(out, "mix.json")):
+    for line in open(os.path.join(out, "mix.json")):
+        try:
+            d = json.loads(line)
+        except ValueError:
+            continue
+        if d.get("scenario") == "E":
+            mix[d["peer"]] = d
+if mix:
+    n = next(iter(mix.values())).get("clients")
+    print("\nE — dashboard mix: 1000 topics from 10 collectors, %s clients × 20 topics each; "
+          "highest passing publish rate (all topics together)\n" % n)
+    print("| peer | E rate msg/s | delivered msg/s | hub/peer | p50 / p99 / max ms | server CPU % "
+          "| 1st failure: client core / client idle % |")
+    print("|---|---|---|---|---|---|---|")
+    he = mix.get(hub) or {}
+
+    def fmt_e(v):  # rates like 5500 and 17000: keep the bisection's digits
+        return "%.1fk" % (v / 1e3) if 1e3 <= v < 1e5 else fmt(v)
+
+    for p, d in mix.items():
+        lb = "≥ " if d.get("client_limited") or d.get("ladder_exhausted") else ""
+        ff = d.get("first_failure") or {}
+        print("| %s | %s | %s | %s | %s | %s | %s |" % (
+            p, lb + fmt_e(d.get("best_rate")) if d.get("best_rate") else "-",
+            lb + fmt_e(d.get("delivered_per_s")) if d.get("delivered_per_s") else "-",
+            ratio(he.get("delivered_per_s"), d.get("delivered_per_s")),
+            "%.2f / %.2f / %.1f" % (d["p50_ms"], d["p99_ms"], d["max_ms"]) if d.get("best_rate") else "-",
+            "-" if d.get("server_cpu_pct") is None else "%.0f" % d["server_cpu_pct"],
+            "%.0f / %.0f" % (ff["client_core_busy_pct"], ff["client_idle_pct"])
+            if None not in (ff.get("client_core_busy_pct"), ff.get("client_idle_pct")) else "-"))
+
 instr = load("instr.json")
 if instr and instr.get("instr_per_delivered"):
     print("\nInstructions per delivered message (callgrind, %d clients, %d msg/s for %d s): "

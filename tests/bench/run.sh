@@ -2,7 +2,7 @@
 # make bench: rtdash-hub next to its peers, in one run on this machine, with
 # the ratios the targets are stated in (issue 7). Not part of make test.
 #
-#   tests/bench/run.sh BIN_DIR            # all peers, scenarios A B C, + D and instructions
+#   tests/bench/run.sh BIN_DIR            # all peers, scenarios A B C, + D, E and instructions
 #   PEERS="hub stub-hub" SCENARIOS="A B" tests/bench/run.sh build/bin
 #
 # The load client, publisher and peer set-ups are the team's harness in
@@ -39,6 +39,10 @@ echo "== harness report: $out/report.md"
 # D: ingest, and instructions per delivered message (stable across noise)
 if [ "${SKIP_D:-0}" != 1 ]; then
     "$here/ingest.sh" "$bin" "$work" > "$out/ingest.json" 2> "$out/ingest.err" || true
+fi
+# E: realistic dashboard mix (1000 topics, 20 per client), hub and NATS
+if [ "${SKIP_E:-0}" != 1 ]; then
+    "$here/mix.sh" "$bin" "$work" > "$out/mix.json" 2> "$out/mix.err" || true
 fi
 if [ "${SKIP_INSTR:-0}" != 1 ]; then
     "$here/instr.sh" "$bin" "$work" > "$out/instr.json" 2> "$out/instr.err" || true

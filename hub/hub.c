@@ -119,12 +119,13 @@ hub_t *hub_new(const hub_cfg_t *cfg)
         .batch_bytes = HUB_BATCH_BYTES,
         .total_bytes = (size_t)cfg->queue_total_bytes,
     };
-    h->env.broker = broker_new(&bc, wsconn_wake, h);
+    h->env.broker = broker_new(&bc, wsconn_wake, &h->env);
     h->env.max_message = (size_t)cfg->max_ws_message;
     h->env.max_fragments = (uint32_t)cfg->max_fragments;
     h->env.max_clients = (size_t)cfg->max_clients;
     h->env.idle_ms = cfg->idle_s * 1000;
     h->env.handshake_ms = cfg->handshake_s * 1000;
+    h->env.write_delay_us = (lws_usec_t)cfg->write_delay_ms * 1000;
     h->env.max_per_ip = (size_t)cfg->max_per_ip;
     ipcount_init(&h->env.per_ip);
     if (!h->env.broker)
@@ -223,6 +224,7 @@ void hub_destroy(hub_t **ph)
     hub_t *h = *ph;
     if (h->cx) {
         lws_sul_cancel(&h->sul_cron);
+        lws_sul_cancel(&h->env.sul_deferred);
         supervisor_stop(h->sv); /* before the context: it cancels its timers */
         lws_context_destroy(h->cx); /* closes the remaining connections and pipes */
     }
@@ -230,6 +232,7 @@ void hub_destroy(hub_t **ph)
     ingest_destroy(&h->ingest);
     broker_destroy(&h->env.broker);
     ipcount_free(&h->env.per_ip);
+    wsconn_env_free(&h->env);
     free(h);
     *ph = NULL;
 }

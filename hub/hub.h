@@ -34,6 +34,7 @@ typedef struct hub_cfg {
     long max_per_ip;      /* WebSocket clients per address, 0 = no bound */
     long handshake_s;     /* an HTTP request or upgrade must complete within this */
     long max_header_bytes; /* request headers larger than this are refused */
+    long write_delay_ms;   /* coalescing window for clients written to recently */
     const char *log_level;
     opt_list_t collectors;      /* --collector: commands to run and supervise */
     const char *collectors_dir; /* --collectors-dir: run every executable in it */

@@ -56,6 +56,9 @@ int main(int argc, char **argv)
          "close a client that keeps dropping this long (1008)"},
         {"cmd-rate", OPT_INT, "20", 1, 100000, &cfg.cmd_rate, "commands per second per client"},
         {"cmd-burst", OPT_INT, "40", 1, 100000, &cfg.cmd_burst, "command burst per client"},
+        {"write-delay-ms", OPT_INT, "5", 0, 1000, &cfg.write_delay_ms,
+         "a client written to less than this ago is written again only this long after, so "
+         "what arrives meanwhile shares one frame (0 = write at once)"},
         {"ping-s", OPT_INT, "30", 1, 3600, &cfg.ping_s, "WebSocket ping after this much silence"},
         {"idle-s", OPT_INT, "75", 2, 7200, &cfg.idle_s,
          "close a connection silent this long (no pong)"},

@@ -13,15 +13,98 @@ _Static_assert(JBUF_PRE >= LWS_PRE, "frames need LWS_PRE bytes of headroom");
  * close, so the close frame is not lost to a TCP reset. */
 #define WSCONN_DISCARD_MAX (1u << 20)
 
+static void s_deferred_cb(lws_sorted_usec_list_t *sul);
+
+/* Arm the shared timer for `when` unless it fires earlier already. */
+static void s_arm(wsconn_env_t *env, struct lws_context *cx, lws_usec_t when, lws_usec_t now)
+{
+    if (env->deferred_at && env->deferred_at <= when)
+        return;
+    env->deferred_at = when;
+    lws_sul_schedule(cx, 0, &env->sul_deferred, s_deferred_cb, when > now ? when - now : 1);
+}
+
+static void s_deferred_cb(lws_sorted_usec_list_t *sul)
+{
+    wsconn_env_t *env = lws_container_of(sul, wsconn_env_t, sul_deferred);
+    lws_usec_t now = lws_now_usecs(), next = 0;
+    env->deferred_at = 0;
+    struct lws_context *cx = NULL;
+    for (size_t i = 0; i < env->ndeferred;) {
+        struct lws *wsi = env->deferred[i];
+        wsconn_pss_t *pss = lws_wsi_user(wsi);
+        /* due, or within 200 us of it: not worth another timer turn */
+        if (pss && pss->defer_until > now + 200) {
+            if (!next || pss->defer_until < next)
+                next = pss->defer_until;
+            cx = lws_get_context(wsi);
+            i++;
+            continue;
+        }
+        if (pss)
+            pss->deferred = false;
+        lws_callback_on_writable(wsi);
+        env->deferred[i] = env->deferred[--env->ndeferred];
+    }
+    if (next)
+        s_arm(env, cx, next, now);
+}
+
+/* Park wsi until last write + delay; -1 if out of memory (write at once). */
+static int s_defer(wsconn_env_t *env, struct lws *wsi, wsconn_pss_t *pss, lws_usec_t now)
+{
+    if (pss->deferred)
+        return 0;
+    if (env->ndeferred == env->capdeferred) {
+        size_t cap = env->capdeferred ? env->capdeferred * 2 : 64;
+        struct lws **v = realloc(env->deferred, cap * sizeof(*v));
+        if (!v)
+            return -1;
+        env->deferred = v;
+        env->capdeferred = cap;
+    }
+    env->deferred[env->ndeferred++] = wsi;
+    pss->deferred = true;
+    pss->defer_until = pss->last_write_us + env->write_delay_us;
+    s_arm(env, lws_get_context(wsi), pss->defer_until, now);
+    return 0;
+}
+
+static void s_undefer(wsconn_env_t *env, struct lws *wsi, wsconn_pss_t *pss)
+{
+    if (!pss->deferred)
+        return;
+    pss->deferred = false;
+    for (size_t i = 0; i < env->ndeferred; i++)
+        if (env->deferred[i] == wsi) {
+            env->deferred[i] = env->deferred[--env->ndeferred];
+            break;
+        }
+}
+
+void wsconn_env_free(wsconn_env_t *env)
+{
+    free(env->deferred);
+    env->deferred = NULL;
+    env->ndeferred = env->capdeferred = 0;
+}
+
 void wsconn_wake(void *ud, client_t *c)
 {
-    (void)ud;
+    wsconn_env_t *env = ud;
     struct lws *wsi = c->wsi;
     if (!wsi)
         return;
-    if (c->close_code)
+    if (c->close_code) {
         /* a consumer too slow to take even the close frame is cut off */
         lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, 3);
+    } else if (env->write_delay_us > 0) {
+        wsconn_pss_t *pss = lws_wsi_user(wsi);
+        lws_usec_t now = lws_now_usecs();
+        if (pss && (pss->deferred || now - pss->last_write_us < env->write_delay_us) &&
+            s_defer(env, wsi, pss, now) == 0)
+            return;
+    }
     lws_callback_on_writable(wsi);
 }
 
@@ -213,6 +296,7 @@ int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         /* lws takes all of it or fails; what the kernel does not take lws keeps */
         if (lws_write(wsi, text, n, LWS_WRITE_TEXT) < (int)n)
             return -1;
+        pss->last_write_us = lws_now_usecs();
         broker_wrote(env->broker, c, frames, n, hub_mono_ms());
         if (c->q.count)
             lws_callback_on_writable(wsi);
@@ -220,6 +304,7 @@ int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     }
 
     case LWS_CALLBACK_CLOSED:
+        s_undefer(env, wsi, pss);
         if (pss->ip[0]) {
             ipcount_del(&env->per_ip, pss->ip);
             pss->ip[0] = '\0';

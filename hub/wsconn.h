@@ -20,11 +20,21 @@ typedef struct wsconn_env {
     size_t max_per_ip;  /* WebSocket clients per peer address, 0 = no bound */
     ipcount_t per_ip;   /* counted only when max_per_ip is set */
     struct supervisor *sv; /* supervised collectors for /metrics, or NULL */
+    /* write coalescing: a client written to less than write_delay_us ago
+     * waits in deferred[] until one timer wakes them all */
+    lws_usec_t write_delay_us;
+    struct lws **deferred; /* owned array */
+    size_t ndeferred, capdeferred;
+    lws_sorted_usec_list_t sul_deferred;
+    lws_usec_t deferred_at; /* when sul_deferred fires; 0 = not armed */
 } wsconn_env_t;
 
 /* Per-session data lws allocates for us. */
 typedef struct wsconn_pss {
     client_t *c;
+    lws_usec_t last_write_us; /* lws_now_usecs() of the last data write */
+    lws_usec_t defer_until;   /* when deferred: last_write_us + write_delay_us */
+    bool deferred;            /* in env->deferred, waiting for the timer */
     char ip[IPCOUNT_ADDR_MAX + 1]; /* counted in per_ip when set */
 } wsconn_pss_t;
 
@@ -33,8 +43,13 @@ typedef struct wsconn_pss {
 int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len);
 
-/* Broker wake-up: ask lws for a WRITEABLE callback on c's connection, and
- * when c must be closed, bound how long that may take. */
+/* Broker wake-up: ask lws for a WRITEABLE callback on c's connection (ud is
+ * the wsconn_env_t); a client written to less than write_delay_us ago is
+ * deferred to a shared timer instead, so what arrives meanwhile goes out in
+ * the same frame. When c must be closed, bound how long that may take. */
 void wsconn_wake(void *ud, client_t *c);
+
+/* Release the deferred list (at shutdown, after the lws context is gone). */
+void wsconn_env_free(wsconn_env_t *env);
 
 #endif

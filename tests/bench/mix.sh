@@ -46,7 +46,7 @@ CTS=(); [ -n "$client_cpu" ] && CTS=(taskset -c "$client_cpu")
 peer_def() { # sets SRV URL PROTO PUBARGS PORTS
     case "$1" in
     hub)
-        SRV=("$bin/rtdash-hub" --port 8080 --ingest tcp://127.0.0.1:5556 --max-clients 20000 --log-level warn)
+        SRV=("$bin/rtdash-hub" --port 8080 --ingest tcp://127.0.0.1:5556 --max-clients 20000 --log-level warn ${MIX_HUB_ARGS:-})
         URL=ws://127.0.0.1:8080/ws PROTO=rtdash PORTS="8080 5556"
         PUBARGS=(--sys zmq --endpoint tcp://127.0.0.1:5556) ;;
     nats)

@@ -843,6 +843,39 @@ def test_unmasked_client_frame_fails_connection():
 
 # ---------------------------------------------------------------- batching
 
+async def test_write_delay_coalesces_a_busy_client_only():
+    """--write-delay-ms: a client written to less than the delay ago waits out
+    the delay, so what arrives meanwhile shares one frame; a quiet client is
+    written at once. With 0, every message goes out alone."""
+    for delay_ms in (300, 0):
+        with Hub(["--write-delay-ms", str(delay_ms)]) as hub:
+            c = await WSClient.connect(hub)
+            await c.subscribe(["wd.*"])
+            pub = await apublisher(hub)
+            await asyncio.sleep(1.5)  # quiet: the last write (a "clients" count too) is long past
+            t0 = time.monotonic()
+            pub.sample("wd.a", {"v": 0}, seq=1)
+            await c.wait_for(is_sample("wd.a", seq=1), 5, "first sample")
+            first_ms = (time.monotonic() - t0) * 1000
+            nframes = len(c.frames)
+            for i in range(2, 6):  # four more, 30 ms apart: inside the delay
+                await asyncio.sleep(0.03)
+                pub.sample("wd.a", {"v": i}, seq=i)
+            await c.wait_for(is_sample("wd.a", seq=5), 5, "fifth sample")
+            frames = c.frames[nframes:]
+            print("  (write delay %d ms: first sample after %.0f ms; the next four in %d "
+                  "frame(s))" % (delay_ms, first_ms, len(frames)))
+            check(first_ms < 150, "a quiet client waited %.0f ms for a sample (write delay %d "
+                  "ms applies to busy clients only)" % (first_ms, delay_ms))
+            if delay_ms:
+                check(len(frames) == 1, "four samples within the write delay came in %d frames"
+                      % len(frames))
+            else:
+                check_eq(len(frames), 4, "frames for four samples 30 ms apart, no write delay")
+            c.check_framing()
+            await c.close()
+
+
 async def test_burst_batched_frames_split_into_valid_lines():
     with Hub() as hub:
         fast = await WSClient.connect(hub)

@@ -9,7 +9,8 @@
 # expected (rate / 1000 x subscriptions) and the publisher reached 95 % of its
 # target. rtdash-hub and nats-server (WebSocket, subjects = topics) in the
 # same run; the server is pinned to CPU 0, load client + publisher to CPU 1;
-# every step starts a fresh server. The load and publisher are mixload.c,
+# every step starts a fresh server. The load client is mixload.c and the
+# publisher mixpub.c (shared helpers in mix_common.h),
 # built here.
 #   tests/bench/mix.sh BIN_DIR WORKDIR   -> one JSON line per peer on stdout,
 #   progress on stderr, per-step files in WORKDIR/mix/
@@ -34,9 +35,11 @@ mkdir -p "$out"
 log() { printf '%s mix: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 # shellcheck disable=SC2046
-cc -O2 -g -std=c11 -Wall -Wextra -Werror $(pkg-config --cflags libzmq msgpack) -o "$work/mixload" \
-    "$here/mixload.c" $(pkg-config --libs libzmq msgpack)
-ml=$work/mixload
+for prog in mixload mixpub; do
+    cc -O2 -g -std=c11 -Wall -Wextra -Werror $(pkg-config --cflags libzmq msgpack libcrypto) \
+        -o "$work/$prog" "$here/$prog.c" $(pkg-config --libs libzmq msgpack libcrypto)
+done
+ml=$work/mixload mp=$work/mixpub
 if [ -f "$work/peers/nats.conf" ]; then cp "$work/peers/nats.conf" "$out/nats.conf"
 elif [ -f "$src/peers/nats.conf" ]; then cp "$src/peers/nats.conf" "$out/nats.conf"; fi
 ulimit -n "$(ulimit -Hn)" 2> /dev/null || true
@@ -91,7 +94,7 @@ step() {
     if [ $up != 1 ]; then log "$peer did not start (see $out/$peer.server.log)"; cleanup; return 1; fi
     sleep 0.3
     rm -f "$out/$tag.ready"
-    "${CTS[@]}" timeout -s TERM $((90 + warm + secs)) "$ml" load --proto "$PROTO" --url "$URL" \
+    "${CTS[@]}" timeout -s TERM $((90 + warm + secs)) "$ml" --proto "$PROTO" --url "$URL" \
         --clients "$clients" --warmup "$warm" --duration "$secs" --ready-file "$out/$tag.ready" \
         --watch-pid "$SRV_PID" --label "$tag" > "$out/$tag.load.json" 2> "$out/$tag.load.err" &
     WL_PID=$!
@@ -100,7 +103,7 @@ step() {
         kill -0 "$WL_PID" 2> /dev/null || break
         sleep 0.1
     done
-    "${CTS[@]}" timeout -s TERM $((30 + warm + secs)) "$ml" pub "${PUBARGS[@]}" --rate "$rate" \
+    "${CTS[@]}" timeout -s TERM $((30 + warm + secs)) "$mp" "${PUBARGS[@]}" --rate "$rate" \
         --duration $((warm + secs + 3)) > "$out/$tag.pub.json" 2> "$out/$tag.pub.err" &
     PUB_PID=$!
     wait "$WL_PID" || true

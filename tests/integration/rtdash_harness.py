@@ -294,6 +294,11 @@ def metric_find(ms, name_re, labels=None):
     return tot if seen else None
 
 
+def samples_of(msgs, topic=None):
+    """The samples among msgs (of one topic when given)."""
+    return [m for m in msgs if m.get("type") == "sample" and (topic is None or m["topic"] == topic)]
+
+
 def drops_by_reason(ms):
     """{reason: value} over every sample with a `reason` label whose name says drop/reject."""
     out = collections.Counter()

@@ -25,7 +25,7 @@ import zmq
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rtdash_harness import (HOST, Hub, Publisher, RawWS, WSClient, bin_path, check,  # noqa: E402
                             check_eq, free_port, http_get, http_json, metric_find, metrics,
-                            of_type, run_tests, short, start_proc)
+                            of_type, run_tests, samples_of, short, start_proc)
 
 
 # ---------------------------------------------------------------- helpers
@@ -64,10 +64,6 @@ def m_value(port, name_re, labels=None):
 
 def n_clients(port):
     return m_value(port, r"^rtdash_clients$")
-
-
-def samples_of(msgs, topic=None):
-    return [m for m in msgs if m.get("type") == "sample" and (topic is None or m["topic"] == topic)]
 
 
 def kill9(proc):

@@ -13,13 +13,9 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rtdash_harness import (Hub, Publisher, RawWS, WSClient, apublisher, bin_path, check,  # noqa: E402
                             check_eq, free_port, http_json, is_sample, metric_find, metrics,
-                            ordered_keys, run_tests, start_proc)
+                            ordered_keys, run_tests, samples_of, start_proc)
 
 T0 = 1764300000000
-
-
-def samples_of(msgs, topic=None):
-    return [m for m in msgs if m.get("type") == "sample" and (topic is None or m["topic"] == topic)]
 
 
 async def test_hub_started_after_its_collectors():

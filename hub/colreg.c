@@ -51,7 +51,7 @@ int colreg_get(colreg_t *r, const char *raw, size_t rawlen)
     size_t len = s_clean(name, raw, rawlen);
     /* collectors are few: a linear scan, done only when a meta arrives */
     for (uint32_t i = 0; i < r->n; i++)
-        if (!strncmp(r->v[i].name, name, len) && r->v[i].name[len] == '\0')
+        if (!strcmp(r->v[i].name, name))
             return (int)i;
     if (r->n >= COLREG_MAX)
         return -1;

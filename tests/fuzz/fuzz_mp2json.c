@@ -7,10 +7,10 @@
  * must equal the rule's reference: the first of %.15g..%.17g (%.6g..%.9g)
  * that reads back, integers up to 2^53 (2^24) as integers. */
 #include "jbuf.h"
+#include "fuzz_json.h"
 #include "mp2json.h"
 
 #include <float.h>
-#include <jansson.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,31 +21,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static mp2json_t *s_big, *s_small;
 static jbuf_t s_out;
-
-/* Valid JSON per jansson. jansson refuses U+0000 in object keys (its limit,
- * not JSON's), so every escape backslash-u0000 is checked as backslash-u0001:
- * that keeps valid text valid and invalid text invalid. */
-static void s_check_json(const unsigned char *text, size_t n)
-{
-    if (n == 0)
-        abort();
-    if (memchr(text, '\n', n))
-        abort();
-    char *copy = malloc(n);
-    if (!copy)
-        abort();
-    memcpy(copy, text, n);
-    for (size_t i = 0; i + 6 <= n; i++)
-        if (memcmp(copy + i, "\\u0000", 6) == 0)
-            copy[i + 5] = '1';
-    json_error_t err;
-    json_t *j =
-        json_loadb(copy, n, JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_DECODE_INT_AS_REAL, &err);
-    free(copy);
-    if (!j)
-        abort();
-    json_decref(j);
-}
 
 static bool s_is_framing(mp2json_err_t e)
 {
@@ -77,7 +52,7 @@ static void s_one(mp2json_t *c, const uint8_t *data, size_t size)
             }
         }
         if (e == MP2JSON_OK)
-            s_check_json(jbuf_text(&s_out), s_out.len);
+            fuzz_check_json(jbuf_text(&s_out), s_out.len);
         else if (e != MP2JSON_E_OOM)
             abort();
     }
@@ -86,7 +61,7 @@ static void s_one(mp2json_t *c, const uint8_t *data, size_t size)
     jbuf_reset(&s_out);
     mp2json_err_t v = mp2json_value(c, data, size, &s_out);
     if (v == MP2JSON_OK)
-        s_check_json(jbuf_text(&s_out), s_out.len);
+        fuzz_check_json(jbuf_text(&s_out), s_out.len);
     else if (!s_is_framing(v) && v != MP2JSON_E_OOM)
         abort();
     /* decode and value share the pre-scan and the unpacker */

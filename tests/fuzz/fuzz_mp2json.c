@@ -6,8 +6,8 @@
  * The first 8 (4) input bytes are also taken as a double (float) whose text
  * must equal the rule's reference: the first of %.15g..%.17g (%.6g..%.9g)
  * that reads back, integers up to 2^53 (2^24) as integers. */
-#include "jbuf.h"
 #include "fuzz_json.h"
+#include "jbuf.h"
 #include "mp2json.h"
 
 #include <float.h>

@@ -2,7 +2,7 @@
 #include "httpapi.h"
 #include "cmd.h"
 #include "frame.h"
-#include "hub.h"
+#include "rtclock.h"
 #include "prom.h"
 #include "supervisor.h"
 #include "wsconn.h"
@@ -265,7 +265,7 @@ int httpapi_route(const broker_t *b, const struct supervisor *sv, const char *ur
                      "\",\"epoch\":\"");
         jbuf_puts(o, b->epoch);
         jbuf_puts(o, "\",\"uptime_s\":");
-        jbuf_put_i64(o, (hub_wall_ms() - b->started_wall) / 1000);
+        jbuf_put_i64(o, (rtclock_wall_ms() - b->started_wall) / 1000);
         jbuf_puts(o, ",\"clients\":");
         jbuf_put_u64(o, b->nclients);
         jbuf_puts(o, ",\"topics\":");

@@ -9,7 +9,6 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <time.h>
 
 typedef struct hub_cfg {
     long port;
@@ -56,19 +55,5 @@ void hub_request_stop(void);
 
 /* Free everything. NULL-safe; sets *h to NULL. */
 void hub_destroy(hub_t **h);
-
-/* Milliseconds of the monotonic and the real clock. */
-static inline int64_t hub_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-static inline int64_t hub_wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 #endif

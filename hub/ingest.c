@@ -1,6 +1,6 @@
 /* ingest.c - ZeroMQ SUB socket drained inside the lws loop. */
 #include "ingest.h"
-#include "hub.h"
+#include "rtclock.h"
 #include "rlog.h"
 #include <errno.h>
 #include <stdlib.h>
@@ -93,7 +93,7 @@ static void s_safety_cb(lws_sorted_usec_list_t *sul)
 static void s_drain(ingest_t *in)
 {
     broker_t *b = in->broker;
-    int64_t wall = hub_wall_ms(), mono = hub_mono_ms();
+    int64_t wall = rtclock_wall_ms(), mono = rtclock_mono_ms();
     zmq_msg_t topic, body;
     int budget = INGEST_BUDGET;
     /* Receive until EAGAIN rather than asking ZMQ_EVENTS per message: every

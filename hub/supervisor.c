@@ -10,6 +10,7 @@
 #include "supervisor.h"
 #include "prom.h"
 #include "rlog.h"
+#include "rtclock.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -72,19 +73,6 @@ struct supervisor {
     lws_sorted_usec_list_t sul_reap;
 };
 
-static int64_t s_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t s_wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ------------------------------------------------------------------------
  * Set-up.
@@ -457,7 +445,7 @@ static void s_output_ended(pipe_t *p)
     child_t *c = p->child;
     if (!c || c->pipe != p || !c->pub.pid || c->sv->stopped || !c->sv->cx)
         return;
-    c->eof_mono = s_mono_ms();
+    c->eof_mono = rtclock_mono_ms();
     lws_sul_schedule(c->sv->cx, 0, &c->sv->sul_reap, s_reap_cb, REAP_FAST_US);
 }
 
@@ -503,7 +491,7 @@ static void s_schedule_restart(child_t *c)
 {
     supervisor_t *s = c->sv;
     int64_t delay = c->backoff_ms;
-    c->pub.next_start_ms = s_wall_ms() + delay;
+    c->pub.next_start_ms = rtclock_wall_ms() + delay;
     c->backoff_ms = delay * 2 > s->max_ms ? s->max_ms : delay * 2;
     lws_sul_schedule(s->cx, 0, &c->sul_restart, s_restart_cb, delay * LWS_US_PER_MS);
 }
@@ -591,8 +579,8 @@ static void s_start(child_t *c)
     c->pub.pid = pid;
     c->eof_mono = 0;
     c->pub.starts++;
-    c->pub.started_ms = s_wall_ms();
-    c->started_mono = s_mono_ms();
+    c->pub.started_ms = rtclock_wall_ms();
+    c->started_mono = rtclock_mono_ms();
     rlog(RLOG_NOTICE, "[collector %s] started (pid %d): %s", c->name, (int)pid, c->command);
 
     /* The pipe goes into the loop. If that fails the child still runs,
@@ -641,13 +629,13 @@ static void s_exited(child_t *c, int status)
     supervisor_t *s = c->sv;
     pid_t pid = c->pub.pid;
     c->pub.pid = 0;
-    c->pub.exited_ms = s_wall_ms();
+    c->pub.exited_ms = rtclock_wall_ms();
     c->pub.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     c->pub.exit_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
     /* whatever it left running in its group goes too, or every restart
      * would leave one more behind */
     kill(-pid, SIGTERM);
-    int64_t ran = s_mono_ms() - c->started_mono;
+    int64_t ran = rtclock_mono_ms() - c->started_mono;
     char why[96];
     s_describe_exit(c, why, sizeof(why));
     if (s->stopped) {
@@ -666,7 +654,7 @@ static void s_reap_cb(lws_sorted_usec_list_t *sul)
 {
     supervisor_t *s = lws_container_of(sul, supervisor_t, sul_reap);
     bool running = false, exiting = false;
-    int64_t now = s_mono_ms();
+    int64_t now = rtclock_mono_ms();
     for (size_t i = 0; i < s->n; i++) {
         child_t *c = s->v[i];
         if (!c->pub.pid)
@@ -746,8 +734,8 @@ static void s_stop(supervisor_t *s, bool touch_lws)
         return;
     rlog(RLOG_NOTICE, "supervisor: stopping %zu running collector%s", running,
          running == 1 ? "" : "s");
-    int64_t until = s_mono_ms() + STOP_GRACE_MS;
-    while ((running = s_reap_all(s)) > 0 && s_mono_ms() < until) {
+    int64_t until = rtclock_mono_ms() + STOP_GRACE_MS;
+    while ((running = s_reap_all(s)) > 0 && rtclock_mono_ms() < until) {
         for (pipe_t *p = s->pipes; p; p = p->next) /* their last words */
             (void)s_drain(p, 4);
         struct timespec ts = {0, 20 * 1000000L};

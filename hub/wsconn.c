@@ -1,6 +1,6 @@
 /* wsconn.c - the rtdash.v1 WebSocket protocol on libwebsockets. */
 #include "wsconn.h"
-#include "hub.h"
+#include "rtclock.h"
 #include "rlog.h"
 #include <stdint.h>
 #include <stdio.h>
@@ -139,7 +139,7 @@ static int s_receive(struct lws *wsi, wsconn_env_t *env, client_t *c, const void
         c->rxfrags = 0;
         if (final && !lws_frame_is_binary(wsi)) {
             /* the common case: one command in one chunk, no copy */
-            broker_command(env->broker, c, in, len, hub_mono_ms());
+            broker_command(env->broker, c, in, len, rtclock_mono_ms());
             return 0;
         }
     }
@@ -162,7 +162,7 @@ static int s_receive(struct lws *wsi, wsconn_env_t *env, client_t *c, const void
     }
     if (lws_frame_is_binary(wsi)) {
         if (final)
-            broker_command(env->broker, c, "", 0, hub_mono_ms()); /* answers bad_request */
+            broker_command(env->broker, c, "", 0, rtclock_mono_ms()); /* answers bad_request */
         return 0;
     }
     if (!c->rx) {
@@ -173,7 +173,7 @@ static int s_receive(struct lws *wsi, wsconn_env_t *env, client_t *c, const void
     memcpy(c->rx + c->rxlen, in, len);
     c->rxlen += len;
     if (final) {
-        broker_command(env->broker, c, (const char *)c->rx, c->rxlen, hub_mono_ms());
+        broker_command(env->broker, c, (const char *)c->rx, c->rxlen, rtclock_mono_ms());
         c->rxlen = 0;
         /* fragmented commands are rare: give the buffer back */
         free(c->rx);
@@ -195,7 +195,7 @@ static int s_uri_is(struct lws *wsi, const char *want)
  * request completes; the low bit set marks it (no object pointer is odd). */
 static void s_pending_mark(struct lws *wsi)
 {
-    lws_set_opaque_user_data(wsi, (void *)(uintptr_t)(((uint64_t)hub_mono_ms() << 1) | 1));
+    lws_set_opaque_user_data(wsi, (void *)(uintptr_t)(((uint64_t)rtclock_mono_ms() << 1) | 1));
 }
 
 static void s_pending_clear(struct lws *wsi)
@@ -210,7 +210,7 @@ static void s_pending_count(struct lws *wsi, wsconn_env_t *env)
     if (!(tag & 1))
         return;
     lws_set_opaque_user_data(wsi, NULL);
-    int64_t age = hub_mono_ms() - (int64_t)(tag >> 1);
+    int64_t age = rtclock_mono_ms() - (int64_t)(tag >> 1);
     bool timed_out = age >= env->handshake_ms - 250;
     env->broker->st.refused[timed_out ? REFUSE_HANDSHAKE_TIMEOUT : REFUSE_INCOMPLETE]++;
 }
@@ -266,7 +266,7 @@ int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         }
         pss->c = broker_client_open(env->broker, wsi);
         if (pss->c)
-            pss->c->last_rx_mono = hub_mono_ms();
+            pss->c->last_rx_mono = rtclock_mono_ms();
         if (!pss->c)
             return s_close(wsi, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
         return 0;
@@ -274,12 +274,12 @@ int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_RECEIVE:
         if (!pss->c)
             return -1;
-        pss->c->last_rx_mono = hub_mono_ms();
+        pss->c->last_rx_mono = rtclock_mono_ms();
         return s_receive(wsi, env, pss->c, in, len);
 
     case LWS_CALLBACK_RECEIVE_PONG:
         if (pss->c)
-            pss->c->last_rx_mono = hub_mono_ms();
+            pss->c->last_rx_mono = rtclock_mono_ms();
         return 0;
 
     case LWS_CALLBACK_SERVER_WRITEABLE: {
@@ -297,7 +297,7 @@ int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (lws_write(wsi, text, n, LWS_WRITE_TEXT) < (int)n)
             return -1;
         pss->last_write_us = lws_now_usecs();
-        broker_wrote(env->broker, c, frames, n, hub_mono_ms());
+        broker_wrote(env->broker, c, frames, n, rtclock_mono_ms());
         if (c->q.count)
             lws_callback_on_writable(wsi);
         return 0;
@@ -312,7 +312,7 @@ int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         /* lws itself closes a connection that answered no ping for idle_ms;
          * it does not say so, but the silence does */
         if (pss->c && !pss->c->close_code &&
-            hub_mono_ms() - pss->c->last_rx_mono >= env->idle_ms - 250)
+            rtclock_mono_ms() - pss->c->last_rx_mono >= env->idle_ms - 250)
             env->broker->st.kicked[KICK_IDLE]++;
         if (pss->c) {
             pss->c->wsi = NULL;

@@ -8,6 +8,7 @@
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, gmtime_r, strcasecmp */
 #endif
 #include "rlog.h"
+#include "rtclock.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -95,16 +96,9 @@ void rlog_write(rlog_level_t level, const char *fmt, ...)
     fwrite(line, 1, len, stderr);
 }
 
-static int64_t s_monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int rlog_rl_allow(rlog_rl_t *rl, uint32_t burst, int64_t period_ms, uint32_t *suppressed)
 {
-    int64_t now = s_monotonic_ms();
+    int64_t now = rtclock_mono_ms();
     /* A zeroed state (count 0) starts its first window now, whatever the
      * monotonic clock reads. */
     if (rl->count == 0 || now - rl->window_start_ms >= period_ms) {

@@ -13,6 +13,7 @@
 #include "rtdash.h"
 
 #include "rlog.h"
+#include "rtclock.h"
 #include "topic.h"
 
 #include <errno.h>
@@ -169,9 +170,7 @@ static uint64_t s_next_seq(rtdash_pub_t *p, const char *topic, size_t len)
 
 int64_t rtdash_now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return rtclock_wall_ms();
 }
 
 /* Connect to each item of the comma-separated list (spaces around items are

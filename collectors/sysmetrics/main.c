@@ -18,6 +18,7 @@
 #include "net.h"
 #include "opts.h"
 #include "rlog.h"
+#include "rtclock.h"
 #include "rtdash.h"
 
 #define META_PERIOD_NS (10 * 1000000000LL)
@@ -35,13 +36,6 @@ static void s_on_signal(int sig)
 {
     (void)sig;
     s_stop = 1;
-}
-
-static int64_t s_mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 static void s_sample(void *arg, const char *topic, const char *const *names, const double *values,
@@ -133,12 +127,12 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    int64_t last_meta = s_mono_ns();
+    int64_t last_meta = rtclock_mono_ns();
     long min_wait = FIRST_TICK_MIN_MS;
     while (enabled && s_wait_tick(interval_ms, min_wait)) {
         min_wait = 0;
         ctx.ts_ms = rtdash_now_ms();
-        ctx.mono_ns = s_mono_ns();
+        ctx.mono_ns = rtclock_mono_ns();
         for (size_t i = 0; i < NMODULES; i++) {
             if (!state[i] || s_modules[i]->collect(state[i], &ctx) == 0)
                 continue;

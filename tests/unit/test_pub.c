@@ -2,6 +2,7 @@
  * (proto/rtdash_pub.c): two frames, msgpack bodies decoded with msgpack-c,
  * per-topic seq, publishing to every hub of a list, never blocking. */
 #include "check.h"
+#include "rtclock.h"
 #include "rtdash.h"
 #include "topic.h"
 
@@ -18,13 +19,6 @@ static void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
-}
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* A SUB socket bound on an ephemeral loopback port; its endpoint in ep. */
@@ -460,7 +454,7 @@ static void test_two_hubs(void)
 /* With no hub anywhere, creating, sending and destroying never wait. */
 static void test_no_hub(void)
 {
-    int64_t t0 = mono_ms();
+    int64_t t0 = rtclock_mono_ms();
     rtdash_pub_t *p = rtdash_pub_new("tcp://127.0.0.1:1,tcp://127.0.0.1:2");
     CHECK(p != NULL);
     if (!p)
@@ -480,7 +474,7 @@ static void test_no_hub(void)
     CHECK(rtdash_pub_meta(p, "nohub.x", &meta) == 0);
     CHECK(rtdash_pub_raw(p, "nohub.x", "\x81\xa4kind\xa4meta", 11) == 0);
     rtdash_pub_destroy(&p);
-    int64_t elapsed = mono_ms() - t0;
+    int64_t elapsed = rtclock_mono_ms() - t0;
     CHECK(elapsed < 3000);
     if (elapsed >= 3000)
         fprintf(stderr, "no-hub publishing took %lld ms\n", (long long)elapsed);

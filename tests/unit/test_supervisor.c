@@ -5,6 +5,7 @@
  * the backoff doubles to its cap and resets after a long enough run, and
  * stop ends every process group (SIGKILL for one that ignores SIGTERM). */
 #include "check.h"
+#include "rtclock.h"
 #include "rlog.h"
 #include "supervisor.h"
 
@@ -22,13 +23,6 @@
 
 static const struct lws_protocols s_protocols[] = {
     {SUPERVISOR_PROTOCOL, supervisor_callback, 0, 0, 0, NULL, 0}, {NULL, NULL, 0, 0, 0, NULL, 0}};
-
-static int64_t s_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* True when pid no longer runs (gone, or a zombie nobody has reaped yet:
  * an orphaned grandchild in a container whose init does not reap). */
@@ -235,14 +229,14 @@ static void test_processes(void)
     CHECK(crasher->pid > 0 && runner->pid > 0 && stubborn->pid > 0);
 
     /* Run the loop 4.6 s, noting when the crasher and quick start. */
-    int64_t t0 = s_mono_ms(), crasher_starts[8] = {0}, quick_starts[32] = {0};
+    int64_t t0 = rtclock_mono_ms(), crasher_starts[8] = {0}, quick_starts[32] = {0};
     uint64_t seen_c = 0, seen_q = 0;
-    while (s_mono_ms() - t0 < 4600) {
+    while (rtclock_mono_ms() - t0 < 4600) {
         lws_service(cx, 0);
         if (crasher->starts != seen_c && seen_c < 8)
-            crasher_starts[seen_c++] = s_mono_ms() - t0;
+            crasher_starts[seen_c++] = rtclock_mono_ms() - t0;
         if (quick->starts != seen_q && seen_q < 32)
-            quick_starts[seen_q++] = s_mono_ms() - t0;
+            quick_starts[seen_q++] = rtclock_mono_ms() - t0;
     }
     pid_t runner_pid = runner->pid, stubborn_pid = stubborn->pid;
     int runner_fds = s_count_fds(runner_pid);
@@ -256,14 +250,14 @@ static void test_processes(void)
     uint64_t steady_starts = steady->starts;
 
     supervisor_stop(q);
-    int64_t t1 = s_mono_ms();
+    int64_t t1 = rtclock_mono_ms();
     supervisor_stop(s);
-    int64_t stop_ms = s_mono_ms() - t1;
+    int64_t stop_ms = rtclock_mono_ms() - t1;
     supervisor_stop(s); /* twice is fine */
     bool all_stopped = crasher->pid == 0 && runner->pid == 0 && stubborn->pid == 0;
     uint64_t after_stop = crasher->starts;
-    int64_t t2 = s_mono_ms();
-    while (s_mono_ms() - t2 < 1500) /* no restart after stop */
+    int64_t t2 = rtclock_mono_ms();
+    while (rtclock_mono_ms() - t2 < 1500) /* no restart after stop */
         lws_service(cx, 0);
     lws_sul_cancel(&s_tick);
     lws_context_destroy(cx);

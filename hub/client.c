@@ -34,7 +34,6 @@ void client_destroy(client_t **pc)
         free(c->rules[i].pattern);
     free(c->rules);
     free(c->gaps);
-    free(c->rx);
     free(c);
     *pc = NULL;
 }

@@ -79,13 +79,8 @@ static bool s_is_framing_error(const char *name)
 
 static void test_vectors(mp2json_t *c)
 {
-    char path[4096];
-    vectors_path(path, sizeof path, "vectors.json");
-    json_error_t err;
-    json_t *root = json_load_file(path, 0, &err);
-    if (!root)
-        fprintf(stderr, "cannot load %s: %s (set RTDASH_SRC)\n", path, err.text);
-    CHECK(root != NULL && json_is_array(root));
+    json_t *root = vectors_load("vectors.json");
+    CHECK(root != NULL);
     if (!root)
         return;
     CHECK(json_array_size(root) >= 40);

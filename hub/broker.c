@@ -32,6 +32,7 @@ struct broker {
     int64_t started_wall;
     broker_stats_t st;
     colreg_t colreg; /* collectors by name (from meta) */
+    rlog_rl_t rl_reject[REJ__COUNT]; /* log rate, per reason */
     int64_t last_cron_mono;
     void (*wake)(void *ud, client_t *c);
     void *wake_ud;
@@ -237,10 +238,28 @@ static void s_ack(broker_t *b, client_t *c, const char *type, const cmd_t *cmd)
 
 /* ---- ingest ------------------------------------------------------------- */
 
+/* Count a dropped collector message, for the hub and (when its topic is
+ * known and named) for its collector, and say why in the log: the topic,
+ * the reason and what was wrong, at most 5 lines per 10 s per reason, so a
+ * flood of one mistake cannot hide another. */
+static void s_reject(broker_t *b, int reason, const char *topic, size_t tlen, const char *detail)
+{
+    b->st.rejected[reason]++;
+    rtopic_t *known = topic ? registry_find(b->reg, topic, tlen) : NULL;
+    if (known && known->coll)
+        b->colreg.v[known->coll - 1].rejected[reason]++;
+    char q[TOPIC_MAX_LEN + 16];
+    RLOG_RL_ON(&b->rl_reject[reason], RLOG_WARN, "dropped a collector message on \"%s\": %s%s%s",
+               topic ? rlog_quote(q, sizeof q, topic, tlen) : "?", broker_reject_name(reason),
+               detail && *detail ? ": " : "", detail ? detail : "");
+}
+
 void broker_reject(broker_t *b, int reason)
 {
-    if (reason >= 0 && reason < REJ__COUNT)
-        b->st.rejected[reason]++;
+    if (reason == REJ_BAD_FRAMES)
+        s_reject(b, reason, NULL, 0, "a message must have two frames, topic and body");
+    else if (reason >= 0 && reason < REJ__COUNT)
+        s_reject(b, reason, NULL, 0, NULL);
 }
 
 static void s_join_new_topic(broker_t *b, rtopic_t *t)
@@ -254,19 +273,17 @@ void broker_ingest(broker_t *b, const char *topic, size_t tlen, const uint8_t *b
 {
     b->st.msgs_in++;
     if (!topic_is_valid(topic, tlen)) {
-        b->st.rejected[REJ_BAD_TOPIC]++;
-        RLOG_RL(RLOG_WARN, "dropped a collector message: bad topic (%zu bytes)", tlen);
+        size_t at = 0;
+        const char *why = topic_invalid_why(topic, tlen, &at);
+        char detail[96];
+        snprintf(detail, sizeof detail, "%s at byte %zu", why ? why : "invalid", at);
+        s_reject(b, REJ_BAD_TOPIC, topic, tlen, detail);
         return;
     }
     mp2json_msg_t m;
     mp2json_err_t err = mp2json_decode(b->conv, body, blen, &m);
     if (err != MP2JSON_OK) {
-        b->st.rejected[err]++;
-        rtopic_t *known = registry_find(b->reg, topic, tlen);
-        if (known && known->coll)
-            b->colreg.v[known->coll - 1].rejected[err]++;
-        RLOG_RL(RLOG_WARN, "dropped a message on %.*s: %s", (int)tlen, topic,
-                mp2json_err_name(err));
+        s_reject(b, err, topic, tlen, mp2json_err_detail(b->conv));
         return;
     }
     rtopic_t *t = registry_find(b->reg, topic, tlen);
@@ -274,9 +291,10 @@ void broker_ingest(broker_t *b, const char *topic, size_t tlen, const uint8_t *b
     if (!t) {
         t = registry_add(b->reg, topic, tlen);
         if (!t) {
-            b->st.rejected[REJ_TOPIC_LIMIT]++;
-            RLOG_RL(RLOG_WARN, "dropped a message on %.*s: topic limit (%zu) reached",
-                    (int)tlen, topic, b->cfg.max_topics);
+            char detail[64];
+            snprintf(detail, sizeof detail, "the hub keeps at most %zu topics (--max-topics)",
+                     b->cfg.max_topics);
+            s_reject(b, REJ_TOPIC_LIMIT, topic, tlen, detail);
             return;
         }
         fresh = true;
@@ -303,7 +321,7 @@ void broker_ingest(broker_t *b, const char *topic, size_t tlen, const uint8_t *b
         b->st.metas++;
         jbuf_reset(&b->msg);
         if (mp2json_emit_meta(b->conv, &b->msg) != MP2JSON_OK || jbuf_failed(&b->msg)) {
-            b->st.rejected[MP2JSON_E_OOM]++;
+            s_reject(b, MP2JSON_E_OOM, topic, tlen, "out of memory");
             return;
         }
         int changed = registry_set_meta(t, (const char *)jbuf_text(&b->msg), b->msg.len,
@@ -334,13 +352,13 @@ void broker_ingest(broker_t *b, const char *topic, size_t tlen, const uint8_t *b
     jbuf_reset(&b->msg);
     if (mp2json_emit(b->conv, topic, tlen, ts, seq, &b->msg, &body_off) != MP2JSON_OK ||
         jbuf_failed(&b->msg)) {
-        b->st.rejected[MP2JSON_E_OOM]++;
+        s_reject(b, MP2JSON_E_OOM, topic, tlen, "out of memory");
         return;
     }
     frame_t *f = frame_new(m.kind == MSG_EVENT ? FRAME_EVENT : FRAME_SAMPLE,
                            jbuf_text(&b->msg), b->msg.len);
     if (!f) {
-        b->st.rejected[MP2JSON_E_OOM]++;
+        s_reject(b, MP2JSON_E_OOM, topic, tlen, "out of memory");
         return;
     }
     f->topic = t;

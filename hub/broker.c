@@ -374,7 +374,9 @@ void broker_ingest(broker_t *b, const char *topic, size_t tlen, const uint8_t *b
     t->msgs++;
     t->last_rx_mono = now_mono;
     t->stale = false;
-    history_push(t->hist, f);
+    if (history_push(t->hist, f) < 0)
+        RLOG_RL(RLOG_WARN, "out of memory: a message on %s is delivered but not kept in history",
+                t->name);
     for (uint32_t i = 0; i < t->nsubs; i++) {
         if (t->subs[i].paused_gen == 0)
             s_enqueue(b, t->subs[i].c, f, now_mono);

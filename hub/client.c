@@ -1,5 +1,6 @@
 /* client.c - subscriptions, pause state and gap marks of one browser. */
 #include "client.h"
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,8 +93,42 @@ static int s_join(client_t *c, rtopic_t *t, uint64_t gen_now)
     return 0;
 }
 
+#ifndef NDEBUG
+/* client.h's invariant: t is in c->topics exactly when c is in t->subs and
+ * one of c's patterns matches t (with r: every matching topic is joined).
+ * O(topics x patterns): debug builds only (the sanitizer builds of CI). */
+static bool s_invariant(const client_t *c, const registry_t *r)
+{
+    for (uint32_t i = 0; i < c->ntopics; i++) {
+        rtopic_t *t = c->topics[i];
+        if (!registry_sub_find(t, c) || !client_matches(c, t->name, t->name_len))
+            return false;
+    }
+    size_t n = r ? registry_count(r) : 0, joined = 0;
+    for (size_t i = 0; i < n; i++) {
+        rtopic_t *t = registry_at(r, i);
+        bool member = registry_sub_find(t, c) != NULL;
+        if (member != client_matches(c, t->name, t->name_len))
+            return false;
+        joined += member;
+    }
+    return !r || joined == c->ntopics;
+}
+#endif
+
+static client_err_t s_subscribe(client_t *c, registry_t *r, const char *p, uint32_t max_patterns,
+                                uint64_t gen_now);
+
 client_err_t client_subscribe(client_t *c, registry_t *r, const char *p, uint32_t max_patterns,
                               uint64_t gen_now)
+{
+    client_err_t e = s_subscribe(c, r, p, max_patterns, gen_now);
+    assert(e != CLIENT_OK || s_invariant(c, r));
+    return e;
+}
+
+static client_err_t s_subscribe(client_t *c, registry_t *r, const char *p, uint32_t max_patterns,
+                                uint64_t gen_now)
 {
     for (uint32_t i = 0; i < c->npatterns; i++)
         if (!strcmp(c->patterns[i], p))
@@ -139,6 +174,7 @@ void client_unsubscribe(client_t *c, const char *p)
         }
     }
     c->ntopics = k;
+    assert(s_invariant(c, NULL));
 }
 
 bool client_topic_added(client_t *c, rtopic_t *t, uint64_t gen_now)

@@ -12,9 +12,10 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from rtdash_harness import (Hub, SRC, WSClient, apublisher, check, check_eq, drops_by_reason,  # noqa: E402
-                            http_get, is_sample, metric_find, metric_names, metrics, mp_map_raw,
-                            mp_str_raw, now_ms, of_type, ordered_keys, pack, run_tests, short)
+from rtdash_harness import (Hub, SRC, WSClient, apublisher, check, check_eq,  # noqa: E402
+                            drops_by_reason, http_get, is_sample, metric_find,
+                            metric_names, metrics, mp_map_raw, mp_str_raw, now_ms,
+                            of_type, ordered_keys, pack, rss_kb, run_tests, short)
 import msgpack  # noqa: E402
 
 T0 = 1764300000000
@@ -572,14 +573,6 @@ async def test_topic_limit_bounds_growth():
         check_eq(d, {"topic_limit": 3}, "drops with --max-topics 5 after 8 topics")
         hub.check_alive()
         await c.close()
-
-
-def rss_kb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 async def test_hostile_flood_keeps_serving():

@@ -218,44 +218,40 @@ static client_err_t s_add_rule(client_t *c, const char *p, bool pause)
     return CLIENT_OK;
 }
 
-client_err_t client_pause(client_t *c, const char *p, uint64_t gen_now)
+/* Pause (since gen_now) or resume the subscribed topics matched by p (NULL =
+ * all), after remembering the rule for later topics; a resumed topic that was
+ * paused is reported to fn. */
+static client_err_t s_pause_resume(client_t *c, const char *p, bool pause, uint64_t gen_now,
+                                   void (*fn)(void *ud, client_t *c, rtopic_t *t, uint64_t g),
+                                   void *ud)
 {
     const char *pat = p ? p : "*";
-    client_err_t e = s_add_rule(c, pat, true);
+    client_err_t e = s_add_rule(c, pat, pause);
     if (e != CLIENT_OK)
         return e;
     for (uint32_t i = 0; i < c->ntopics; i++) {
         rtopic_t *t = c->topics[i];
-        if (!s_match(pat, t))
-            continue;
-        rsub_t *s = registry_sub_find(t, c);
-        if (s && s->paused_gen == 0)
-            s->paused_gen = gen_now;
+        rsub_t *s = s_match(pat, t) ? registry_sub_find(t, c) : NULL;
+        if (!s || (s->paused_gen != 0) == pause)
+            continue; /* not matched, or already as asked */
+        uint64_t was = s->paused_gen;
+        s->paused_gen = pause ? gen_now : 0;
+        if (!pause && fn)
+            fn(ud, c, t, was);
     }
     return CLIENT_OK;
+}
+
+client_err_t client_pause(client_t *c, const char *p, uint64_t gen_now)
+{
+    return s_pause_resume(c, p, true, gen_now, NULL, NULL);
 }
 
 client_err_t client_resume(client_t *c, const char *p,
                            void (*fn)(void *ud, client_t *c, rtopic_t *t, uint64_t paused_gen),
                            void *ud)
 {
-    const char *pat = p ? p : "*";
-    client_err_t e = s_add_rule(c, pat, false);
-    if (e != CLIENT_OK)
-        return e;
-    for (uint32_t i = 0; i < c->ntopics; i++) {
-        rtopic_t *t = c->topics[i];
-        if (!s_match(pat, t))
-            continue;
-        rsub_t *s = registry_sub_find(t, c);
-        if (!s || s->paused_gen == 0)
-            continue;
-        uint64_t g = s->paused_gen;
-        s->paused_gen = 0;
-        if (fn)
-            fn(ud, c, t, g);
-    }
-    return CLIENT_OK;
+    return s_pause_resume(c, p, false, 0, fn, ud);
 }
 
 bool client_take_gap(client_t *c, const rtopic_t *t)

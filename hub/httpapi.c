@@ -29,24 +29,31 @@ static void s_value(jbuf_t *o, const char *name, const char *lk, const char *lv,
     jbuf_putc(o, '\n');
 }
 
+/* `METRIC{collector="NAME"`: the caller adds more labels, then "} " and a value. */
+static void s_collector_series(jbuf_t *o, const char *metric, const char *collector)
+{
+    jbuf_puts(o, metric);
+    jbuf_puts(o, "{collector=\"");
+    prom_label(o, collector);
+    jbuf_putc(o, '"');
+}
+
 static void s_collector_metrics(const broker_t *b, jbuf_t *o)
 {
     const colreg_t *r = broker_colreg(b);
     prom_head(o, "rtdash_collector_messages_total", "counter",
              "Samples and events received per collector (named by meta).");
     for (uint32_t i = 0; i < r->n; i++) {
-        jbuf_puts(o, "rtdash_collector_messages_total{collector=\"");
-        prom_label(o, r->v[i].name);
-        jbuf_puts(o, "\"} ");
+        s_collector_series(o, "rtdash_collector_messages_total", r->v[i].name);
+        jbuf_puts(o, "} ");
         jbuf_put_u64(o, r->v[i].msgs);
         jbuf_putc(o, '\n');
     }
     prom_head(o, "rtdash_collector_last_seen_ms", "gauge",
              "Unix time in ms of each collector's last message.");
     for (uint32_t i = 0; i < r->n; i++) {
-        jbuf_puts(o, "rtdash_collector_last_seen_ms{collector=\"");
-        prom_label(o, r->v[i].name);
-        jbuf_puts(o, "\"} ");
+        s_collector_series(o, "rtdash_collector_last_seen_ms", r->v[i].name);
+        jbuf_puts(o, "} ");
         jbuf_put_i64(o, r->v[i].last_seen_wall);
         jbuf_putc(o, '\n');
     }
@@ -56,9 +63,8 @@ static void s_collector_metrics(const broker_t *b, jbuf_t *o)
         for (int k = 1; k < REJ__COUNT; k++) {
             if (!r->v[i].rejected[k])
                 continue;
-            jbuf_puts(o, "rtdash_collector_rejected_total{collector=\"");
-            prom_label(o, r->v[i].name);
-            jbuf_puts(o, "\",reason=\"");
+            s_collector_series(o, "rtdash_collector_rejected_total", r->v[i].name);
+            jbuf_puts(o, ",reason=\"");
             jbuf_puts(o, broker_reject_name(k));
             jbuf_puts(o, "\"} ");
             jbuf_put_u64(o, r->v[i].rejected[k]);
@@ -282,14 +288,8 @@ int httpapi_route(const broker_t *b, const struct supervisor *sv, const char *ur
         return 200;
     }
     if (!strcmp(uri, "/api/topics")) {
-        jbuf_putc(o, '[');
-        size_t n = registry_count(reg);
-        for (size_t i = 0; i < n; i++) {
-            if (i)
-                jbuf_putc(o, ',');
-            wire_put_topic_info(o, registry_at(reg, i));
-        }
-        jbuf_puts(o, "]\n");
+        wire_put_catalog(o, reg);
+        jbuf_putc(o, '\n');
         return 200;
     }
     if (!strcmp(uri, "/api/collectors")) {

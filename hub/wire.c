@@ -140,6 +140,18 @@ void wire_put_with_gap(jbuf_t *o, const frame_t *f)
     jbuf_put(o, frame_ctext(f) + f->body_off, f->len - f->body_off);
 }
 
+void wire_put_catalog(jbuf_t *o, const registry_t *reg)
+{
+    jbuf_putc(o, '[');
+    size_t n = registry_count(reg);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            jbuf_putc(o, ',');
+        wire_put_topic_info(o, registry_at(reg, i));
+    }
+    jbuf_putc(o, ']');
+}
+
 void wire_put_welcome(jbuf_t *o, const char *epoch, uint64_t client_id, uint64_t clients,
                       const registry_t *reg)
 {
@@ -150,14 +162,9 @@ void wire_put_welcome(jbuf_t *o, const char *epoch, uint64_t client_id, uint64_t
     jbuf_put_u64(o, client_id);
     jbuf_puts(o, ",\"clients\":");
     jbuf_put_u64(o, clients);
-    jbuf_puts(o, ",\"topics\":[");
-    size_t n = registry_count(reg);
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            jbuf_putc(o, ',');
-        wire_put_topic_info(o, registry_at(reg, i));
-    }
-    jbuf_puts(o, "]}");
+    jbuf_puts(o, ",\"topics\":");
+    wire_put_catalog(o, reg);
+    jbuf_putc(o, '}');
 }
 
 void wire_put_health(jbuf_t *o, const char *epoch, int64_t uptime_s, uint64_t clients,

@@ -38,6 +38,9 @@ void wire_put_topic(jbuf_t *o, const rtopic_t *t);
  * entry (welcome, /api/topics). */
 void wire_put_topic_info(jbuf_t *o, const rtopic_t *t);
 
+/* [TOPIC_INFO,...]: every topic in creation order (welcome, /api/topics). */
+void wire_put_catalog(jbuf_t *o, const registry_t *reg);
+
 /* One history point: the frame's message without its "type" key. */
 void wire_put_point(jbuf_t *o, const frame_t *f);
 

@@ -94,11 +94,9 @@ static int s_parse_bool(const char *v)
     return -1;
 }
 
-/* Append the ','-separated items of v (spaces around items trimmed, empty
- * items skipped) to the list. */
-static int s_list_add(opt_list_t *list, const char *v, const char *prog, const char *where)
+const char *opts_list_next(const char **pos, size_t *len)
 {
-    const char *p = v;
+    const char *p = *pos;
     while (*p) {
         const char *end = strchr(p, ',');
         if (!end)
@@ -108,16 +106,31 @@ static int s_list_add(opt_list_t *list, const char *v, const char *prog, const c
             a++;
         while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
             b--;
-        if (b > a) {
-            if (list->n == OPT_LIST_MAX) {
-                fprintf(stderr, "%s: %s: more than %d values\n", prog, where, OPT_LIST_MAX);
-                return -1;
-            }
-            list->v[list->n] = a;
-            list->len[list->n] = (size_t)(b - a);
-            list->n++;
-        }
         p = *end ? end + 1 : end;
+        if (b > a) {
+            *pos = p;
+            *len = (size_t)(b - a);
+            return a;
+        }
+    }
+    *pos = p;
+    *len = 0;
+    return NULL;
+}
+
+/* Append the items of the ','-separated list v (opts_list_next) to the list. */
+static int s_list_add(opt_list_t *list, const char *v, const char *prog, const char *where)
+{
+    const char *pos = v, *item;
+    size_t len;
+    while ((item = opts_list_next(&pos, &len)) != NULL) {
+        if (list->n == OPT_LIST_MAX) {
+            fprintf(stderr, "%s: %s: more than %d values\n", prog, where, OPT_LIST_MAX);
+            return -1;
+        }
+        list->v[list->n] = item;
+        list->len[list->n] = len;
+        list->n++;
     }
     return 0;
 }

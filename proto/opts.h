@@ -34,6 +34,17 @@ typedef struct opt {
     const char *help;
 } opt_t;
 
+/* The next item of a ','-separated list: skips empty items, trims spaces and
+ * tabs around the item, and returns a pointer to it (into the list, not
+ * NUL-terminated) with its length in *len; *pos moves past it. Returns NULL
+ * when no item is left. Allocates nothing.
+ *     const char *pos = list, *item;
+ *     size_t len;
+ *     while ((item = opts_list_next(&pos, &len)) != NULL)
+ *         use(item, len);
+ */
+const char *opts_list_next(const char **pos, size_t *len);
+
 /* Parse defaults, then the environment, then argv[1..]. Accepts "--name value"
  * and "--name=value". "--help"/"-h" prints opts_print_help() to stdout and
  * returns 1; "--version" prints the version and returns 1. An unknown flag, a

@@ -12,6 +12,7 @@
 #endif
 #include "rtdash.h"
 
+#include "opts.h"
 #include "rlog.h"
 #include "rtclock.h"
 #include "topic.h"
@@ -173,38 +174,28 @@ int64_t rtdash_now_ms(void)
     return rtclock_wall_ms();
 }
 
-/* Connect to each item of the comma-separated list (spaces around items are
- * ignored). Returns the number connected, or -1 on the first failure. */
+/* Connect to each item of the comma-separated list (opts_list_next: spaces
+ * around items are ignored). Returns the number connected, or -1 on the
+ * first failure. */
 static int s_connect_all(void *sock, const char *hubs)
 {
     int n = 0;
-    const char *p = hubs;
-    while (*p) {
-        const char *end = strchr(p, ',');
-        if (!end)
-            end = p + strlen(p);
-        const char *a = p, *b = end;
-        while (a < b && (*a == ' ' || *a == '\t'))
-            a++;
-        while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
-            b--;
-        if (b > a) {
-            char ep[ENDPOINT_MAX];
-            size_t len = (size_t)(b - a);
-            if (len >= sizeof ep) {
-                rlog(RLOG_ERROR, "rtdash: hub endpoint too long (%zu bytes)", len);
-                return -1;
-            }
-            memcpy(ep, a, len);
-            ep[len] = '\0';
-            if (zmq_connect(sock, ep) != 0) {
-                rlog(RLOG_ERROR, "rtdash: cannot connect to hub '%s': %s", ep,
-                     zmq_strerror(zmq_errno()));
-                return -1;
-            }
-            n++;
+    const char *pos = hubs, *item;
+    size_t len;
+    while ((item = opts_list_next(&pos, &len)) != NULL) {
+        char ep[ENDPOINT_MAX];
+        if (len >= sizeof ep) {
+            rlog(RLOG_ERROR, "rtdash: hub endpoint too long (%zu bytes)", len);
+            return -1;
         }
-        p = *end ? end + 1 : end;
+        memcpy(ep, item, len);
+        ep[len] = '\0';
+        if (zmq_connect(sock, ep) != 0) {
+            rlog(RLOG_ERROR, "rtdash: cannot connect to hub '%s': %s", ep,
+                 zmq_strerror(zmq_errno()));
+            return -1;
+        }
+        n++;
     }
     return n;
 }

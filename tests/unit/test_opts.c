@@ -309,6 +309,33 @@ static void test_lists(void)
     free(err);
 }
 
+/* The splitter behind lists (and the collector library's hub list). */
+static void test_list_next(void)
+{
+    const char *pos = " a ,,\tbb\t, ,c", *item;
+    size_t len = 99;
+    item = opts_list_next(&pos, &len);
+    CHECK(item && len == 1 && item[0] == 'a');
+    item = opts_list_next(&pos, &len);
+    CHECK(item && len == 2 && memcmp(item, "bb", 2) == 0);
+    item = opts_list_next(&pos, &len);
+    CHECK(item && len == 1 && item[0] == 'c');
+    CHECK(opts_list_next(&pos, &len) == NULL);
+    CHECK(len == 0 && *pos == '\0');
+    CHECK(opts_list_next(&pos, &len) == NULL); /* stays at the end */
+
+    static const char *const empty[] = {"", ",", " , ,\t", ",,,"};
+    for (size_t i = 0; i < sizeof empty / sizeof empty[0]; i++) {
+        pos = empty[i];
+        CHECK(opts_list_next(&pos, &len) == NULL);
+    }
+    /* Spaces inside an item stay; a trailing comma adds nothing. */
+    pos = "tcp://h:1 x,";
+    item = opts_list_next(&pos, &len);
+    CHECK(item && len == 11 && memcmp(item, "tcp://h:1 x", 11) == 0);
+    CHECK(opts_list_next(&pos, &len) == NULL);
+}
+
 static void test_errors(void)
 {
     clear_env();
@@ -475,6 +502,7 @@ int main(void)
     test_numbers();
     test_bools();
     test_lists();
+    test_list_next();
     test_errors();
     test_positional();
     test_help();

@@ -5,11 +5,17 @@
 #ifndef RTDASH_RLOG_H
 #define RTDASH_RLOG_H
 
+#include "opts.h"
+
 #include <stdint.h>
 
 typedef enum { RLOG_ERROR = 0, RLOG_WARN, RLOG_NOTICE, RLOG_INFO, RLOG_DEBUG } rlog_level_t;
 
 extern rlog_level_t rlog_level_current;
+
+/* The levels by name ("warning" is an alias of "warn"), for every program's
+ * --log-level: an OPT_ENUM setting whose value goes to rlog_set_level(). */
+extern const opt_enum_value_t rlog_level_values[];
 
 /* Set the level from a name ("error", "warn", "notice", "info", "debug").
  * Returns 0, or -1 if the name is unknown (level unchanged). */
@@ -43,7 +49,7 @@ int rlog_rl_allow(rlog_rl_t *rl, uint32_t burst, int64_t period_ms, uint32_t *su
     do {                                                                                           \
         static rlog_rl_t rl_state_;                                                                \
         uint32_t rl_supp_;                                                                         \
-        if ((level) <= rlog_level_current && rlog_rl_allow(&rl_state_, 5, 10000, &rl_supp_)) {    \
+        if ((level) <= rlog_level_current && rlog_rl_allow(&rl_state_, 5, 10000, &rl_supp_)) {     \
             if (rl_supp_)                                                                          \
                 rlog_write((level), "(%u similar lines suppressed)", rl_supp_);                    \
             rlog_write((level), __VA_ARGS__);                                                      \

@@ -268,8 +268,9 @@ static bool s_wait_tick(long interval_ms, long min_ms)
 
 int main(int argc, char **argv)
 {
-    const char *hub = NULL, *level = NULL;
+    const char *hub = NULL;
     long interval_ms = 1000, seed = 0;
+    opt_enum_t level = {rlog_level_values, 0, NULL};
     const opt_t table[] = {
         {"hub", OPT_STR, RTDASH_DEFAULT_HUB, 0, 0, &hub,
          "ZeroMQ endpoints of the hubs to publish to, comma-separated"},
@@ -277,17 +278,14 @@ int main(int argc, char **argv)
          "milliseconds between samples, aligned to the wall clock"},
         {"seed", OPT_INT, "0", 0, 2147483647, &seed,
          "random seed: the same seed gives the same values and events (0: from the clock)"},
-        {"log-level", OPT_STR, "notice", 0, 0, &level, "error, warn, notice, info or debug"},
+        {"log-level", OPT_ENUM, "notice", 0, 0, &level, "how much to log"},
     };
     const size_t ntable = sizeof(table) / sizeof(table[0]);
     rlog_set_prog("rtdash-demo");
     int r = opts_parse(table, ntable, argc, argv, "rtdash-demo [options]", NULL);
     if (r != 0)
         return r > 0 ? 0 : 2;
-    if (rlog_set_level_name(level) < 0) {
-        rlog(RLOG_ERROR, "unknown --log-level \"%s\"", level);
-        return 2;
-    }
+    rlog_set_level((rlog_level_t)level.value);
     s_rng = seed ? (uint64_t)seed : (uint64_t)rtdash_now_ms() ^ ((uint64_t)getpid() << 32);
     char desc[512];
     (void)opts_describe(table, ntable, desc, sizeof(desc));

@@ -48,8 +48,20 @@
 #define MAX_TOPICS 10000            /* topics whose meta we remember (SPEC §5) */
 #define META_STORE_MAX (4u << 20)   /* bytes of meta lines kept for re-sending */
 
-static const char *const s_levels[] = {"info", "success", "warning", "error"};
-static const char *const s_charts[] = {"line", "bar", "area", "gauge", "number"};
+/* The words of the settings that take one of a few (OPT_ENUM). */
+static const opt_enum_value_t s_levels[] = {
+    {"info", 0}, {"success", 1}, {"warning", 2}, {"error", 3}, {NULL, 0}};
+static const opt_enum_value_t s_charts[] = {{"line", 0},  {"bar", 1},    {"area", 2},
+                                            {"gauge", 3}, {"number", 4}, {NULL, 0}};
+enum { FORMAT_AUTO, FORMAT_INFLUX };
+static const opt_enum_value_t s_formats[] = {
+    {"auto", FORMAT_AUTO}, {"influx", FORMAT_INFLUX}, {NULL, 0}};
+/* --precision: its value indexes s_ts_units, which turns a timestamp into ms. */
+static const opt_enum_value_t s_precisions[] = {
+    {"ns", 0}, {"us", 1}, {"ms", 2}, {"s", 3}, {NULL, 0}};
+static const struct {
+    int64_t div, mul;
+} s_ts_units[] = {{1000000, 1}, {1000, 1}, {1, 1}, {1, 1000}};
 
 static volatile sig_atomic_t s_stop;
 
@@ -64,8 +76,8 @@ static void s_on_signal(int sig)
  * --------------------------------------------------------------------- */
 
 typedef struct settings {
-    const char *hub, *event, *title, *unit, *chart, *min, *max, *collector, *log_level;
-    const char *format, *precision;
+    const char *hub, *title, *unit, *min, *max, *collector;
+    opt_enum_t event, chart, format, precision, log_level; /* name NULL: unset */
     long interval_ms, connect_wait_ms, linger_ms;
     int check;
 } settings_t;
@@ -157,17 +169,13 @@ static void s_sleep_ms(long ms)
     }
 }
 
-static bool s_in(const char *s, const char *const *set, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(s, set[i]) == 0)
-            return true;
-    return false;
-}
-
+/* An event level exactly as the hub accepts it (case matters there). */
 static bool s_is_level(const char *s)
 {
-    return s_in(s, s_levels, sizeof(s_levels) / sizeof(s_levels[0]));
+    for (size_t i = 0; s_levels[i].name; i++)
+        if (strcmp(s, s_levels[i].name) == 0)
+            return true;
+    return false;
 }
 
 /* A finite number, the whole of s. */
@@ -295,7 +303,7 @@ static void s_send_opt_meta(app_t *a, const char *topic)
     rtdash_meta_init(&m);
     m.title = a->cfg.title;
     m.unit = a->cfg.unit;
-    m.chart = a->cfg.chart;
+    m.chart = a->cfg.chart.name;
     m.min = a->min;
     m.max = a->max;
     m.interval_ms = a->cfg.interval_ms;
@@ -722,7 +730,7 @@ static int s_influx_line(app_t *a, const char *line, size_t len, size_t col0, ch
     int64_t ts = rtdash_now_ms();
     if (l->has_ts && !s_to_ms(a, l->ts, &ts)) {
         snprintf(err, errsize, "timestamp %lld %s is out of range", (long long)l->ts,
-                 a->cfg.precision);
+                 a->cfg.precision.name);
         return -1;
     }
     /* fields and strings first, so that a message over the limit costs no seq */
@@ -896,7 +904,7 @@ static int s_read_input(app_t *a)
  * main
  * --------------------------------------------------------------------- */
 
-/* Check the options that opts.h cannot (numbers that are not whole, word lists). */
+/* Check the options that opts.h cannot (numbers that are not whole). */
 static int s_check_settings(app_t *a)
 {
     settings_t *c = &a->cfg;
@@ -909,41 +917,11 @@ static int s_check_settings(app_t *a)
         fprintf(stderr, "rtdash-pub: --max: '%s' is not a number\n", c->max);
         return -1;
     }
-    if (c->chart && !s_in(c->chart, s_charts, sizeof(s_charts) / sizeof(s_charts[0]))) {
-        fprintf(stderr, "rtdash-pub: --chart: '%s' is not line, bar, area, gauge or number\n",
-                c->chart);
-        return -1;
-    }
-    if (c->event && !s_is_level(c->event)) {
-        fprintf(stderr, "rtdash-pub: --event: '%s' is not info, success, warning or error\n",
-                c->event);
-        return -1;
-    }
-    if (rlog_set_level_name(c->log_level) < 0) {
-        fprintf(stderr, "rtdash-pub: --log-level: unknown level '%s'\n", c->log_level);
-        return -1;
-    }
-    if (strcmp(c->format, "auto") != 0 && strcmp(c->format, "influx") != 0) {
-        fprintf(stderr, "rtdash-pub: --format: '%s' is not auto or influx\n", c->format);
-        return -1;
-    }
-    a->influx = strcmp(c->format, "influx") == 0;
-    static const struct {
-        const char *name;
-        int64_t div, mul;
-    } precisions[] = {{"ns", 1000000, 1}, {"us", 1000, 1}, {"ms", 1, 1}, {"s", 1, 1000}};
-    a->ts_div = 0;
-    for (size_t i = 0; i < sizeof(precisions) / sizeof(precisions[0]); i++) {
-        if (strcmp(c->precision, precisions[i].name) == 0) {
-            a->ts_div = precisions[i].div;
-            a->ts_mul = precisions[i].mul;
-        }
-    }
-    if (a->ts_div == 0) {
-        fprintf(stderr, "rtdash-pub: --precision: '%s' is not ns, us, ms or s\n", c->precision);
-        return -1;
-    }
-    a->has_meta = c->title || c->unit || c->chart || c->min || c->max || c->interval_ms > 0;
+    rlog_set_level((rlog_level_t)c->log_level.value);
+    a->influx = c->format.value == FORMAT_INFLUX;
+    a->ts_div = s_ts_units[c->precision.value].div;
+    a->ts_mul = s_ts_units[c->precision.value].mul;
+    a->has_meta = c->title || c->unit || c->chart.name || c->min || c->max || c->interval_ms > 0;
     return 0;
 }
 
@@ -952,14 +930,18 @@ int main(int argc, char **argv)
     app_t a;
     memset(&a, 0, sizeof(a));
     settings_t *c = &a.cfg;
+    c->event.values = s_levels;
+    c->chart.values = s_charts;
+    c->format.values = s_formats;
+    c->precision.values = s_precisions;
+    c->log_level.values = rlog_level_values;
     const opt_t table[] = {
         {"hub", OPT_STR, RTDASH_DEFAULT_HUB, 0, 0, &c->hub,
          "ZeroMQ endpoints of the hubs to publish to, comma-separated"},
-        {"event", OPT_STR, NULL, 0, 0, &c->event,
-         "publish an event of this level (info, success, warning, error): TOPIC TEXT..."},
+        {"event", OPT_ENUM, NULL, 0, 0, &c->event, "publish an event of this level: TOPIC TEXT..."},
         {"title", OPT_STR, NULL, 0, 0, &c->title, "meta: the topic's title"},
         {"unit", OPT_STR, NULL, 0, 0, &c->unit, "meta: the unit of the values"},
-        {"chart", OPT_STR, NULL, 0, 0, &c->chart, "meta: line, bar, area, gauge or number"},
+        {"chart", OPT_ENUM, NULL, 0, 0, &c->chart, "meta: how to draw the topic"},
         {"min", OPT_STR, NULL, 0, 0, &c->min, "meta: the lowest value"},
         {"max", OPT_STR, NULL, 0, 0, &c->max, "meta: the highest value"},
         {"meta-interval-ms", OPT_INT, "0", 0, 86400000, &c->interval_ms,
@@ -969,13 +951,12 @@ int main(int argc, char **argv)
          "wait this long after connecting before the first message"},
         {"linger-ms", OPT_INT, "200", 0, 60000, &c->linger_ms,
          "wait this long before exiting so queued messages leave"},
-        {"format", OPT_STR, "auto", 0, 0, &c->format,
+        {"format", OPT_ENUM, "auto", 0, 0, &c->format,
          "standard input: auto (plain and JSON lines) or influx (InfluxDB line protocol)"},
-        {"precision", OPT_STR, "ns", 0, 0, &c->precision,
-         "influx: unit of the timestamps, ns, us, ms or s"},
+        {"precision", OPT_ENUM, "ns", 0, 0, &c->precision, "influx: unit of the timestamps"},
         {"check", OPT_BOOL, "0", 0, 0, &c->check,
          "validate only: report each line, publish nothing; exit 1 if any line is bad"},
-        {"log-level", OPT_STR, "notice", 0, 0, &c->log_level, "error, warn, notice, info or debug"},
+        {"log-level", OPT_ENUM, "notice", 0, 0, &c->log_level, "how much to log"},
     };
     const size_t ntable = sizeof(table) / sizeof(table[0]);
     rlog_set_prog("rtdash-pub");
@@ -994,7 +975,8 @@ int main(int argc, char **argv)
     char err[256];
     char **pos = argv + first;
     int npos = argc - first;
-    bool from_stdin = !c->event && (npos == 0 || (npos == 1 && strcmp(pos[0], "-") == 0));
+    const char *event = c->event.name; /* NULL: not an event */
+    bool from_stdin = !event && (npos == 0 || (npos == 1 && strcmp(pos[0], "-") == 0));
     if (a.influx && !from_stdin) {
         fprintf(stderr, "rtdash-pub: --format influx reads standard input only: "
                         "echo 'cpu,host=a usage=1.5' | rtdash-pub --format influx\n");
@@ -1004,7 +986,7 @@ int main(int argc, char **argv)
     static double values[MAX_FIELDS];
     int nfields = 0;
     char text[RTDASH_MAX_TEXT * 4 + 1];
-    if (c->event) {
+    if (event) {
         if (npos < 2) {
             fprintf(stderr, "rtdash-pub: --event LEVEL needs TOPIC TEXT... (see --help)\n");
             return 2;
@@ -1033,7 +1015,7 @@ int main(int argc, char **argv)
         return 2;
     }
     if (!from_stdin && c->check) {
-        printf("ok: %s %s\n", pos[0], c->event ? "event" : "sample");
+        printf("ok: %s %s\n", pos[0], event ? "event" : "sample");
         return 0;
     }
     if (a.influx) {
@@ -1072,8 +1054,8 @@ int main(int argc, char **argv)
         status = s_read_input(&a);
     } else {
         s_send_opt_meta(&a, pos[0]);
-        int rc = c->event ? rtdash_pub_event(a.pub, pos[0], c->event, text, 0)
-                          : rtdash_pub_sample(a.pub, pos[0], names, values, (size_t)nfields, 0);
+        int rc = event ? rtdash_pub_event(a.pub, pos[0], event, text, 0)
+                       : rtdash_pub_sample(a.pub, pos[0], names, values, (size_t)nfields, 0);
         status = rc < 0 ? 1 : 0;
     }
     /* The publisher closes with ZMQ_LINGER 0, which discards what is still

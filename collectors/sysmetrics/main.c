@@ -75,8 +75,9 @@ static bool s_wait_tick(long interval_ms, long min_ms)
 
 int main(int argc, char **argv)
 {
-    const char *hub = NULL, *proc = NULL, *level = NULL;
+    const char *hub = NULL, *proc = NULL;
     long interval_ms = 1000;
+    opt_enum_t level = {rlog_level_values, 0, NULL};
     const opt_t table[] = {
         {"hub", OPT_STR, RTDASH_DEFAULT_HUB, 0, 0, &hub,
          "ZeroMQ endpoints of the hubs to publish to, comma-separated"},
@@ -84,17 +85,14 @@ int main(int argc, char **argv)
          "milliseconds between readings, aligned to the wall clock"},
         {"proc", OPT_STR, "/proc", 0, 0, &proc,
          "where proc is mounted (a container reads the host's /proc mounted elsewhere)"},
-        {"log-level", OPT_STR, "notice", 0, 0, &level, "error, warn, notice, info or debug"},
+        {"log-level", OPT_ENUM, "notice", 0, 0, &level, "how much to log"},
     };
     const size_t ntable = sizeof(table) / sizeof(table[0]);
     rlog_set_prog("rtdash-sysmetrics");
     int r = opts_parse(table, ntable, argc, argv, "rtdash-sysmetrics [options]", NULL);
     if (r != 0)
         return r > 0 ? 0 : 2;
-    if (rlog_set_level_name(level) < 0) {
-        rlog(RLOG_ERROR, "unknown --log-level \"%s\"", level);
-        return 2;
-    }
+    rlog_set_level((rlog_level_t)level.value);
     char desc[1024];
     (void)opts_describe(table, ntable, desc, sizeof(desc));
     rlog(RLOG_NOTICE, "starting: %s", desc);

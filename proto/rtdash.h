@@ -7,12 +7,17 @@
 #ifndef RTDASH_H
 #define RTDASH_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define RTDASH_DEFAULT_HUB "tcp://127.0.0.1:5556"
 #define RTDASH_MAX_MESSAGE (64 * 1024) /* the hub drops larger bodies */
-#define RTDASH_MAX_TEXT 1024          /* longest event text */
+#define RTDASH_MAX_TEXT 1024           /* longest event text */
+/* A collector's first tick waits at least this long, so that a hub its PUB
+ * socket has just connected to has subscribed (ZeroMQ's slow joiner) before
+ * the first message. */
+#define RTDASH_FIRST_TICK_MIN_MS 100
 
 typedef struct rtdash_pub rtdash_pub_t;
 
@@ -76,5 +81,15 @@ uint64_t rtdash_pub_next_seq(rtdash_pub_t *p, const char *topic);
 
 /* Current wall-clock time in Unix milliseconds. */
 int64_t rtdash_now_ms(void);
+
+/* A collector's tick: sleep until the next multiple of interval_ms of the
+ * wall clock that is at least min_ms away (pass RTDASH_FIRST_TICK_MIN_MS the
+ * first time, 0 after), so that samples of every collector line up at
+ * :00.000, :01.000... Sleeps on the monotonic clock in slices, so a wall
+ * clock stepped backwards costs at most one interval before it realigns.
+ * Returns 1 at the tick, or 0 as soon as *stop is non-zero: set it from a
+ * signal handler installed without SA_RESTART, and the sleep ends at once.
+ * stop may be NULL. interval_ms below 1 counts as 1. */
+int rtdash_tick_wait(int64_t interval_ms, int64_t min_ms, const volatile sig_atomic_t *stop);
 
 #endif

@@ -8,7 +8,7 @@
  * full, the least recently used topic is forgotten: if it comes back, its seq
  * starts again at 1 (its ts still moves forward). */
 #if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
-#define _POSIX_C_SOURCE 200809L /* clock_gettime, strnlen */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, clock_nanosleep, strnlen */
 #endif
 #include "rtdash.h"
 
@@ -172,6 +172,27 @@ static uint64_t s_next_seq(rtdash_pub_t *p, const char *topic, size_t len)
 int64_t rtdash_now_ms(void)
 {
     return rtclock_wall_ms();
+}
+
+int rtdash_tick_wait(int64_t interval_ms, int64_t min_ms, const volatile sig_atomic_t *stop)
+{
+    if (interval_ms < 1)
+        interval_ms = 1;
+    int64_t now = rtdash_now_ms();
+    int64_t next = now - now % interval_ms + interval_ms;
+    while (next - now < min_ms)
+        next += interval_ms;
+    while (!stop || !*stop) {
+        now = rtdash_now_ms();
+        if (now >= next)
+            return 1;
+        if (next - now > interval_ms + min_ms) /* the clock went back: realign */
+            next = now - now % interval_ms + interval_ms;
+        int64_t d = next - now;
+        struct timespec ts = {(time_t)(d / 1000), (long)(d % 1000) * 1000000L};
+        (void)clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL); /* EINTR: the loop checks stop */
+    }
+    return 0;
 }
 
 /* Connect to each item of the comma-separated list (opts_list_next: spaces

@@ -24,7 +24,6 @@
 #include "rtdash.h"
 
 #define META_PERIOD_MS 10000
-#define FIRST_TICK_MIN_MS 100 /* let a just-connected hub subscribe first (slow joiner) */
 #define FEED_TOPIC "demo.feed"
 
 /* ------------------------------------------------------------------------
@@ -244,28 +243,6 @@ static void s_on_signal(int sig)
     s_stop = 1;
 }
 
-/* Sleep until the next multiple of interval_ms of the wall clock at least
- * min_ms away (monotonic sleeps, so a clock step costs at most one tick).
- * Returns false when asked to stop. */
-static bool s_wait_tick(long interval_ms, long min_ms)
-{
-    int64_t now = rtdash_now_ms();
-    int64_t next = now - now % interval_ms + interval_ms;
-    while (next - now < min_ms)
-        next += interval_ms;
-    while (!s_stop) {
-        now = rtdash_now_ms();
-        if (now >= next)
-            return true;
-        if (next - now > interval_ms + min_ms)
-            next = now - now % interval_ms + interval_ms;
-        int64_t d = next - now;
-        struct timespec ts = {(time_t)(d / 1000), (long)(d % 1000) * 1000000L};
-        (void)clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
-    }
-    return false;
-}
-
 int main(int argc, char **argv)
 {
     const char *hub = NULL;
@@ -304,8 +281,8 @@ int main(int argc, char **argv)
     s_series_init();
     uint64_t tick = 0, next_event = 1;
     int64_t last_meta = 0;
-    long min_wait = FIRST_TICK_MIN_MS;
-    while (s_wait_tick(interval_ms, min_wait)) {
+    long min_wait = RTDASH_FIRST_TICK_MIN_MS;
+    while (rtdash_tick_wait(interval_ms, min_wait, &s_stop)) {
         min_wait = 0;
         int64_t now = rtdash_now_ms();
         if (tick == 0 || now - last_meta >= META_PERIOD_MS || now < last_meta) {

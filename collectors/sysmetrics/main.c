@@ -22,9 +22,6 @@
 #include "rtdash.h"
 
 #define META_PERIOD_NS (10 * 1000000000LL)
-/* The first tick waits at least this long, so a hub the PUB socket has just
- * connected to has subscribed (ZeroMQ's slow joiner) before the first meta. */
-#define FIRST_TICK_MIN_MS 100
 
 static const module_t *const s_modules[] = {&cpu_module, &mem_module, &load_module, &net_module,
                                             &disk_module};
@@ -49,28 +46,6 @@ static void s_meta(void *arg, const char *topic, const rtdash_meta_t *m)
 {
     if (rtdash_pub_meta(arg, topic, m) < 0)
         RLOG_RL(RLOG_WARN, "cannot publish the meta of %s", topic);
-}
-
-/* Sleep until the next multiple of interval_ms of the wall clock that is at
- * least min_ms away. Sleeps on the monotonic clock in slices, so a wall clock
- * stepped backwards costs at most one interval. Returns false if stopped. */
-static bool s_wait_tick(long interval_ms, long min_ms)
-{
-    int64_t now = rtdash_now_ms();
-    int64_t next = now - now % interval_ms + interval_ms;
-    while (next - now < min_ms)
-        next += interval_ms;
-    while (!s_stop) {
-        now = rtdash_now_ms();
-        if (now >= next)
-            return true;
-        if (next - now > interval_ms + min_ms) /* the clock went back: realign */
-            next = now - now % interval_ms + interval_ms;
-        int64_t d = next - now;
-        struct timespec ts = {(time_t)(d / 1000), (long)(d % 1000) * 1000000L};
-        (void)clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL); /* EINTR: loop checks s_stop */
-    }
-    return false;
 }
 
 int main(int argc, char **argv)
@@ -126,8 +101,8 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
 
     int64_t last_meta = rtclock_mono_ns();
-    long min_wait = FIRST_TICK_MIN_MS;
-    while (enabled && s_wait_tick(interval_ms, min_wait)) {
+    long min_wait = RTDASH_FIRST_TICK_MIN_MS;
+    while (enabled && rtdash_tick_wait(interval_ms, min_wait, &s_stop)) {
         min_wait = 0;
         ctx.ts_ms = rtdash_now_ms();
         ctx.mono_ns = rtclock_mono_ns();

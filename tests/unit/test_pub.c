@@ -1,6 +1,7 @@
 /* test_pub.c - the collector library against real ZeroMQ SUB sockets
  * (proto/rtdash_pub.c): two frames, msgpack bodies decoded with msgpack-c,
- * per-topic seq, publishing to every hub of a list, never blocking. */
+ * per-topic seq, publishing to every hub of a list, never blocking; and the
+ * collectors' aligned tick, rtdash_tick_wait(). */
 #include "check.h"
 #include "rtclock.h"
 #include "rtdash.h"
@@ -8,8 +9,10 @@
 
 #include <math.h>
 #include <msgpack.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <sys/time.h>
 #include <time.h>
 #include <zmq.h>
 
@@ -536,6 +539,57 @@ static void test_seq_table(void)
     rtdash_pub_destroy(&p);
 }
 
+static volatile sig_atomic_t s_alarm;
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    s_alarm = 1;
+}
+
+/* The tick lands on multiples of the interval of the wall clock, waits at
+ * least min_ms, and ends at once when the stop flag is set by a signal. */
+static void test_tick(void)
+{
+    const int64_t iv = 200, slack = 80; /* slack: a busy, shared machine */
+    volatile sig_atomic_t stop = 1;
+    int64_t t0 = rtclock_mono_ms();
+    CHECK(rtdash_tick_wait(10000, 0, &stop) == 0);
+    CHECK(rtclock_mono_ms() - t0 < 50);
+
+    stop = 0;
+    int64_t start = rtdash_now_ms(), prev = 0;
+    for (int i = 0; i < 3; i++) {
+        CHECK(rtdash_tick_wait(iv, i == 0 ? 150 : 0, &stop) == 1);
+        int64_t now = rtdash_now_ms();
+        CHECK(now % iv < slack);
+        if (now % iv >= slack)
+            fprintf(stderr, "tick %d: %lld ms past the boundary\n", i, (long long)(now % iv));
+        if (i == 0)
+            CHECK(now - start >= 150);
+        else
+            CHECK(now / iv > prev / iv); /* a later boundary every time */
+        prev = now;
+    }
+    CHECK(rtdash_tick_wait(iv, 0, NULL) == 1); /* no stop flag at all */
+    CHECK(rtdash_now_ms() % iv < slack);
+
+    /* A signal that sets the flag ends a long wait at once. */
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_alarm; /* no SA_RESTART */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGALRM, &sa, &old);
+    struct itimerval it = {{0, 0}, {0, 100000}};
+    s_alarm = 0;
+    t0 = rtclock_mono_ms();
+    setitimer(ITIMER_REAL, &it, NULL);
+    CHECK(rtdash_tick_wait(3600000, 0, &s_alarm) == 0);
+    int64_t waited = rtclock_mono_ms() - t0;
+    CHECK(waited >= 90 && waited < 1000);
+    sigaction(SIGALRM, &old, NULL);
+}
+
 int main(void)
 {
     s_ctx = zmq_ctx_new();
@@ -543,6 +597,7 @@ int main(void)
     test_no_hub();
     test_bad_endpoints();
     test_seq_table();
+    test_tick();
     zmq_ctx_term(s_ctx);
     return CHECK_DONE();
 }

@@ -17,12 +17,11 @@
  * first message and every 10 s, so a hub that starts later learns the
  * topics. --check runs the same code against a socket connected to nothing.
  *
- * Layout: settings and help, small helpers, the topic table, JSON lines,
- * plain lines, InfluxDB line protocol (parsed by influx.c), the input loop,
- * main(). */
+ * Layout: settings and help, small helpers, the topic table, JSON lines
+ * (parsed by jsonl.c), plain lines, InfluxDB line protocol (parsed by
+ * influx.c), the input loop, main(). */
 // SPDX-License-Identifier: MIT
 #include <errno.h>
-#include <jansson.h>
 #include <math.h>
 #include <msgpack.h>
 #include <poll.h>
@@ -36,6 +35,7 @@
 #include <unistd.h>
 
 #include "influx.h"
+#include "jsonl.h"
 #include "opts.h"
 #include "rlog.h"
 #include "rtdash.h"
@@ -44,7 +44,6 @@
 #define META_PERIOD_MS 10000
 #define LINE_MAX_BYTES (256 * 1024) /* longer input lines are reported and skipped */
 #define MAX_FIELDS 256              /* per plain line */
-#define MAX_DEPTH 16                /* the hub drops deeper messages (SPEC §2) */
 #define MAX_TOPICS 10000            /* topics whose meta we remember (SPEC §5) */
 #define META_STORE_MAX (4u << 20)   /* bytes of meta lines kept for re-sending */
 
@@ -169,15 +168,6 @@ static void s_sleep_ms(long ms)
     }
 }
 
-/* An event level exactly as the hub accepts it (case matters there). */
-static bool s_is_level(const char *s)
-{
-    for (size_t i = 0; s_levels[i].name; i++)
-        if (strcmp(s, s_levels[i].name) == 0)
-            return true;
-    return false;
-}
-
 /* A finite number, the whole of s. */
 static bool s_number(const char *s, double *out)
 {
@@ -277,7 +267,8 @@ typedef struct app {
     bool has_meta; /* a meta option was given */
     double min, max;
     topics_t topics;
-    msgpack_sbuffer head, rest;       /* reused for every JSON or influx line */
+    jsonl_t *jsonl;                   /* JSON lines: the parser, reused; owned */
+    msgpack_sbuffer head, rest;       /* influx: reused for every line */
     bool influx;                      /* --format influx */
     influx_line_t *iline;             /* influx: the parsed line, reused; owned */
     int64_t ts_div, ts_mul;           /* influx: --precision -> ms */
@@ -370,7 +361,7 @@ static void s_resend_meta(app_t *a)
 }
 
 /* ------------------------------------------------------------------------
- * JSON lines -> msgpack.
+ * JSON lines, parsed and packed by jsonl.c.
  * --------------------------------------------------------------------- */
 
 static int s_pack_str(msgpack_packer *pk, const char *s, size_t len)
@@ -378,234 +369,29 @@ static int s_pack_str(msgpack_packer *pk, const char *s, size_t len)
     return msgpack_pack_str_with_body(pk, s, len);
 }
 
-/* Pack any JSON value. Returns 0, or -1 (with the reason in err) when it
- * nests deeper than MAX_DEPTH or packing fails. */
-static int s_pack_json(msgpack_packer *pk, const json_t *j, int depth, char *err, size_t errsize)
-{
-    if (depth > MAX_DEPTH) {
-        snprintf(err, errsize, "nested deeper than %d levels", MAX_DEPTH);
-        return -1;
-    }
-    switch (json_typeof(j)) {
-    case JSON_OBJECT: {
-        const char *key;
-        json_t *v;
-        if (msgpack_pack_map(pk, (uint32_t)json_object_size(j)) != 0)
-            goto oom;
-        json_object_foreach((json_t *)j, key, v)
-        {
-            if (s_pack_str(pk, key, strlen(key)) != 0)
-                goto oom;
-            if (s_pack_json(pk, v, depth + 1, err, errsize) != 0)
-                return -1;
-        }
-        return 0;
-    }
-    case JSON_ARRAY: {
-        size_t i;
-        json_t *v;
-        if (msgpack_pack_array(pk, (uint32_t)json_array_size(j)) != 0)
-            goto oom;
-        json_array_foreach(j, i, v)
-        {
-            if (s_pack_json(pk, v, depth + 1, err, errsize) != 0)
-                return -1;
-        }
-        return 0;
-    }
-    case JSON_STRING:
-        if (s_pack_str(pk, json_string_value(j), json_string_length(j)) != 0)
-            goto oom;
-        return 0;
-    case JSON_INTEGER:
-        if (msgpack_pack_int64(pk, (int64_t)json_integer_value(j)) != 0)
-            goto oom;
-        return 0;
-    case JSON_REAL:
-        if (msgpack_pack_double(pk, json_real_value(j)) != 0)
-            goto oom;
-        return 0;
-    case JSON_TRUE:
-        return msgpack_pack_true(pk) != 0 ? (snprintf(err, errsize, "out of memory"), -1) : 0;
-    case JSON_FALSE:
-        return msgpack_pack_false(pk) != 0 ? (snprintf(err, errsize, "out of memory"), -1) : 0;
-    case JSON_NULL:
-        return msgpack_pack_nil(pk) != 0 ? (snprintf(err, errsize, "out of memory"), -1) : 0;
-    }
-oom:
-    snprintf(err, errsize, "out of memory");
-    return -1;
-}
-
-/* Check a JSON object line against what the hub accepts, so the user hears
- * about a mistake here rather than as a silent drop in the hub. Sets *kind
- * ("sample", "event", "meta"). Returns 0, or -1 with the reason in err. */
-static int s_check_json(const json_t *root, const char **topic, const char **kind, char *err,
-                        size_t errsize)
-{
-    char q[48];
-    const json_t *t = json_object_get(root, "topic");
-    if (!json_is_string(t)) {
-        snprintf(err, errsize, "a JSON line needs \"topic\" (a string)");
-        return -1;
-    }
-    *topic = json_string_value(t);
-    if (!topic_is_valid(*topic, json_string_length(t))) {
-        snprintf(err, errsize, "invalid topic '%s'",
-                 influx_quote(q, sizeof(q), *topic, json_string_length(t)));
-        return -1;
-    }
-    const json_t *k = json_object_get(root, "kind");
-    *kind = "sample";
-    if (k) {
-        if (!json_is_string(k) || (strcmp(json_string_value(k), "sample") != 0 &&
-                                   strcmp(json_string_value(k), "event") != 0 &&
-                                   strcmp(json_string_value(k), "meta") != 0)) {
-            snprintf(err, errsize, "\"kind\" must be \"sample\", \"event\" or \"meta\"");
-            return -1;
-        }
-        *kind = json_string_value(k);
-    }
-    const json_t *ts = json_object_get(root, "ts");
-    if (ts && (!json_is_number(ts) || json_number_value(ts) < 0)) {
-        snprintf(err, errsize, "\"ts\" must be a number of milliseconds");
-        return -1;
-    }
-    const json_t *seq = json_object_get(root, "seq");
-    if (seq && (!json_is_integer(seq) || json_integer_value(seq) < 0)) {
-        snprintf(err, errsize, "\"seq\" must be a whole number >= 0");
-        return -1;
-    }
-    if (strcmp(*kind, "sample") == 0) {
-        const json_t *fields = json_object_get(root, "fields");
-        const json_t *value = json_object_get(root, "value");
-        if (!fields && !value) {
-            snprintf(err, errsize, "a sample needs \"value\" or \"fields\"");
-            return -1;
-        }
-        if (value && !json_is_number(value) && !json_is_null(value)) {
-            snprintf(err, errsize, "\"value\" must be a number");
-            return -1;
-        }
-        if (fields) {
-            const char *key;
-            json_t *v;
-            if (!json_is_object(fields) || json_object_size(fields) == 0) {
-                snprintf(err, errsize, "\"fields\" must be an object with at least one field");
-                return -1;
-            }
-            json_object_foreach((json_t *)fields, key, v)
-            {
-                if (!json_is_number(v) && !json_is_null(v)) {
-                    snprintf(err, errsize, "field '%s' is not a number",
-                             influx_quote(q, sizeof(q), key, strlen(key)));
-                    return -1;
-                }
-            }
-        }
-    } else if (strcmp(*kind, "event") == 0) {
-        const json_t *text = json_object_get(root, "text");
-        const json_t *level = json_object_get(root, "level");
-        if (!json_is_string(text)) {
-            snprintf(err, errsize, "an event needs \"text\" (a string)");
-            return -1;
-        }
-        if (json_string_length(text) > RTDASH_MAX_TEXT) {
-            snprintf(err, errsize, "\"text\" is longer than %d bytes", RTDASH_MAX_TEXT);
-            return -1;
-        }
-        if (level && (!json_is_string(level) || !s_is_level(json_string_value(level)))) {
-            snprintf(err, errsize, "\"level\" must be info, success, warning or error");
-            return -1;
-        }
-    }
-    return 0;
-}
-
 /* Publish one JSON object line. Returns 0, or -1 with the reason in err. */
 static int s_json_line(app_t *a, const char *line, size_t len, char *err, size_t errsize)
 {
-    json_error_t jerr;
-    json_t *root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root) {
-        snprintf(err, errsize, "invalid JSON at column %d: %s", jerr.column, jerr.text);
+    jsonl_msg_t m;
+    if (jsonl_parse(a->jsonl, line, len, &m, err, errsize) < 0)
+        return -1;
+    bool is_meta = strcmp(m.kind, "meta") == 0;
+    if (!is_meta)
+        s_before_message(a, m.topic);
+    int64_t ts = m.needs_ts ? rtdash_now_ms() : 0;
+    uint64_t seq = m.needs_seq ? rtdash_pub_next_seq(a->pub, m.topic) : 0;
+    const char *body;
+    size_t blen;
+    if (jsonl_body(a->jsonl, ts, seq, &body, &blen, err, errsize) < 0)
+        return -1;
+    if (rtdash_pub_raw(a->pub, m.topic, body, blen) < 0) {
+        snprintf(err, errsize, "cannot publish (see above)");
         return -1;
     }
-    int rc = -1;
-    const char *topic, *kind;
-    if (!json_is_object(root)) {
-        snprintf(err, errsize, "a JSON line must be an object");
-        goto done;
-    }
-    if (s_check_json(root, &topic, &kind, err, errsize) < 0)
-        goto done;
-
-    /* Everything but the head keys, in the input's order. */
-    msgpack_packer pk;
-    msgpack_sbuffer_clear(&a->rest);
-    msgpack_packer_init(&pk, &a->rest, msgpack_sbuffer_write);
-    const char *key;
-    json_t *v;
-    uint32_t nrest = 0;
-    json_object_foreach(root, key, v)
-    {
-        if (strcmp(key, "topic") == 0 || strcmp(key, "kind") == 0 || strcmp(key, "ts") == 0 ||
-            strcmp(key, "seq") == 0)
-            continue;
-        if (s_pack_str(&pk, key, strlen(key)) != 0) {
-            snprintf(err, errsize, "out of memory");
-            goto done;
-        }
-        if (s_pack_json(&pk, v, 2, err, errsize) < 0)
-            goto done;
-        nrest++;
-    }
-    /* The head: kind first, then ts and seq (added to samples and events). */
-    bool is_meta = strcmp(kind, "meta") == 0;
-    const json_t *ts = json_object_get(root, "ts"), *seq = json_object_get(root, "seq");
-    bool add_ts = !ts && !is_meta, add_seq = !seq && !is_meta;
-    /* map header, "kind", its value, "ts", a number, "seq", a number: at most 42 bytes */
-    size_t head_max = 64;
-    if (a->rest.size + head_max > RTDASH_MAX_MESSAGE) {
-        snprintf(err, errsize, "message of %zu bytes is over the %d byte limit",
-                 a->rest.size + head_max, RTDASH_MAX_MESSAGE);
-        goto done;
-    }
-    if (!is_meta)
-        s_before_message(a, topic);
-    msgpack_sbuffer_clear(&a->head);
-    msgpack_packer_init(&pk, &a->head, msgpack_sbuffer_write);
-    int prc = msgpack_pack_map(&pk, nrest + 1 + (ts || add_ts) + (seq || add_seq));
-    prc |= s_pack_str(&pk, "kind", 4) | s_pack_str(&pk, kind, strlen(kind));
-    if (ts || add_ts) {
-        prc |= s_pack_str(&pk, "ts", 2);
-        if (add_ts)
-            prc |= msgpack_pack_int64(&pk, rtdash_now_ms());
-        else if (s_pack_json(&pk, ts, 2, err, errsize) < 0)
-            goto done;
-    }
-    if (seq || add_seq) {
-        prc |= s_pack_str(&pk, "seq", 3);
-        if (add_seq)
-            prc |= msgpack_pack_uint64(&pk, rtdash_pub_next_seq(a->pub, topic));
-        else
-            prc |= msgpack_pack_uint64(&pk, (uint64_t)json_integer_value(seq));
-    }
-    if (prc != 0 || msgpack_sbuffer_write(&a->head, a->rest.data, a->rest.size) != 0) {
-        snprintf(err, errsize, "out of memory");
-        goto done;
-    }
-    if (rtdash_pub_raw(a->pub, topic, a->head.data, a->head.size) < 0) {
-        snprintf(err, errsize, "cannot publish (see above)");
-        goto done;
-    }
     if (is_meta)
-        s_keep_meta(a, topic, a->head.data, a->head.size);
-    s_set_ok(a, topic, kind);
-    rc = 0;
-done:
-    json_decref(root);
-    return rc;
+        s_keep_meta(a, m.topic, body, blen);
+    s_set_ok(a, m.topic, m.kind);
+    return 0;
 }
 
 /* ------------------------------------------------------------------------
@@ -1024,6 +810,12 @@ int main(int argc, char **argv)
             fprintf(stderr, "rtdash-pub: out of memory\n");
             return 1;
         }
+    } else if (from_stdin) {
+        a.jsonl = jsonl_new();
+        if (!a.jsonl) {
+            fprintf(stderr, "rtdash-pub: out of memory\n");
+            return 1;
+        }
     }
 
     /* --check goes through the very same code, with a socket connected to an
@@ -1031,6 +823,7 @@ int main(int argc, char **argv)
     a.pub = rtdash_pub_new(c->check ? "inproc://rtdash-pub-check" : c->hub);
     if (!a.pub) {
         influx_line_destroy(&a.iline);
+        jsonl_destroy(&a.jsonl);
         return 1;
     }
     if (c->check) {
@@ -1063,6 +856,7 @@ int main(int argc, char **argv)
     s_sleep_ms(c->linger_ms);
     rtdash_pub_destroy(&a.pub);
     influx_line_destroy(&a.iline);
+    jsonl_destroy(&a.jsonl);
     s_topics_free(&a.topics);
     msgpack_sbuffer_destroy(&a.head);
     msgpack_sbuffer_destroy(&a.rest);

@@ -160,6 +160,11 @@ static int s_check(const json_t *root, const char **topic, const char **kind, ch
         snprintf(err, errsize, "\"ts\" must be a number of milliseconds");
         return -1;
     }
+    /* The hub reads ts as int64 milliseconds: a real one must fit. */
+    if (json_is_real(ts) && json_real_value(ts) >= 9223372036854775808.0) {
+        snprintf(err, errsize, "\"ts\" must be below 2^63 milliseconds");
+        return -1;
+    }
     const json_t *seq = json_object_get(root, "seq");
     if (seq && (!json_is_integer(seq) || json_integer_value(seq) < 0)) {
         snprintf(err, errsize, "\"seq\" must be a whole number >= 0");

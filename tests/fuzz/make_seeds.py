@@ -88,6 +88,14 @@ JSONL_LINES = [
     b'{"topic":"a.b","value":9223372036854775807,"seq":9223372036854775807,"ts":0}',
 ]
 
+# inputs fuzz_jsonl once failed on, kept as seeds
+JSONL_FOUND = {
+    # a real "ts" over 2^63 passed rtdash-pub, and the hub dropped it (bad_ts)
+    "found_ts_over_int64":
+        b'{"z":[1,-2,2.5,true,false,null,"s",{"y":{}}],"seq":41,"fields":{"a":1,"b-1e-308":null},'
+        b'"kInd":"sample","ts":19223372036854775807001313405441.5,"topic":"j.f"}',
+}
+
 
 # fuzz_http: paths the hub routes (and near misses), crossed with the format
 # selector (0 none, 1 json, 2 csv, 3 empty, other: that byte) and a few bodies
@@ -154,6 +162,9 @@ def main():
     for i, line in enumerate(JSONL_LINES):
         with open(os.path.join(out, "line%02d" % i), "wb") as g:
             g.write(line)
+    for name, line in JSONL_FOUND.items():
+        with open(os.path.join(out, name), "wb") as g:
+            g.write(line)
     out = reset("http")
     with open(os.path.join(VECTORS, "vectors.json"), encoding="utf-8") as f:
         byname = {v["name"]: bytes.fromhex(v["msgpack_hex"]) for v in json.load(f)}
@@ -170,7 +181,7 @@ def main():
             g.write(base64.b64decode(b64))
         h += 1
     print("seeds: mp2json %d, cmd %d, topic %d, influx %d, jsonl %d, http %d"
-          % (n, m, len(TOPIC_PAIRS), len(INFLUX_LINES), len(JSONL_LINES), h))
+          % (n, m, len(TOPIC_PAIRS), len(INFLUX_LINES), len(JSONL_LINES) + len(JSONL_FOUND), h))
 
 
 if __name__ == "__main__":

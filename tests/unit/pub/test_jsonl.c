@@ -194,6 +194,14 @@ static void test_errors(void)
                   "\"ts\" must be a number of milliseconds"));
     CHECK(rejects("{\"topic\":\"a.b\",\"value\":1,\"ts\":\"now\"}",
                   "\"ts\" must be a number of milliseconds"));
+    /* Found by fuzz_jsonl: a real ts that does not fit int64 went out and
+     * the hub dropped it (bad_ts). The largest integer still passes. */
+    CHECK(rejects("{\"topic\":\"a.b\",\"value\":1,\"ts\":1.9e31}",
+                  "\"ts\" must be below 2^63 milliseconds"));
+    CHECK(rejects("{\"topic\":\"a.b\",\"value\":1,\"ts\":9223372036854775808.0}",
+                  "\"ts\" must be below 2^63 milliseconds"));
+    CHECK(parse("{\"topic\":\"a.b\",\"value\":1,\"ts\":9223372036854775807}") == 0);
+    CHECK(parse("{\"topic\":\"a.b\",\"value\":1,\"ts\":9223372036854774784.0}") == 0);
     CHECK(rejects("{\"topic\":\"a.b\",\"value\":1,\"seq\":1.5}",
                   "\"seq\" must be a whole number >= 0"));
     CHECK(rejects("{\"topic\":\"a.b\",\"value\":1,\"seq\":-1}",

@@ -58,6 +58,13 @@ static bool s_is_level(const char *s)
     return false;
 }
 
+/* The hub reads ts and interval_ms as int64 milliseconds: a real one must
+ * fit (2^63 exclusive; it is truncated), an integer always does. */
+static bool s_fits_int64(const json_t *v)
+{
+    return !json_is_real(v) || json_real_value(v) < 9223372036854775808.0;
+}
+
 static int s_pack_str(msgpack_packer *pk, const char *s, size_t len)
 {
     return msgpack_pack_str_with_body(pk, s, len);
@@ -160,8 +167,7 @@ static int s_check(const json_t *root, const char **topic, const char **kind, ch
         snprintf(err, errsize, "\"ts\" must be a number of milliseconds");
         return -1;
     }
-    /* The hub reads ts as int64 milliseconds: a real one must fit. */
-    if (json_is_real(ts) && json_real_value(ts) >= 9223372036854775808.0) {
+    if (ts && !s_fits_int64(ts)) {
         snprintf(err, errsize, "\"ts\" must be below 2^63 milliseconds");
         return -1;
     }
@@ -210,6 +216,12 @@ static int s_check(const json_t *root, const char **topic, const char **kind, ch
         }
         if (level && (!json_is_string(level) || !s_is_level(json_string_value(level)))) {
             snprintf(err, errsize, "\"level\" must be info, success, warning or error");
+            return -1;
+        }
+    } else { /* meta */
+        const json_t *iv = json_object_get(root, "interval_ms");
+        if (iv && (!json_is_number(iv) || json_number_value(iv) < 0 || !s_fits_int64(iv))) {
+            snprintf(err, errsize, "\"interval_ms\" must be a number of milliseconds, 0 to 2^63");
             return -1;
         }
     }

@@ -94,6 +94,10 @@ JSONL_FOUND = {
     "found_ts_over_int64":
         b'{"z":[1,-2,2.5,true,false,null,"s",{"y":{}}],"seq":41,"fields":{"a":1,"b-1e-308":null},'
         b'"kInd":"sample","ts":19223372036854775807001313405441.5,"topic":"j.f"}',
+    # a meta's "interval_ms" of 1e22 passed rtdash-pub, and the hub dropped it (bad_meta)
+    "found_interval_over_int64":
+        b'{"topic":"room.temp","kind":"meta","titnullle":"Room","unit":"C","chart":"line",'
+        b'"min":-65,"max":50,"interval_ms":10009.3e18,"collector":"x","fMMMields":{"v":{"l":"V"}}}',
 }
 
 

@@ -217,6 +217,16 @@ static void test_errors(void)
     CHECK(rejects("{\"topic\":\"a.b\",\"kind\":\"event\"}", "an event needs \"text\" (a string)"));
     CHECK(rejects("{\"topic\":\"a.b\",\"kind\":\"event\",\"text\":\"t\",\"level\":\"Info\"}",
                   "\"level\" must be info, success, warning or error"));
+    /* Found by fuzz_jsonl: a meta whose interval_ms the hub cannot read was
+     * sent and dropped there (bad_meta). */
+    CHECK(rejects("{\"topic\":\"a.b\",\"kind\":\"meta\",\"interval_ms\":10009.3e18}",
+                  "\"interval_ms\" must be a number of milliseconds, 0 to 2^63"));
+    CHECK(rejects("{\"topic\":\"a.b\",\"kind\":\"meta\",\"interval_ms\":-0.5}",
+                  "\"interval_ms\" must be a number of milliseconds, 0 to 2^63"));
+    CHECK(rejects("{\"topic\":\"a.b\",\"kind\":\"meta\",\"interval_ms\":\"1s\"}",
+                  "\"interval_ms\" must be a number of milliseconds, 0 to 2^63"));
+    CHECK(parse("{\"topic\":\"a.b\",\"kind\":\"meta\",\"interval_ms\":1500.5}") == 0);
+    CHECK(parse("{\"topic\":\"a.b\",\"kind\":\"meta\",\"interval_ms\":0}") == 0);
     char line[RTDASH_MAX_TEXT + 64];
     snprintf(line, sizeof line, "{\"topic\":\"a.b\",\"kind\":\"event\",\"text\":\"%0*d\"}",
              RTDASH_MAX_TEXT + 1, 0);

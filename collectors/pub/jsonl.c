@@ -65,6 +65,15 @@ static bool s_fits_int64(const json_t *v)
     return !json_is_real(v) || json_real_value(v) < 9223372036854775808.0;
 }
 
+/* jansson quotes the input near an error ("near '\"caf\\u0<LF>'"): control
+ * characters become '?', so the reason stays one line. */
+static void s_one_line(char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            *s = '?';
+}
+
 static int s_pack_str(msgpack_packer *pk, const char *s, size_t len)
 {
     return msgpack_pack_str_with_body(pk, s, len);
@@ -267,6 +276,7 @@ int jsonl_parse(jsonl_t *j, const char *line, size_t len, jsonl_msg_t *msg, char
     json_t *root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
         snprintf(err, errsize, "invalid JSON at column %d: %s", jerr.column, jerr.text);
+        s_one_line(err);
         return -1;
     }
     j->root = root;

@@ -181,6 +181,11 @@ static void test_errors(void)
                   "invalid JSON at column 24: invalid token near '0'"));
     CHECK(rejects("{\"topic\":\"a.b\",\"value\":1,\"value\":2}",
                   "invalid JSON at column 32: duplicate object key near '\"value\"'"));
+    /* Found by fuzz_jsonl: jansson quotes the input near the error, control
+     * characters too, so a reason could span two lines on stderr. */
+    static const char raw[] = "{\"topic\":\"a.b\",\"kind\":\"event\",\"text\":\"caf\\u0\n\0009(\"}";
+    CHECK(jsonl_parse(s_j, raw, sizeof raw - 1, &s_m, s_err, sizeof s_err) == -1);
+    CHECK_STREQ(s_err, "invalid JSON at column 0: invalid escape near '\"caf\\u0?'");
     CHECK(rejects("[1,2]", "a JSON line must be an object"));
     CHECK(rejects("{\"value\":1}", "a JSON line needs \"topic\" (a string)"));
     CHECK(rejects("{\"topic\":5,\"value\":1}", "a JSON line needs \"topic\" (a string)"));

@@ -3,7 +3,10 @@
  * endpoint of RTDASH_HUB (comma-separated). Sending never blocks: while no hub
  * is there, messages are dropped by ZeroMQ (PUB semantics) and a hub that
  * appears later receives what is sent from then on. Each topic gets its own
- * seq counter, starting at 1. Not thread-safe: one publisher per thread. */
+ * seq counter, starting at 1. Not thread-safe: one publisher per thread.
+ * A peer that answers but is not a ZeroMQ hub (e.g. the hub's web port given
+ * instead of its ingest) is logged, once per endpoint per minute, and a hub
+ * that goes away is logged once; see rtdash_pub_status(). */
 #ifndef RTDASH_H
 #define RTDASH_H
 
@@ -78,6 +81,24 @@ int rtdash_pub_raw(rtdash_pub_t *p, const char *topic, const void *body, size_t 
 /* The next seq this publisher would use for topic (and consume it).
  * For callers that build bodies themselves with rtdash_pub_raw(). */
 uint64_t rtdash_pub_next_seq(rtdash_pub_t *p, const char *topic);
+
+/* What a publisher knows about its hubs, from ZeroMQ's socket events. */
+typedef struct rtdash_pub_status {
+    uint64_t sent;            /* messages handed to ZeroMQ (sent, or dropped by PUB: no hub) */
+    uint64_t handshakes;      /* ZeroMQ handshakes completed, with any endpoint */
+    uint64_t bad_peers;       /* handshakes that failed: something answered that is not a hub's
+                                 ingest (the hub's web port, another server) */
+    const char *bad_endpoint; /* the last endpoint that failed, as ZeroMQ names it, or NULL;
+                                 valid until the publisher is destroyed */
+} rtdash_pub_status_t;
+
+/* Read the socket events that arrived since the last look (logging what
+ * they say, as sending does at most once a second) and fill *st. For a
+ * program about to exit: sent > 0 with handshakes == 0 and bad_peers > 0
+ * means that nothing it sent can have reached a hub, and why. With nothing
+ * listening at all, bad_peers stays 0: messages are dropped, which is normal
+ * for a collector that starts before its hub. */
+void rtdash_pub_status(rtdash_pub_t *p, rtdash_pub_status_t *st);
 
 /* Current wall-clock time in Unix milliseconds. */
 int64_t rtdash_now_ms(void);

@@ -46,6 +46,7 @@
 #define MAX_FIELDS 256              /* per plain line */
 #define MAX_TOPICS 10000            /* topics whose meta we remember (SPEC §5) */
 #define META_STORE_MAX (4u << 20)   /* bytes of meta lines kept for re-sending */
+#define EXIT_NOT_A_HUB 3            /* sent, but what answered was no ZeroMQ hub */
 
 /* The words of the settings that take one of a few (OPT_ENUM). */
 static const opt_enum_value_t s_levels[] = {
@@ -137,13 +138,17 @@ static const char s_help_tail[] =
     "subscribed are lost, so the first message waits --connect-wait-ms. The library\n"
     "discards unsent messages when it closes, so before exiting rtdash-pub waits\n"
     "--linger-ms for queued messages to leave. With no hub listening, messages are\n"
-    "dropped and rtdash-pub still succeeds.\n"
+    "dropped and rtdash-pub still succeeds. Something listening that is not a hub\n"
+    "(the hub's web port, 8080, instead of its ingest, 5556) fails the ZeroMQ\n"
+    "handshake: that is reported, and with no hub reached the exit status is 3.\n"
     "\n"
     "Exit status: 0 when the message was sent, or when standard input had at least one\n"
     "valid message (or none at all: empty input, only comments); 1 when standard input\n"
     "had message lines but none was valid (with --check: any bad line), or the publisher\n"
     "could not start; 2 for a usage error (unknown option, bad topic, value or level on\n"
-    "the command line).\n";
+    "the command line); 3 when messages were sent but cannot have reached a hub: no\n"
+    "endpoint completed the ZeroMQ handshake and one answered that is not a ZeroMQ peer\n"
+    "(e.g. the hub's web port instead of its ingest endpoint).\n";
 
 /* True if --help or -h came before the first positional argument. */
 static bool s_wants_help(int argc, char **argv)
@@ -690,6 +695,25 @@ static int s_read_input(app_t *a)
  * main
  * --------------------------------------------------------------------- */
 
+/* Before exiting: if messages went out, no endpoint completed the ZeroMQ
+ * handshake and one that answered failed it, nothing can have arrived: say
+ * so and return EXIT_NOT_A_HUB. Nobody listening at all stays a success (a
+ * hub may start later; the messages are dropped, as documented). */
+static int s_check_delivery(app_t *a, int status)
+{
+    rtdash_pub_status_t st;
+    rtdash_pub_status(a->pub, &st);
+    if (a->cfg.check || st.sent == 0 || st.handshakes > 0 || st.bad_peers == 0)
+        return status;
+    fprintf(stderr,
+            "rtdash-pub: no hub received the %llu message%s: %s answered but is not a ZeroMQ "
+            "peer (the handshake failed); publish to the hub's ingest endpoint (its --ingest, "
+            "%s by default), not to its web port\n",
+            (unsigned long long)st.sent, st.sent == 1 ? "" : "s",
+            st.bad_endpoint ? st.bad_endpoint : "an endpoint", RTDASH_DEFAULT_HUB);
+    return EXIT_NOT_A_HUB;
+}
+
 /* Check the options that opts.h cannot (numbers that are not whole). */
 static int s_check_settings(app_t *a)
 {
@@ -854,6 +878,7 @@ int main(int argc, char **argv)
     /* The publisher closes with ZMQ_LINGER 0, which discards what is still
      * queued: give the I/O thread a moment to send it first. */
     s_sleep_ms(c->linger_ms);
+    status = s_check_delivery(&a, status);
     rtdash_pub_destroy(&a.pub);
     influx_line_destroy(&a.iline);
     jsonl_destroy(&a.jsonl);

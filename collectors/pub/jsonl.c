@@ -233,6 +233,11 @@ static int s_check(const json_t *root, const char **topic, const char **kind, ch
             snprintf(err, errsize, "\"interval_ms\" must be a number of milliseconds, 0 to 2^63");
             return -1;
         }
+        const json_t *fields = json_object_get(root, "fields");
+        if (fields && !json_is_object(fields)) {
+            snprintf(err, errsize, "a meta's \"fields\" must be an object (field -> its meta)");
+            return -1;
+        }
     }
     return 0;
 }

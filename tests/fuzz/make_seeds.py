@@ -98,6 +98,9 @@ JSONL_FOUND = {
     "found_interval_over_int64":
         b'{"topic":"room.temp","kind":"meta","titnullle":"Room","unit":"C","chart":"line",'
         b'"min":-65,"max":50,"interval_ms":10009.3e18,"collector":"x","fMMMields":{"v":{"l":"V"}}}',
+    # a meta's "fields" that is not an object passed, and the hub dropped it (bad_meta)
+    "found_meta_fields_not_object":
+        b'{"zq":4,"fields":"roomp","kind":"meta","titn[[ullle":"","inter":1,"topic":"j"}',
     # jansson's reason quoted a newline of the input: the report took two lines
     "found_newline_in_reason":
         b'{"topic":"a.b","kind":"event","text":"caf\\u0\n\x009(\\ud83d\\ude00 \xe2\x82\xac"}',

@@ -230,6 +230,13 @@ static void test_errors(void)
                   "\"interval_ms\" must be a number of milliseconds, 0 to 2^63"));
     CHECK(rejects("{\"topic\":\"a.b\",\"kind\":\"meta\",\"interval_ms\":\"1s\"}",
                   "\"interval_ms\" must be a number of milliseconds, 0 to 2^63"));
+    /* Found by fuzz_jsonl: a meta whose "fields" is not an object, dropped by
+     * the hub (bad_meta). */
+    CHECK(rejects("{\"topic\":\"j\",\"fields\":\"roomp\",\"kind\":\"meta\"}",
+                  "a meta's \"fields\" must be an object (field -> its meta)"));
+    CHECK(rejects("{\"topic\":\"j\",\"kind\":\"meta\",\"fields\":[]}",
+                  "a meta's \"fields\" must be an object (field -> its meta)"));
+    CHECK(parse("{\"topic\":\"j\",\"kind\":\"meta\",\"fields\":{}}") == 0);
     CHECK(parse("{\"topic\":\"a.b\",\"kind\":\"meta\",\"interval_ms\":1500.5}") == 0);
     CHECK(parse("{\"topic\":\"a.b\",\"kind\":\"meta\",\"interval_ms\":0}") == 0);
     char line[RTDASH_MAX_TEXT + 64];

@@ -63,7 +63,7 @@ int main(int argc, char **argv)
         {"ping-s", OPT_INT, "30", 1, 3600, &cfg.ping_s, "WebSocket ping after this much silence"},
         {"idle-s", OPT_INT, "75", 2, 7200, &cfg.idle_s,
          "close a connection silent this long (no pong)"},
-        {"log-level", OPT_ENUM, "notice", 0, 0, &log_level, "how much to log"},
+        RLOG_OPT_LEVEL(&log_level),
         {"collector", OPT_LIST, NULL, 0, 0, &cfg.collectors,
          "run this collector command (sh -c, no comma in it), restart it when it exits"},
         {"collectors-dir", OPT_STR, NULL, 0, 0, &cfg.collectors_dir,

@@ -22,6 +22,14 @@
  * the first message. */
 #define RTDASH_FIRST_TICK_MIN_MS 100
 
+/* Every collector's --hub row of its opts table (opts.h); hubs is a
+ * const char ** that receives the list. */
+#define RTDASH_OPT_HUB(hubs)                                                                       \
+    {                                                                                              \
+        "hub", OPT_STR, RTDASH_DEFAULT_HUB, 0, 0, (hubs),                                          \
+            "ZeroMQ endpoints of the hubs to publish to, comma-separated"                          \
+    }
+
 typedef struct rtdash_pub rtdash_pub_t;
 
 /* Create a publisher connected to every endpoint of `hubs` (comma-separated);
@@ -112,5 +120,10 @@ int64_t rtdash_now_ms(void);
  * signal handler installed without SA_RESTART, and the sleep ends at once.
  * stop may be NULL. interval_ms below 1 counts as 1. */
 int rtdash_tick_wait(int64_t interval_ms, int64_t min_ms, const volatile sig_atomic_t *stop);
+
+/* Make SIGINT and SIGTERM set *stop to 1 (one flag per process; a later call
+ * replaces it), without SA_RESTART, so that rtdash_tick_wait(), poll() and
+ * sleeps end at once. Returns 0, or -1 if sigaction() failed. */
+int rtdash_stop_on_signals(volatile sig_atomic_t *stop);
 
 #endif

@@ -200,6 +200,25 @@ int64_t rtdash_now_ms(void)
     return rtclock_wall_ms();
 }
 
+static volatile sig_atomic_t *s_stop_flag;
+
+static void s_on_stop_signal(int sig)
+{
+    (void)sig;
+    if (s_stop_flag)
+        *s_stop_flag = 1;
+}
+
+int rtdash_stop_on_signals(volatile sig_atomic_t *stop)
+{
+    s_stop_flag = stop;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_stop_signal; /* no SA_RESTART: sleeps and poll() must end */
+    sigemptyset(&sa.sa_mask);
+    return sigaction(SIGINT, &sa, NULL) == 0 && sigaction(SIGTERM, &sa, NULL) == 0 ? 0 : -1;
+}
+
 int rtdash_tick_wait(int64_t interval_ms, int64_t min_ms, const volatile sig_atomic_t *stop)
 {
     if (interval_ms < 1)

@@ -237,25 +237,18 @@ static void s_send_meta(rtdash_pub_t *pub, long interval_ms)
 
 static volatile sig_atomic_t s_stop;
 
-static void s_on_signal(int sig)
-{
-    (void)sig;
-    s_stop = 1;
-}
-
 int main(int argc, char **argv)
 {
     const char *hub = NULL;
     long interval_ms = 1000, seed = 0;
     opt_enum_t level = {rlog_level_values, 0, NULL};
     const opt_t table[] = {
-        {"hub", OPT_STR, RTDASH_DEFAULT_HUB, 0, 0, &hub,
-         "ZeroMQ endpoints of the hubs to publish to, comma-separated"},
+        RTDASH_OPT_HUB(&hub),
         {"interval-ms", OPT_INT, "1000", 50, 3600000, &interval_ms,
          "milliseconds between samples, aligned to the wall clock"},
         {"seed", OPT_INT, "0", 0, 2147483647, &seed,
          "random seed: the same seed gives the same values and events (0: from the clock)"},
-        {"log-level", OPT_ENUM, "notice", 0, 0, &level, "how much to log"},
+        RLOG_OPT_LEVEL(&level),
     };
     const size_t ntable = sizeof(table) / sizeof(table[0]);
     rlog_set_prog("rtdash-demo");
@@ -271,12 +264,7 @@ int main(int argc, char **argv)
     rtdash_pub_t *pub = rtdash_pub_new(hub);
     if (!pub)
         return 1;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = s_on_signal; /* no SA_RESTART: the sleep must end */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    rtdash_stop_on_signals(&s_stop);
 
     s_series_init();
     uint64_t tick = 0, next_event = 1;

@@ -65,12 +65,6 @@ static const struct {
 
 static volatile sig_atomic_t s_stop;
 
-static void s_on_signal(int sig)
-{
-    (void)sig;
-    s_stop = 1;
-}
-
 /* ------------------------------------------------------------------------
  * Settings and help.
  * --------------------------------------------------------------------- */
@@ -746,8 +740,7 @@ int main(int argc, char **argv)
     c->precision.values = s_precisions;
     c->log_level.values = rlog_level_values;
     const opt_t table[] = {
-        {"hub", OPT_STR, RTDASH_DEFAULT_HUB, 0, 0, &c->hub,
-         "ZeroMQ endpoints of the hubs to publish to, comma-separated"},
+        RTDASH_OPT_HUB(&c->hub),
         {"event", OPT_ENUM, NULL, 0, 0, &c->event, "publish an event of this level: TOPIC TEXT..."},
         {"title", OPT_STR, NULL, 0, 0, &c->title, "meta: the topic's title"},
         {"unit", OPT_STR, NULL, 0, 0, &c->unit, "meta: the unit of the values"},
@@ -766,7 +759,7 @@ int main(int argc, char **argv)
         {"precision", OPT_ENUM, "ns", 0, 0, &c->precision, "influx: unit of the timestamps"},
         {"check", OPT_BOOL, "0", 0, 0, &c->check,
          "validate only: report each line, publish nothing; exit 1 if any line is bad"},
-        {"log-level", OPT_ENUM, "notice", 0, 0, &c->log_level, "how much to log"},
+        RLOG_OPT_LEVEL(&c->log_level),
     };
     const size_t ntable = sizeof(table) / sizeof(table[0]);
     rlog_set_prog("rtdash-pub");
@@ -854,12 +847,7 @@ int main(int argc, char **argv)
         c->connect_wait_ms = c->linger_ms = 0;
         setvbuf(stdout, NULL, _IOLBF, 0); /* in step with the errors on stderr */
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = s_on_signal; /* no SA_RESTART: poll() and sleeps must end */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    rtdash_stop_on_signals(&s_stop); /* poll() and sleeps end at once */
     msgpack_sbuffer_init(&a.head);
     msgpack_sbuffer_init(&a.rest);
 

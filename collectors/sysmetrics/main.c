@@ -29,12 +29,6 @@ static const module_t *const s_modules[] = {&cpu_module, &mem_module, &load_modu
 
 static volatile sig_atomic_t s_stop;
 
-static void s_on_signal(int sig)
-{
-    (void)sig;
-    s_stop = 1;
-}
-
 static void s_sample(void *arg, const char *topic, const char *const *names, const double *values,
                      size_t n, int64_t ts_ms)
 {
@@ -54,13 +48,12 @@ int main(int argc, char **argv)
     long interval_ms = 1000;
     opt_enum_t level = {rlog_level_values, 0, NULL};
     const opt_t table[] = {
-        {"hub", OPT_STR, RTDASH_DEFAULT_HUB, 0, 0, &hub,
-         "ZeroMQ endpoints of the hubs to publish to, comma-separated"},
+        RTDASH_OPT_HUB(&hub),
         {"interval-ms", OPT_INT, "1000", 50, 3600000, &interval_ms,
          "milliseconds between readings, aligned to the wall clock"},
         {"proc", OPT_STR, "/proc", 0, 0, &proc,
          "where proc is mounted (a container reads the host's /proc mounted elsewhere)"},
-        {"log-level", OPT_ENUM, "notice", 0, 0, &level, "how much to log"},
+        RLOG_OPT_LEVEL(&level),
     };
     const size_t ntable = sizeof(table) / sizeof(table[0]);
     rlog_set_prog("rtdash-sysmetrics");
@@ -93,12 +86,7 @@ int main(int argc, char **argv)
         status = 1;
     }
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = s_on_signal; /* no SA_RESTART: the sleep must end */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    rtdash_stop_on_signals(&s_stop);
 
     int64_t last_meta = rtclock_mono_ns();
     long min_wait = RTDASH_FIRST_TICK_MIN_MS;

@@ -3,7 +3,7 @@
  * per-topic seq, publishing to every hub of a list, never blocking; what
  * rtdash_pub_status() learns from ZeroMQ's handshakes (a hub, a server that
  * is not ZeroMQ, nobody); and the collectors' aligned tick,
- * rtdash_tick_wait(). */
+ * rtdash_tick_wait(), with rtdash_stop_on_signals(). */
 #include "check.h"
 #include "rtclock.h"
 #include "rtdash.h"
@@ -681,6 +681,17 @@ static void test_tick(void)
     int64_t waited = rtclock_mono_ms() - t0;
     CHECK(waited >= 90 && waited < 1000);
     sigaction(SIGALRM, &old, NULL);
+
+    /* rtdash_stop_on_signals(): SIGTERM and SIGINT set the flag, nothing else. */
+    volatile sig_atomic_t flag = 0;
+    CHECK(rtdash_stop_on_signals(&flag) == 0);
+    raise(SIGTERM);
+    CHECK(flag == 1);
+    flag = 0;
+    raise(SIGINT);
+    CHECK(flag == 1);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
 }
 
 int main(void)

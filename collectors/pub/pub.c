@@ -167,6 +167,11 @@ static void s_sleep_ms(long ms)
     }
 }
 
+static int s_pack_str(msgpack_packer *pk, const char *s, size_t len)
+{
+    return msgpack_pack_str_with_body(pk, s, len);
+}
+
 /* A finite number, the whole of s. */
 static bool s_number(const char *s, double *out)
 {
@@ -362,11 +367,6 @@ static void s_resend_meta(app_t *a)
 /* ------------------------------------------------------------------------
  * JSON lines, parsed and packed by jsonl.c.
  * --------------------------------------------------------------------- */
-
-static int s_pack_str(msgpack_packer *pk, const char *s, size_t len)
-{
-    return msgpack_pack_str_with_body(pk, s, len);
-}
 
 /* Publish one JSON object line. Returns 0, or -1 with the reason in err. */
 static int s_json_line(app_t *a, const char *line, size_t len, char *err, size_t errsize)

@@ -12,6 +12,7 @@
 #include "jbuf.h"
 #include "mp2json.h"
 #include "registry.h"
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -59,6 +60,7 @@ enum {
     KICK_SHUTDOWN,
     KICK_MEMORY,
     KICK_IDLE,
+    KICK_OOM, /* the hub could not queue to it: out of memory */
     KICK__COUNT
 };
 
@@ -75,29 +77,7 @@ typedef struct broker_stats {
     uint64_t refused[REFUSE__COUNT];
 } broker_stats_t;
 
-typedef struct broker {
-    broker_cfg_t cfg;
-    registry_t *reg;
-    mp2json_t *conv;
-    jbuf_t msg; /* conversion scratch */
-    jbuf_t ctl; /* control-frame scratch */
-    jbuf_t tx;  /* batch scratch: lws copies what the kernel does not take */
-    uint64_t gen;
-    client_t *clients; /* doubly linked, newest first */
-    size_t nclients;
-    size_t clients_peak; /* most clients at once since the owner last reset it */
-    size_t clients_sent; /* the count last broadcast */
-    uint64_t next_client_id;
-    client_t **dirty;
-    size_t ndirty, dirtycap;
-    char epoch[17];
-    int64_t started_wall;
-    broker_stats_t st;
-    colreg_t colreg;       /* collectors by name (from meta) */
-    int64_t last_cron_mono;
-    void (*wake)(void *ud, client_t *c);
-    void *wake_ud;
-} broker_t;
+typedef struct broker broker_t;
 
 /* Names for /metrics labels. */
 const char *broker_reject_name(int reason);
@@ -138,25 +118,46 @@ void broker_command(broker_t *b, client_t *c, const char *data, size_t len, int6
  * before it, valid until the next broker call. After writing, call
  * broker_wrote(b, c, n). */
 uint32_t broker_next_write(broker_t *b, client_t *c, unsigned char **text, size_t *len);
-void broker_wrote(broker_t *b, client_t *c, uint32_t n, size_t len, int64_t now_mono);
+void broker_wrote(broker_t *b, client_t *c, uint32_t n, size_t len);
 
-/* Once a second: stale topics, the clients count, slow clients. */
-void broker_cron(broker_t *b, int64_t now_wall, int64_t now_mono);
+/* Once a second: stale topics, the clients count, slow clients. Returns
+ * true once after a wave of clients has left (at least 1000 at once, now
+ * fewer than half of that), when the caller may hand freed heap back to the
+ * system (malloc_trim). */
+bool broker_cron(broker_t *b, int64_t now_wall, int64_t now_mono);
 
-/* Ask every client to close with code (e.g. 1001 at shutdown). */
-void broker_close_all(broker_t *b, int code, const char *reason);
-
-/* Append {"topic":..,"meta":..,"last":..,"stale":..} for t to out. */
-void broker_put_topic_info(const broker_t *b, jbuf_t *out, const rtopic_t *t);
-
-/* Append t's history points (oldest first) from index `from` as a JSON array. */
-void broker_put_points(jbuf_t *out, const rtopic_t *t, size_t from);
-
-/* Append /api/collectors: [{"name","topics":[..],"last_seen","messages",
- * "rate","rejected":{reason:n}}]. */
-void broker_put_collectors(const broker_t *b, jbuf_t *out);
+/* Ask every client to close with code (e.g. 1001 at shutdown), counted as
+ * kick (KICK_SHUTDOWN). */
+void broker_close_all(broker_t *b, int kick, int code, const char *reason);
 
 /* Bytes queued to all clients (sum of their queues). */
 size_t broker_queued_bytes(const broker_t *b);
+
+/* ---- what the rest of the hub reads and counts ------------------------ */
+
+/* The counters (for /metrics). Borrowed; valid while b lives. */
+const broker_stats_t *broker_stats(const broker_t *b);
+
+/* The topics (for /api/topics, /api/history). Borrowed. */
+const registry_t *broker_registry(const broker_t *b);
+
+/* The collectors named by meta (for /api/collectors, /metrics). Borrowed. */
+const colreg_t *broker_colreg(const broker_t *b);
+
+/* Clients connected now. */
+size_t broker_nclients(const broker_t *b);
+
+/* The hub's epoch (16 hex digits, chosen at broker_new) and its start time
+ * (wall ms). */
+const char *broker_epoch(const broker_t *b);
+int64_t broker_started_wall(const broker_t *b);
+
+/* Count a connection refused (REFUSE_*) or a client closed by the socket
+ * side (KICK_*: a message too big, an idle timeout lws enforced). */
+void broker_count_refused(broker_t *b, int reason);
+void broker_count_kick(broker_t *b, int kick);
+
+/* Append /api/collectors to out. */
+void broker_put_collectors(const broker_t *b, jbuf_t *out);
 
 #endif

@@ -35,21 +35,17 @@ typedef struct client {
     uint32_t ntopics, topcap;
     rtopic_t **gaps; /* topics whose next message carries "gap":true (borrowed) */
     uint32_t ngaps, gapcap;
-    /* command intake (wsconn.c) */
-    unsigned char *rx; /* reassembly of a fragmented command, owned */
-    size_t rxlen;
-    uint32_t rxfrags;
-    size_t rxdiscard; /* bytes of an oversized message read and dropped before closing */
+    /* command intake (the broker's rate limit; the socket side stamps last_rx_mono) */
     int64_t last_rx_mono; /* the last frame or pong from the browser */
     double tokens;
     int64_t tokens_mono;
     uint32_t refused_in_row;
-    /* delivery state (hub.c) */
+    /* delivery state (broker.c) */
     int64_t full_since_mono; /* 0 = not dropping */
     bool dirty;              /* queued since the last writable request */
     int close_code;          /* != 0: close with this code at the next chance */
     const char *close_reason;
-    struct client *next, *prev; /* the hub's list of clients */
+    struct client *next, *prev; /* the broker's list of clients */
 } client_t;
 
 /* Result of client_subscribe / limits. */

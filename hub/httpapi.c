@@ -5,6 +5,7 @@
 #include "rtclock.h"
 #include "prom.h"
 #include "supervisor.h"
+#include "wire.h"
 #include "wsconn.h"
 #include <jansson.h>
 #include <stdio.h>
@@ -28,24 +29,31 @@ static void s_value(jbuf_t *o, const char *name, const char *lk, const char *lv,
     jbuf_putc(o, '\n');
 }
 
+/* `METRIC{collector="NAME"`: the caller adds more labels, then "} " and a value. */
+static void s_collector_series(jbuf_t *o, const char *metric, const char *collector)
+{
+    jbuf_puts(o, metric);
+    jbuf_puts(o, "{collector=\"");
+    prom_label(o, collector);
+    jbuf_putc(o, '"');
+}
+
 static void s_collector_metrics(const broker_t *b, jbuf_t *o)
 {
-    const colreg_t *r = &b->colreg;
+    const colreg_t *r = broker_colreg(b);
     prom_head(o, "rtdash_collector_messages_total", "counter",
              "Samples and events received per collector (named by meta).");
     for (uint32_t i = 0; i < r->n; i++) {
-        jbuf_puts(o, "rtdash_collector_messages_total{collector=\"");
-        prom_label(o, r->v[i].name);
-        jbuf_puts(o, "\"} ");
+        s_collector_series(o, "rtdash_collector_messages_total", r->v[i].name);
+        jbuf_puts(o, "} ");
         jbuf_put_u64(o, r->v[i].msgs);
         jbuf_putc(o, '\n');
     }
     prom_head(o, "rtdash_collector_last_seen_ms", "gauge",
              "Unix time in ms of each collector's last message.");
     for (uint32_t i = 0; i < r->n; i++) {
-        jbuf_puts(o, "rtdash_collector_last_seen_ms{collector=\"");
-        prom_label(o, r->v[i].name);
-        jbuf_puts(o, "\"} ");
+        s_collector_series(o, "rtdash_collector_last_seen_ms", r->v[i].name);
+        jbuf_puts(o, "} ");
         jbuf_put_i64(o, r->v[i].last_seen_wall);
         jbuf_putc(o, '\n');
     }
@@ -55,9 +63,8 @@ static void s_collector_metrics(const broker_t *b, jbuf_t *o)
         for (int k = 1; k < REJ__COUNT; k++) {
             if (!r->v[i].rejected[k])
                 continue;
-            jbuf_puts(o, "rtdash_collector_rejected_total{collector=\"");
-            prom_label(o, r->v[i].name);
-            jbuf_puts(o, "\",reason=\"");
+            s_collector_series(o, "rtdash_collector_rejected_total", r->v[i].name);
+            jbuf_puts(o, ",reason=\"");
             jbuf_puts(o, broker_reject_name(k));
             jbuf_puts(o, "\"} ");
             jbuf_put_u64(o, r->v[i].rejected[k]);
@@ -68,9 +75,9 @@ static void s_collector_metrics(const broker_t *b, jbuf_t *o)
 
 static void s_metrics(const broker_t *b, jbuf_t *o)
 {
-    const broker_stats_t *st = &b->st;
+    const broker_stats_t *st = broker_stats(b);
     prom_head(o, "rtdash_clients", "gauge", "Connected WebSocket clients.");
-    s_value(o, "rtdash_clients", NULL, NULL, b->nclients);
+    s_value(o, "rtdash_clients", NULL, NULL, broker_nclients(b));
     prom_head(o, "rtdash_connections_total", "counter", "WebSocket connections accepted.");
     s_value(o, "rtdash_connections_total", NULL, NULL, st->connections_total);
     prom_head(o, "rtdash_connections_refused_total", "counter",
@@ -88,7 +95,7 @@ static void s_metrics(const broker_t *b, jbuf_t *o)
     s_value(o, "rtdash_connections_refused_total", "reason", "incomplete_request",
             st->refused[REFUSE_INCOMPLETE]);
     prom_head(o, "rtdash_topics", "gauge", "Topics known to the hub.");
-    s_value(o, "rtdash_topics", NULL, NULL, registry_count(b->reg));
+    s_value(o, "rtdash_topics", NULL, NULL, registry_count(broker_registry(b)));
     prom_head(o, "rtdash_messages_in_total", "counter", "Collector messages received.");
     s_value(o, "rtdash_messages_in_total", NULL, NULL, st->msgs_in);
     prom_head(o, "rtdash_messages_missing_total", "counter",
@@ -238,6 +245,13 @@ static void s_history_csv(const rtopic_t *t, jbuf_t *o)
     json_decref(cols);
 }
 
+/* An HTTP API error body, one line. */
+static void s_error(jbuf_t *o, const char *code, const char *message)
+{
+    wire_put_http_error(o, code, message);
+    jbuf_putc(o, '\n');
+}
+
 static int s_query_format(struct lws *wsi, char *out, size_t outlen)
 {
     char frag[64];
@@ -260,17 +274,11 @@ int httpapi_route(const broker_t *b, const struct supervisor *sv, const char *ur
                   const char *fmt, jbuf_t *o, const char **ctype)
 {
     *ctype = "application/json";
+    const registry_t *reg = broker_registry(b);
     if (!strcmp(uri, "/healthz")) {
-        jbuf_puts(o, "{\"status\":\"ok\",\"server\":\"rtdash-hub\",\"version\":\"" RTDASH_VERSION
-                     "\",\"epoch\":\"");
-        jbuf_puts(o, b->epoch);
-        jbuf_puts(o, "\",\"uptime_s\":");
-        jbuf_put_i64(o, (rtclock_wall_ms() - b->started_wall) / 1000);
-        jbuf_puts(o, ",\"clients\":");
-        jbuf_put_u64(o, b->nclients);
-        jbuf_puts(o, ",\"topics\":");
-        jbuf_put_u64(o, registry_count(b->reg));
-        jbuf_puts(o, "}\n");
+        wire_put_health(o, broker_epoch(b), (rtclock_wall_ms() - broker_started_wall(b)) / 1000,
+                        broker_nclients(b), registry_count(reg));
+        jbuf_putc(o, '\n');
         return 200;
     }
     if (!strcmp(uri, "/metrics")) {
@@ -280,14 +288,8 @@ int httpapi_route(const broker_t *b, const struct supervisor *sv, const char *ur
         return 200;
     }
     if (!strcmp(uri, "/api/topics")) {
-        jbuf_putc(o, '[');
-        size_t n = registry_count(b->reg);
-        for (size_t i = 0; i < n; i++) {
-            if (i)
-                jbuf_putc(o, ',');
-            broker_put_topic_info(b, o, registry_at(b->reg, i));
-        }
-        jbuf_puts(o, "]\n");
+        wire_put_catalog(o, reg);
+        jbuf_putc(o, '\n');
         return 200;
     }
     if (!strcmp(uri, "/api/collectors")) {
@@ -299,18 +301,18 @@ int httpapi_route(const broker_t *b, const struct supervisor *sv, const char *ur
         const char *name = uri + 13;
         size_t len = strlen(name);
         if (!topic_is_valid(name, len)) {
-            jbuf_puts(o, "{\"error\":\"bad_topic\",\"message\":\"not a valid topic name\"}\n");
+            s_error(o, "bad_topic", "not a valid topic name");
             return 400;
         }
         if (!fmt)
             fmt = "";
         if (fmt[0] && strcmp(fmt, "json") && strcmp(fmt, "csv")) {
-            jbuf_puts(o, "{\"error\":\"bad_request\",\"message\":\"format must be json or csv\"}\n");
+            s_error(o, "bad_request", "format must be json or csv");
             return 400;
         }
-        const rtopic_t *t = registry_find(b->reg, name, len);
+        const rtopic_t *t = registry_find(reg, name, len);
         if (!t) {
-            jbuf_puts(o, "{\"error\":\"not_found\",\"message\":\"no such topic\"}\n");
+            s_error(o, "not_found", "no such topic");
             return 404;
         }
         if (!strcmp(fmt, "csv")) {
@@ -318,15 +320,11 @@ int httpapi_route(const broker_t *b, const struct supervisor *sv, const char *ur
             s_history_csv(t, o);
             return 200;
         }
-        jbuf_puts(o, "{\"topic\":\"");
-        jbuf_put(o, t->name, t->name_len);
-        jbuf_puts(o, history_wrapped(t->hist) ? "\",\"complete\":false,\"points\":"
-                                              : "\",\"complete\":true,\"points\":");
-        broker_put_points(o, t, 0);
-        jbuf_puts(o, "}\n");
+        wire_put_history_doc(o, t);
+        jbuf_putc(o, '\n');
         return 200;
     }
-    jbuf_puts(o, "{\"error\":\"not_found\",\"message\":\"no such path\"}\n");
+    s_error(o, "not_found", "no such path");
     return 404;
 }
 
@@ -344,7 +342,7 @@ int httpapi_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
         jbuf_init(&pss->body, HTTP_BODY_MAX);
         pss->sent = 0;
         if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0) {
-            jbuf_puts(&pss->body, "{\"error\":\"bad_request\",\"message\":\"GET only\"}\n");
+            s_error(&pss->body, "bad_request", "GET only");
             ctype = "application/json";
             status = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0 ? 414 : 405;
         } else {
@@ -355,7 +353,7 @@ int httpapi_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
         }
         if (jbuf_failed(&pss->body)) {
             jbuf_reset(&pss->body);
-            jbuf_puts(&pss->body, "{\"error\":\"internal\",\"message\":\"response too large\"}\n");
+            s_error(&pss->body, "internal", "response too large");
             status = 500;
         }
         unsigned char hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start,

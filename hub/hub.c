@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 
 struct hub {
-    wsconn_env_t env; /* first: it is the lws context user */
+    wsconn_env_t env; /* the lws context user (info.user) */
     hub_cfg_t cfg;
     struct lws_context *cx;
     ingest_t *ingest;
@@ -69,14 +69,8 @@ static void s_lws_log(int level, const char *line)
 static void s_cron(lws_sorted_usec_list_t *sul)
 {
     hub_t *h = lws_container_of(sul, hub_t, sul_cron);
-    broker_cron(h->env.broker, rtclock_wall_ms(), rtclock_mono_ms());
-    /* glibc keeps freed heap; after a wave of clients has left, hand it back
-     * (10 000 idle clients: RSS 65 MB -> 9 MB), at most once per wave */
-    broker_t *b = h->env.broker;
-    if (b->clients_peak >= 1000 && b->nclients < b->clients_peak / 2) {
-        malloc_trim(0);
-        b->clients_peak = b->nclients;
-    }
+    if (broker_cron(h->env.broker, rtclock_wall_ms(), rtclock_mono_ms()))
+        malloc_trim(0); /* a wave of clients has left: hand their heap back */
     lws_sul_schedule(h->cx, 0, &h->sul_cron, s_cron, LWS_US_PER_SEC);
 }
 
@@ -131,7 +125,6 @@ hub_t *hub_new(const hub_cfg_t *cfg)
     ipcount_init(&h->env.per_ip);
     if (!h->env.broker)
         goto fail;
-    h->env.broker->started_wall = rtclock_wall_ms();
     /* the topic frame and ZeroMQ's own framing ride on top of the body */
     h->ingest = ingest_new(cfg->ingest, (size_t)cfg->max_message * 4 + 4096, h->env.broker);
     if (!h->ingest)
@@ -153,7 +146,7 @@ hub_t *hub_new(const hub_cfg_t *cfg)
     info.iface = cfg->host && cfg->host[0] ? cfg->host : NULL;
     info.protocols = s_protocols;
     info.mounts = &h->m_root;
-    info.user = h;
+    info.user = &h->env; /* what wsconn and httpapi callbacks read */
     info.timeout_secs = (unsigned int)cfg->handshake_s;
     /* the wait for request headers is this one (lws's default is 10 s) */
     info.timeout_secs_ah_idle = (unsigned int)cfg->handshake_s;
@@ -207,10 +200,10 @@ int hub_run(hub_t *h)
             break;
         }
     }
-    rlog(RLOG_NOTICE, "stopping: closing %zu clients", h->env.broker->nclients);
-    broker_close_all(h->env.broker, 1001, "hub shutting down");
+    rlog(RLOG_NOTICE, "stopping: closing %zu clients", broker_nclients(h->env.broker));
+    broker_close_all(h->env.broker, KICK_SHUTDOWN, 1001, "hub shutting down");
     int64_t until = rtclock_mono_ms() + 2000;
-    while (h->env.broker->nclients > 0 && rtclock_mono_ms() < until) {
+    while (broker_nclients(h->env.broker) > 0 && rtclock_mono_ms() < until) {
         if (lws_service(h->cx, 0) < 0)
             break;
     }

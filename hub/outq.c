@@ -1,5 +1,6 @@
 /* outq.c - bounded per-client frame queue with the drop policy of SPEC §5. */
 #include "outq.h"
+#include <assert.h>
 #include "registry.h"
 #include <stdlib.h>
 
@@ -91,6 +92,7 @@ int outq_push(outq_t *q, frame_t *f, outq_drop_fn on_drop, void *ud)
 
 void outq_pop(outq_t *q, uint32_t n)
 {
+    assert(n <= q->count);
     while (n-- > 0 && q->count > 0) {
         frame_t *f = s_pop_head(q);
         frame_unref(&f);

@@ -119,32 +119,34 @@ static int s_close(struct lws *wsi, int code, const char *why)
  * callback each; a message may take at most max_fragments callbacks, so a
  * flood of tiny continuation frames is cut off (npm ws GHSA-96hv-2xvq-fx4p).
  * Returns 0, or -1 to close (reason set). */
-static int s_receive(struct lws *wsi, wsconn_env_t *env, client_t *c, const void *in, size_t len)
+static int s_receive(struct lws *wsi, wsconn_env_t *env, wsconn_pss_t *pss, const void *in,
+                     size_t len)
 {
+    client_t *c = pss->c;
     size_t left = lws_remaining_packet_payload(wsi);
     int final = lws_is_final_fragment(wsi) && left == 0;
     if (c->close_code == LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE) {
         /* Read the rest of the oversized message before closing: closing a
          * socket with unread input makes the kernel send RST, and the peer
          * would lose the 1009 close frame. Bounded: 1 MiB, then cut off. */
-        c->rxdiscard += len;
-        if (c->rxdiscard > WSCONN_DISCARD_MAX || ++c->rxfrags > 4 * env->max_fragments)
+        pss->rxdiscard += len;
+        if (pss->rxdiscard > WSCONN_DISCARD_MAX || ++pss->rxfrags > 4 * env->max_fragments)
             return -1;
         if (final)
             lws_callback_on_writable(wsi);
         return 0;
     }
     if (lws_is_first_fragment(wsi)) {
-        c->rxlen = 0;
-        c->rxfrags = 0;
+        pss->rxlen = 0;
+        pss->rxfrags = 0;
         if (final && !lws_frame_is_binary(wsi)) {
             /* the common case: one command in one chunk, no copy */
             broker_command(env->broker, c, in, len, rtclock_mono_ms());
             return 0;
         }
     }
-    if (++c->rxfrags > env->max_fragments || c->rxlen + len + left > env->max_message) {
-        env->broker->st.kicked[KICK_TOO_BIG]++;
+    if (++pss->rxfrags > env->max_fragments || pss->rxlen + len + left > env->max_message) {
+        broker_count_kick(env->broker, KICK_TOO_BIG);
         if (left > WSCONN_DISCARD_MAX) {
             /* declared far past the budget: do not wait for it to arrive */
             c->close_code = LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE;
@@ -152,9 +154,9 @@ static int s_receive(struct lws *wsi, wsconn_env_t *env, client_t *c, const void
         }
         c->close_code = LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE;
         c->close_reason = "message too big";
-        free(c->rx);
-        c->rx = NULL;
-        c->rxlen = 0;
+        free(pss->rx);
+        pss->rx = NULL;
+        pss->rxlen = 0;
         lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, 3);
         if (final)
             lws_callback_on_writable(wsi);
@@ -165,19 +167,19 @@ static int s_receive(struct lws *wsi, wsconn_env_t *env, client_t *c, const void
             broker_command(env->broker, c, "", 0, rtclock_mono_ms()); /* answers bad_request */
         return 0;
     }
-    if (!c->rx) {
-        c->rx = malloc(env->max_message);
-        if (!c->rx)
+    if (!pss->rx) {
+        pss->rx = malloc(env->max_message);
+        if (!pss->rx)
             return s_close(wsi, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
     }
-    memcpy(c->rx + c->rxlen, in, len);
-    c->rxlen += len;
+    memcpy(pss->rx + pss->rxlen, in, len);
+    pss->rxlen += len;
     if (final) {
-        broker_command(env->broker, c, (const char *)c->rx, c->rxlen, rtclock_mono_ms());
-        c->rxlen = 0;
+        broker_command(env->broker, c, (const char *)pss->rx, pss->rxlen, rtclock_mono_ms());
+        pss->rxlen = 0;
         /* fragmented commands are rare: give the buffer back */
-        free(c->rx);
-        c->rx = NULL;
+        free(pss->rx);
+        pss->rx = NULL;
     }
     return 0;
 }
@@ -212,7 +214,7 @@ static void s_pending_count(struct lws *wsi, wsconn_env_t *env)
     lws_set_opaque_user_data(wsi, NULL);
     int64_t age = rtclock_mono_ms() - (int64_t)(tag >> 1);
     bool timed_out = age >= env->handshake_ms - 250;
-    env->broker->st.refused[timed_out ? REFUSE_HANDSHAKE_TIMEOUT : REFUSE_INCOMPLETE]++;
+    broker_count_refused(env->broker, timed_out ? REFUSE_HANDSHAKE_TIMEOUT : REFUSE_INCOMPLETE);
 }
 
 int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
@@ -237,11 +239,11 @@ int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
         s_pending_clear(wsi);
         if (!s_uri_is(wsi, "/ws")) {
-            env->broker->st.refused[REFUSE_BAD_PATH]++;
+            broker_count_refused(env->broker, REFUSE_BAD_PATH);
             return 1; /* WebSocket only at /ws */
         }
-        if (env->broker->nclients >= env->max_clients) {
-            env->broker->st.refused[REFUSE_MAX_CLIENTS]++;
+        if (broker_nclients(env->broker) >= env->max_clients) {
+            broker_count_refused(env->broker, REFUSE_MAX_CLIENTS);
             RLOG_RL(RLOG_WARN, "refusing a WebSocket: %zu clients connected", env->max_clients);
             return 1;
         }
@@ -249,7 +251,7 @@ int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (env->max_per_ip && ipcount_get(&env->per_ip, lws_get_peer_simple(wsi, ip, sizeof(ip))
                                                              ? ip
                                                              : "?") >= env->max_per_ip) {
-            env->broker->st.refused[REFUSE_PER_IP]++;
+            broker_count_refused(env->broker, REFUSE_PER_IP);
             RLOG_RL(RLOG_WARN, "refusing a WebSocket from %s: %zu connected from there", ip,
                     env->max_per_ip);
             return 1;
@@ -265,17 +267,16 @@ int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
                 pss->ip[0] = '\0'; /* out of memory: not counted */
         }
         pss->c = broker_client_open(env->broker, wsi);
-        if (pss->c)
-            pss->c->last_rx_mono = rtclock_mono_ms();
         if (!pss->c)
             return s_close(wsi, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
+        pss->c->last_rx_mono = rtclock_mono_ms();
         return 0;
 
     case LWS_CALLBACK_RECEIVE:
         if (!pss->c)
             return -1;
         pss->c->last_rx_mono = rtclock_mono_ms();
-        return s_receive(wsi, env, pss->c, in, len);
+        return s_receive(wsi, env, pss, in, len);
 
     case LWS_CALLBACK_RECEIVE_PONG:
         if (pss->c)
@@ -297,7 +298,7 @@ int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (lws_write(wsi, text, n, LWS_WRITE_TEXT) < (int)n)
             return -1;
         pss->last_write_us = lws_now_usecs();
-        broker_wrote(env->broker, c, frames, n, rtclock_mono_ms());
+        broker_wrote(env->broker, c, frames, n);
         if (c->q.count)
             lws_callback_on_writable(wsi);
         return 0;
@@ -313,7 +314,9 @@ int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
          * it does not say so, but the silence does */
         if (pss->c && !pss->c->close_code &&
             rtclock_mono_ms() - pss->c->last_rx_mono >= env->idle_ms - 250)
-            env->broker->st.kicked[KICK_IDLE]++;
+            broker_count_kick(env->broker, KICK_IDLE);
+        free(pss->rx); /* a command cut off mid-way */
+        pss->rx = NULL;
         if (pss->c) {
             pss->c->wsi = NULL;
             broker_client_close(env->broker, &pss->c);

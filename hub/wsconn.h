@@ -9,7 +9,8 @@
 #include "ipcount.h"
 #include <libwebsockets.h>
 
-/* What the protocol needs from the hub, reached through the context user. */
+/* What the protocol needs from the hub: the lws context user (the hub sets
+ * info.user to its wsconn_env_t). */
 typedef struct wsconn_env {
     broker_t *broker;
     size_t max_message;   /* reassembled command bytes: more closes with 1009 */
@@ -35,11 +36,16 @@ typedef struct wsconn_pss {
     lws_usec_t last_write_us; /* lws_now_usecs() of the last data write */
     lws_usec_t defer_until;   /* when deferred: last_write_us + write_delay_us */
     bool deferred;            /* in env->deferred, waiting for the timer */
+    /* command intake: reassembly of a fragmented command */
+    unsigned char *rx; /* owned: malloc'ed on a command's second fragment, freed
+                          when it completes and in LWS_CALLBACK_CLOSED */
+    size_t rxlen;
+    uint32_t rxfrags;
+    size_t rxdiscard; /* bytes of an oversized message read and dropped before closing */
     char ip[IPCOUNT_ADDR_MAX + 1]; /* counted in per_ip when set */
 } wsconn_pss_t;
 
-/* The lws protocol callback; the context user must be a wsconn_env_t *
- * (first member of the hub). */
+/* The lws protocol callback; the context user must be a wsconn_env_t *. */
 int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len);
 

@@ -124,3 +124,33 @@ int rlog_rl_allow(rlog_rl_t *rl, uint32_t burst, int64_t period_ms, uint32_t *su
         *suppressed = 0;
     return 0;
 }
+
+const char *rlog_quote(char *dst, size_t size, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0, room = size - 4; /* keep room for "..." and the NUL */
+    size_t i = 0;
+    for (; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        size_t need = (ch >= 0x20 && ch < 0x7f) ? (ch == '"' || ch == '\\' ? 2 : 1) : 4;
+        if (o + need > room)
+            break;
+        if (need == 1) {
+            dst[o++] = (char)ch;
+        } else if (need == 2) {
+            dst[o++] = '\\';
+            dst[o++] = (char)ch;
+        } else {
+            dst[o++] = '\\';
+            dst[o++] = 'x';
+            dst[o++] = hex[ch >> 4];
+            dst[o++] = hex[ch & 15];
+        }
+    }
+    if (i < len) {
+        memcpy(dst + o, "...", 3);
+        o += 3;
+    }
+    dst[o] = '\0';
+    return dst;
+}

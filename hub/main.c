@@ -21,6 +21,7 @@ int main(int argc, char **argv)
 {
     hub_cfg_t cfg;
     memset(&cfg, 0, sizeof(cfg));
+    opt_enum_t log_level = {rlog_level_values, 0, NULL};
     const opt_t table[] = {
         {"port", OPT_INT, "8080", 1, 65535, &cfg.port, "HTTP + WebSocket port"},
         {"host", OPT_STR, NULL, 0, 0, &cfg.host, "interface to listen on (default: all)"},
@@ -62,8 +63,7 @@ int main(int argc, char **argv)
         {"ping-s", OPT_INT, "30", 1, 3600, &cfg.ping_s, "WebSocket ping after this much silence"},
         {"idle-s", OPT_INT, "75", 2, 7200, &cfg.idle_s,
          "close a connection silent this long (no pong)"},
-        {"log-level", OPT_STR, "notice", 0, 0, &cfg.log_level,
-         "error, warn, notice, info or debug"},
+        RLOG_OPT_LEVEL(&log_level),
         {"collector", OPT_LIST, NULL, 0, 0, &cfg.collectors,
          "run this collector command (sh -c, no comma in it), restart it when it exits"},
         {"collectors-dir", OPT_STR, NULL, 0, 0, &cfg.collectors_dir,
@@ -74,10 +74,8 @@ int main(int argc, char **argv)
     int rc = opts_parse(table, n, argc, argv, "rtdash-hub [options]", NULL);
     if (rc != 0)
         return rc > 0 ? 0 : 2;
-    if (rlog_set_level_name(cfg.log_level) < 0) {
-        fprintf(stderr, "rtdash-hub: unknown --log-level %s\n", cfg.log_level);
-        return 2;
-    }
+    rlog_set_level((rlog_level_t)log_level.value);
+    cfg.log_level = log_level.name;
     if (cfg.idle_s <= cfg.ping_s) {
         fprintf(stderr, "rtdash-hub: --idle-s must be larger than --ping-s\n");
         return 2;

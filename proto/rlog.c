@@ -25,19 +25,25 @@ static const char *s_prog = "rtdash";
 
 static const char *const s_level_names[] = {"error", "warn", "notice", "info", "debug"};
 
+const opt_enum_value_t rlog_level_values[] = {
+    {"error", RLOG_ERROR},
+    {"warn", RLOG_WARN},
+    {"warning", RLOG_WARN},
+    {"notice", RLOG_NOTICE},
+    {"info", RLOG_INFO},
+    {"debug", RLOG_DEBUG},
+    {NULL, 0},
+};
+
 int rlog_set_level_name(const char *name)
 {
     if (!name)
         return -1;
-    for (size_t i = 0; i < sizeof s_level_names / sizeof s_level_names[0]; i++) {
-        if (strcasecmp(name, s_level_names[i]) == 0) {
-            rlog_level_current = (rlog_level_t)i;
+    for (size_t i = 0; rlog_level_values[i].name; i++) {
+        if (strcasecmp(name, rlog_level_values[i].name) == 0) {
+            rlog_level_current = (rlog_level_t)rlog_level_values[i].value;
             return 0;
         }
-    }
-    if (strcasecmp(name, "warning") == 0) {
-        rlog_level_current = RLOG_WARN;
-        return 0;
     }
     return -1;
 }

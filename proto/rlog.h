@@ -5,12 +5,24 @@
 #ifndef RTDASH_RLOG_H
 #define RTDASH_RLOG_H
 
+#include "opts.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
 typedef enum { RLOG_ERROR = 0, RLOG_WARN, RLOG_NOTICE, RLOG_INFO, RLOG_DEBUG } rlog_level_t;
 
 extern rlog_level_t rlog_level_current;
+
+/* The levels by name ("warning" is an alias of "warn"), for every program's
+ * --log-level: an OPT_ENUM setting whose value goes to rlog_set_level(). */
+extern const opt_enum_value_t rlog_level_values[];
+/* Every program's --log-level row of its opts table; level is an opt_enum_t *
+ * whose values are rlog_level_values. */
+#define RLOG_OPT_LEVEL(level)                                                                      \
+    {                                                                                              \
+        "log-level", OPT_ENUM, "notice", 0, 0, (level), "how much to log"                          \
+    }
 
 /* Set the level from a name ("error", "warn", "notice", "info", "debug").
  * Returns 0, or -1 if the name is unknown (level unchanged). */

@@ -17,11 +17,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     bool users = data[0] & 1;
-    const char *text = (const char *)data + 1;
     size_t len = size - 1;
-    authdb_t *db = authdb_new();
-    if (!db)
+    char *text = malloc(len + 1); /* NUL-ended, for the oracle's string calls */
+    if (!text)
         return 0;
+    memcpy(text, data + 1, len);
+    text[len] = '\0';
+    authdb_t *db = authdb_new();
+    if (!db) {
+        free(text);
+        return 0;
+    }
     char err[256] = "";
     int n = users ? authdb_parse_users(db, text, len, err, sizeof err)
                   : authdb_parse_tokens(db, text, len, err, sizeof err);
@@ -55,5 +61,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     authdb_destroy(&db);
+    free(text);
     return 0;
 }

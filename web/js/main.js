@@ -4,7 +4,7 @@
 import { h, setText } from './dom.js';
 import { Connection } from './conn.js';
 import { Store } from './store.js';
-import { SeriesWidget, FeedWidget } from './widgets.js';
+import { createWidget, widgetKind } from './widgets/index.js';
 import { Layout } from './layout.js';
 import { Alerts } from './alerts.js';
 import { Theme } from './theme.js';
@@ -65,6 +65,13 @@ class App {
       onChange: (topic) => { this.refreshAlertKpi(); const w = this.widgets.get(topic); if (w) w.setAlerting(this.alerts.firing(topic)); },
     });
     this.conn = new Connection({ onMessage: (m) => this.onMessage(m), onState: (s) => this.onConnState(s) });
+    // All a widget may ask of the app.
+    this.actions = {
+      markDirty: (w) => this.markDirty(w),
+      export: (topic, format) => this.exportTopic(topic, format),
+      openAlerts: (topic) => this.openAlerts(topic),
+      toggle: (topic) => this.toggleTopic(topic),
+    };
 
     // Widgets off screen are not drawn until they scroll into view.
     this.io = 'IntersectionObserver' in window ? new IntersectionObserver((entries) => {
@@ -183,24 +190,15 @@ class App {
     const sr = this.store.get(topic);
     const w = this.widgets.get(topic);
     if (!sr) return;
-    const visible = w instanceof SeriesWidget ? { fields: w.visibleFields() } : w instanceof FeedWidget ? { levels: w.visibleLevels() } : {};
-    const file = buildExport(sr, format, visible);
+    const file = buildExport(sr, format, w ? w.exportView() : {});
     download(file);
     this.log('info', `Exported ${sr.points.length} points of ${w ? w.title() : topic} as ${format.toUpperCase()}`, 'system');
   }
 
   openAlerts(topic) {
     const sr = this.store.get(topic);
-    const w = this.widgets.get(topic);
-    if (!sr || !(w instanceof SeriesWidget)) return;
-    const last = sr.last();
-    this.alerts.openDialog(sr, {
-      title: w.title(),
-      fields: sr.fields().map((f) => {
-        const fi = w.fieldInfo(f);
-        return { name: f, label: fi.label, unit: fi.unit, current: last ? last.fields[f] : null };
-      }),
-    });
+    const info = sr && this.widgets.get(topic)?.alertInfo();
+    if (info) this.alerts.openDialog(sr, info);
   }
 
   // ---------------------------------------------------------------- protocol
@@ -314,19 +312,10 @@ class App {
     return sr;
   }
 
-  kindFor(sr) {
-    if (sr.kind === 'event') return 'feed';
-    if (sr.kind === 'sample') return 'series';
-    const m = sr.meta;
-    if (m && (m.kind === 'event' || m.chart === 'feed' || m.chart === 'events' || m.chart === 'log')) return 'feed';
-    return 'series';
-  }
-
   ensureWidget(sr) {
-    const kind = this.kindFor(sr);
     const cur = this.widgets.get(sr.topic);
-    if (cur && cur.kind === kind) return cur;
-    const w = kind === 'feed' ? new FeedWidget(this, sr) : new SeriesWidget(this, sr);
+    if (cur && cur.kind === widgetKind(sr)) return cur;
+    const w = createWidget(this.actions, sr);
     if (this.stopped.has(sr.topic)) w.setStopped(true);
     w.setAlerting(this.alerts.firing(sr.topic));
     this.widgets.set(sr.topic, w);
@@ -400,7 +389,7 @@ class App {
 
   boundsOf(topic) {
     const w = this.widgets.get(topic);
-    return w instanceof SeriesWidget ? w.bounds() : null;
+    return w ? w.bounds() : null;
   }
 
   setClients(n) {
@@ -413,7 +402,7 @@ class App {
   onAlertFire(r, sr, v) {
     const w = this.widgets.get(sr.topic);
     const title = w ? w.title() : sr.topic;
-    const fi = w instanceof SeriesWidget ? w.fieldInfo(r.field) : { label: r.field, unit: '' };
+    const fi = w ? w.fieldInfo(r.field) : { label: r.field, unit: '' };
     const text = `${title}: ${fi.label} ${fmtValue(v, fi.unit)} is ${r.op} ${fmtValue(r.value, fi.unit)}`;
     this.log('warning', text, 'alert', sr.topic);
     this.toast(text, 'warning');
@@ -426,7 +415,7 @@ class App {
 
   onAlertClear(r, sr, v) {
     const w = this.widgets.get(sr.topic);
-    const fi = w instanceof SeriesWidget ? w.fieldInfo(r.field) : { label: r.field, unit: '' };
+    const fi = w ? w.fieldInfo(r.field) : { label: r.field, unit: '' };
     this.log('success', `${w ? w.title() : sr.topic}: ${fi.label} back to normal (${fmtValue(v, fi.unit)})`, 'alert-clear', sr.topic);
     if (w) w.setAlerting(this.alerts.firing(sr.topic));
     this.refreshAlertKpi();

@@ -1,9 +1,11 @@
-// rtdash dashboard: wires the connection, the per-topic store, the widgets
-// and the controls together. Protocol: SPEC.md §3–§4, proto/PROTOCOL.md.
+// rtdash dashboard: wires the connection, the session (session.js), the
+// per-topic store, the widgets and the controls together. Protocol: SPEC.md
+// §3–§4, proto/PROTOCOL.md.
 
 import { h, setText } from './dom.js';
 import { Connection } from './conn.js';
 import { Store } from './store.js';
+import { Session } from './session.js';
 import { createWidget, widgetKind } from './widgets/index.js';
 import { Layout } from './layout.js';
 import { Alerts } from './alerts.js';
@@ -13,7 +15,6 @@ import { resetThemeColors, chartLib } from './charts.js';
 import { fmtCount, fmtRate, fmtTime, fmtValue } from './format.js';
 import { load, save } from './prefs.js';
 
-const CHUNK = 200;          // topics per subscribe command
 const LOG_CAP = 200;        // activity entries kept
 const TOAST_CAP = 4;
 
@@ -21,19 +22,12 @@ class App {
   constructor() {
     this.store = new Store();
     this.widgets = new Map();        // topic -> widget
-    this.subscribed = new Set();     // topics subscribed on this connection
-    this.resuming = new Set();       // topics subscribed with since, history not yet in
-    this.stopped = new Set();        // topics the user stopped
-    this.epoch = null;
-    this.connectedOnce = false;
-    this.paused = false;
     this.msgCount = 0;
     this.msgWindow = 0;
     this.msgRate = 0;
     this.clients = null;
     this.dirty = new Set();
     this.rafPending = false;
-    this.resumeFill = null;          // {points, until} while a resume's histories arrive
     this.query = '';
     this.trace = new URLSearchParams(window.location.search).get('trace') ? [] : null;
 
@@ -65,6 +59,7 @@ class App {
       onChange: (topic) => { this.refreshAlertKpi(); const w = this.widgets.get(topic); if (w) w.setAlerting(this.alerts.firing(topic)); },
     });
     this.conn = new Connection({ onMessage: (m) => this.onMessage(m), onState: (s) => this.onConnState(s) });
+    this.session = new Session(this.conn, this.store);
     // All a widget may ask of the app.
     this.actions = {
       markDirty: (w) => this.markDirty(w),
@@ -106,18 +101,21 @@ class App {
         if (!s) return null;
         const last = s.last();
         return { count: s.points.length, lastSeq: last ? last.seq : null, lastTs: last ? last.ts : null,
-          firstTs: s.points.length ? s.points[0].ts : null, kind: s.kind, stale: s.stale, gaps: s.gaps, stopped: this.stopped.has(t) };
+          firstTs: s.points.length ? s.points[0].ts : null, kind: s.kind, stale: s.stale, gaps: s.gaps, stopped: this.session.isStopped(t) };
       },
       topics: () => this.store.topics(),
       trace: () => (this.trace ? this.trace.slice() : null),
-      state: () => ({ conn: this.conn.state, epoch: this.epoch, paused: this.paused, msgs: this.msgCount, stopped: [...this.stopped], subscribed: [...this.subscribed] }),
+      state: () => {
+        const ss = this.session;
+        return { conn: this.conn.state, epoch: ss.epoch, paused: ss.paused, msgs: this.msgCount, stopped: [...ss.stopped], subscribed: [...ss.subscribed] };
+      },
     };
   }
 
   // ---------------------------------------------------------------- controls
   bindControls() {
     this.el.retry.addEventListener('click', () => this.conn.retryNow());
-    this.el.pause.addEventListener('click', () => this.setPaused(!this.paused));
+    this.el.pause.addEventListener('click', () => this.setPaused(!this.session.paused));
     document.getElementById('theme-btn').addEventListener('click', () => this.theme.cycle());
     document.getElementById('activity-clear').addEventListener('click', () => this.el.log.replaceChildren());
     this.el.search.addEventListener('input', () => {
@@ -152,37 +150,21 @@ class App {
   }
 
   setPaused(p) {
-    this.paused = p;
     document.documentElement.dataset.paused = p ? 'true' : 'false';
     const b = this.el.pause;
     b.setAttribute('aria-pressed', p ? 'true' : 'false');
     b.querySelector('.btn-label').textContent = p ? 'Resume' : 'Pause';
     b.title = p ? 'Resume all streams and fill what was missed' : 'Pause all streams (the hub keeps what you miss)';
-    if (p) {
-      this.conn.send({ type: 'pause' });
-      this.log('info', 'Paused all streams', 'system');
-    } else {
-      this.resumeFill = { points: 0, topics: 0 };
-      this.conn.send({ type: 'resume' });
-      window.setTimeout(() => {
-        const f = this.resumeFill;
-        this.resumeFill = null;
-        if (f) this.log('success', `Resumed — filled ${fmtCount(f.points)} missed point${f.points === 1 ? '' : 's'} from the hub`, 'system');
-      }, 1500);
-    }
+    this.session.setPaused(p, (f) => {
+      this.log('success', `Resumed — filled ${fmtCount(f.points)} missed point${f.points === 1 ? '' : 's'} from the hub`, 'system');
+    });
+    if (p) this.log('info', 'Paused all streams', 'system');
   }
 
   toggleTopic(topic) {
+    const stopped = this.session.toggle(topic);
     const w = this.widgets.get(topic);
-    if (this.stopped.has(topic)) {
-      this.stopped.delete(topic);
-      if (w) w.setStopped(false);
-      this.subscribe([topic]);
-    } else {
-      this.stopped.add(topic);
-      if (w) w.setStopped(true);
-      if (this.subscribed.delete(topic)) this.conn.send({ type: 'unsubscribe', topics: [topic] });
-    }
+    if (w) w.setStopped(stopped);
     this.refreshTopicKpi();
   }
 
@@ -226,21 +208,13 @@ class App {
   }
 
   onWelcome(m) {
-    const restarted = this.epoch != null && m.epoch !== this.epoch;
-    const reconnect = this.connectedOnce;
-    this.epoch = m.epoch ?? null;
-    this.connectedOnce = true;
-    this.conn.healthy();
-    this.subscribed.clear();
-    this.resuming.clear();
+    // Where each chart stopped is taken before the welcome's last values are
+    // shown: resume from there (same hub), or reload everything (new epoch).
+    const { restarted, reconnect, since } = this.session.welcome(m);
     setText(this.el.server, [m.server, m.version].filter((x) => typeof x === 'string' && x).join(' '));
     setText(this.el.foot, `${String(m.server ?? 'rtdash')} ${String(m.version ?? '')} · epoch ${String(m.epoch ?? '?')} · client #${String(m.client_id ?? '?')}`);
     if (m.clients != null) this.setClients(m.clients);
     this.onConnState({ state: 'open' });
-    // Where each chart stopped, taken before the welcome's last values are
-    // shown: resume from there (same hub), or reload everything (new epoch).
-    const since = new Map();
-    if (!restarted) for (const [t, sr] of this.store.series) if (sr.pos) since.set(t, sr.pos);
     const topics = Array.isArray(m.topics) ? m.topics : [];
     for (const t of topics) {
       if (!t || typeof t.topic !== 'string') continue;
@@ -256,44 +230,8 @@ class App {
     else if (reconnect) this.log('success', 'Reconnected: catching up from where the charts stopped', 'system');
     else this.log('success', `Connected to ${String(m.server ?? 'hub')} ${String(m.version ?? '')}`.trim(), 'system');
     // Everything known (from this welcome and from before a reconnect), minus stopped topics.
-    this.subscribe(this.store.topics().filter((t) => !this.stopped.has(t)), since);
-    if (this.paused) this.conn.send({ type: 'pause' });
+    this.session.subscribeAll(since);
     this.refreshTopicKpi();
-  }
-
-  /**
-   * Subscribe to exact topics with history. since: Map topic -> [ts, seq] to
-   * resume from; by default each topic resumes after the newest point held.
-   * (Exact topics, not '*': so one widget can be stopped with unsubscribe.)
-   */
-  subscribe(topics, since) {
-    if (!this.conn.isOpen()) return;
-    const list = topics.filter((t) => !this.subscribed.has(t));
-    for (let i = 0; i < list.length; i += CHUNK) {
-      const chunk = list.slice(i, i + CHUNK);
-      const cmd = { type: 'subscribe', topics: chunk, history: true };
-      const s = {};
-      let any = false;
-      for (const t of chunk) {
-        const pos = since ? since.get(t) : this.store.get(t)?.pos;
-        if (pos) { s[t] = [pos[0], pos[1]]; any = true; this.resuming.add(t); }
-      }
-      if (any) cmd.since = s;
-      if (this.conn.send(cmd)) for (const t of chunk) this.subscribed.add(t);
-    }
-  }
-
-  /** New topics announced in a burst are subscribed with one command. */
-  queueSubscribe(topic) {
-    this.subQueue = this.subQueue || new Set();
-    this.subQueue.add(topic);
-    if (this.subTimer) return;
-    this.subTimer = window.setTimeout(() => {
-      this.subTimer = 0;
-      const list = [...this.subQueue].filter((t) => !this.stopped.has(t));
-      this.subQueue.clear();
-      this.subscribe(list);
-    }, 20);
   }
 
   onTopic(topic, meta, live) {
@@ -303,10 +241,7 @@ class App {
     const w = this.widgets.get(topic);
     if (w) { w.applyMeta(false); this.markDirty(w); }
     if (live) {
-      if (!this.subscribed.has(topic) && !this.stopped.has(topic)) {
-        this.queueSubscribe(topic);
-        this.log('info', `New topic: ${w ? w.title() : topic}`, 'system');
-      }
+      if (this.session.announce(topic)) this.log('info', `New topic: ${w ? w.title() : topic}`, 'system');
       this.refreshTopicKpi();
     }
     return sr;
@@ -316,7 +251,7 @@ class App {
     const cur = this.widgets.get(sr.topic);
     if (cur && cur.kind === widgetKind(sr)) return cur;
     const w = createWidget(this.actions, sr);
-    if (this.stopped.has(sr.topic)) w.setStopped(true);
+    if (this.session.isStopped(sr.topic)) w.setStopped(true);
     w.setAlerting(this.alerts.firing(sr.topic));
     this.widgets.set(sr.topic, w);
     this.widgetByEl.set(w.el, w);
@@ -337,7 +272,7 @@ class App {
 
   onData(m) {
     if (typeof m.topic !== 'string') return;
-    if (this.stopped.has(m.topic)) return; // in flight before the unsubscribe took effect
+    if (this.session.isStopped(m.topic)) return; // in flight before the unsubscribe took effect
     const sr = this.store.ensure(m.topic);
     const wasKind = sr.kind;
     const added = sr.add(m);
@@ -353,20 +288,10 @@ class App {
   }
 
   onHistory(m) {
-    if (typeof m.topic !== 'string' || !Array.isArray(m.points)) return;
-    if (this.stopped.has(m.topic)) return;
-    const sr = this.store.ensure(m.topic);
-    const hadPos = !!sr.pos;
-    const wasKind = sr.kind;
-    let added = 0;
-    for (const p of m.points) {
-      try { if (p && typeof p === 'object' && sr.add(p)) added++; } catch (err) { console.error('rtdash: bad history point', err); }
-    }
-    // An incomplete answer to a resume means points were lost for good.
-    const resumed = this.resuming.delete(m.topic) || this.resumeFill != null;
-    if (m.complete === false && resumed && hadPos) sr.gaps++;
-    if (this.resumeFill) { this.resumeFill.points += added; this.resumeFill.topics++; }
-    if (sr.kind !== wasKind || !this.widgets.has(m.topic)) this.ensureWidget(sr);
+    const got = this.session.history(m);
+    if (!got) return;
+    const { series: sr, added } = got;
+    if (got.kindChanged || !this.widgets.has(m.topic)) this.ensureWidget(sr);
     if (added) {
       // Only the newest point counts for alerts: no storm from old data.
       if (sr.kind === 'sample') this.alerts.evaluate(sr, sr.last(), { bounds: this.boundsOf(sr.topic) });
@@ -435,7 +360,7 @@ class App {
     setText(this.el.topics, fmtCount(this.store.series.size));
     const parts = [];
     parts.push(stale ? `${stale} stale` : 'all fresh');
-    if (this.stopped.size) parts.push(`${this.stopped.size} stopped`);
+    if (this.session.stopped.size) parts.push(`${this.session.stopped.size} stopped`);
     setText(this.el.topicSub, parts.join(' · '));
   }
 
@@ -497,7 +422,7 @@ class App {
     const was = this.connState;
     this.connState = s.state;
     this.retryAt = s.retryAt;
-    if (s.state !== 'open') this.subscribed.clear();
+    if (s.state !== 'open') this.session.closed();
     if (was === 'open' && s.state !== 'open') this.log('error', 'Connection to the hub lost', 'system');
     this.renderConn();
   }

@@ -172,6 +172,20 @@ test('hostile meta and odd values: shown as text, sensible fallbacks, no error',
   await page.context().close();
 });
 
+test('of web/node_modules the hub serves Chart.js and nothing else', async () => {
+  const js = await fetch(`${hub.url}vendor/chart.js/dist/chart.umd.min.js`);
+  await js.arrayBuffer();
+  assert.equal(js.status, 200);
+  assert.match(js.headers.get('content-type'), /javascript/);
+  // The linter and its dependencies (devDependencies of web/) stay private.
+  for (const p of ['vendor/eslint/package.json', 'vendor/@kurkle/color/package.json', 'vendor/.package-lock.json',
+    'node_modules/eslint/package.json', 'node_modules/chart.js/package.json', 'node_modules/.package-lock.json']) {
+    const r = await fetch(hub.url + p);
+    await r.arrayBuffer();
+    assert.equal(r.status, 404, `GET /${p}`);
+  }
+});
+
 test('screenshots: both themes at phone width, 1920 px and 4K', async () => {
   for (const [w, hgt, scheme] of [[390, 844, 'dark'], [390, 844, 'light'], [1920, 1080, 'light'], [1920, 1080, 'dark'], [3840, 2160, 'dark']]) {
     const page = await openPage(browser, hub, { width: w, height: hgt, colorScheme: scheme });

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Harness, checkSetup, openPage, waitCount, widgetData, info, series, waitSeqAbove, waitTsAbove, waitHistory, getJSON, screenshot,
+  Harness, openPage, waitCount, widgetData, info, series, waitSeqAbove, getJSON, screenshot,
   pubUntilSeen, sleep, assertOrderedUnique, realErrors, waitFor,
 } from './lib.mjs';
 
@@ -17,13 +17,8 @@ const SYSTEM = ['system.cpu', 'system.cpu.cores', 'system.memory', 'system.swap'
 const DEMO = ['demo.sales', 'demo.users', 'demo.requests', 'demo.views'];
 
 before(async () => {
-  checkSetup();
-  hub = await h.hub();
-  h.collectors(hub, 200);
-  browser = await h.browserStart();
   // Let the hub build up some history first (200 ms interval: 25 points ≈ 5 s).
-  await waitHistory(hub, 'system.cpu', 25);
-  await waitHistory(hub, 'demo.sales', 25);
+  ({ hub, browser } = await h.standardPage({ history: { 'system.cpu': 25, 'demo.sales': 25 } }));
 });
 
 after(async () => { await h.close(); });

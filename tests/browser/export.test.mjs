@@ -3,22 +3,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import {
-  Harness, checkSetup, openPage, waitCount, series, waitHistory, pubUntilSeen, realErrors,
-} from './lib.mjs';
+import { Harness, series, pubUntilSeen, realErrors } from './lib.mjs';
 
 const h = new Harness('export');
-let hub, browser, page;
+let hub, page;
 
 before(async () => {
-  checkSetup();
-  hub = await h.hub();
-  h.collectors(hub, 200);
-  browser = await h.browserStart();
-  await waitHistory(hub, 'demo.sales', 15);
-  page = await openPage(browser, hub, { width: 1440, height: 2400, acceptDownloads: true });
-  await waitCount(page, 'demo.sales', 15);
-  await waitCount(page, 'system.cpu', 15);
+  ({ hub, page } = await h.standardPage({
+    history: { 'demo.sales': 15 },
+    page: { width: 1440, height: 2400, acceptDownloads: true },
+    count: { 'demo.sales': 15, 'system.cpu': 15 },
+  }));
 });
 
 after(async () => { await h.close(); });

@@ -326,6 +326,26 @@ export class Harness {
   collectors(hub, intervalMs) { const c = startCollectors(this.tag, hub, intervalMs); this.procs.push(...c); return c; }
   async pubStream(hub, name, args) { const p = await pubStream(this.tag, hub, name, args); this.procs.push(p.proc); return p; }
   async browserStart() { this.browser = await launchBrowser(); return this.browser; }
+
+  /**
+   * The usual set-up of a test file: a hub, the two standard collectors every
+   * intervalMs, the browser; then wait until the hub holds `history` points
+   * of each topic named ({topic: n}). With `page` (openPage options), a page
+   * on the hub (or on `await url(hub)`) that holds `count` points of each
+   * topic named (default: the same as history).
+   * @returns {Promise<{hub, browser, page}>} page is null without `page`
+   */
+  async standardPage({ intervalMs = 200, history = {}, page, url, count = history } = {}) {
+    checkSetup();
+    const hub = await this.hub();
+    this.collectors(hub, intervalMs);
+    const browser = await this.browserStart();
+    for (const [t, n] of Object.entries(history)) await waitHistory(hub, t, n);
+    if (!page) return { hub, browser, page: null };
+    const pg = await openPage(browser, url ? { url: await url(hub) } : hub, page);
+    for (const [t, n] of Object.entries(count)) await waitCount(pg, t, n);
+    return { hub, browser, page: pg };
+  }
   async close() {
     if (this.browser) await this.browser.close().catch(() => {});
     await Promise.all(this.procs.map((p) => p.stop('SIGTERM', 2000)));

@@ -8,28 +8,23 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  Harness, checkSetup, openPage, startProxy, ARTIFACTS, waitCount, widgetData, info, series, waitSeqAbove, waitTsAbove, waitHistory, screenshot, sleep,
+  Harness, startProxy, ARTIFACTS, info, series, waitSeqAbove, waitTsAbove, screenshot, sleep,
   assertOrderedUnique, assertNoSeqGap, realErrors,
 } from './lib.mjs';
 
 const h = new Harness('reconnect');
-let hub, browser, page, proxy;
+let hub, page, proxy;
 
 before(async () => {
-  checkSetup();
-  hub = await h.hub();
-  h.collectors(hub, 200);
-  browser = await h.browserStart();
-  await waitHistory(hub, 'demo.sales', 10);
-  // The page talks to the hub through a proxy we can cut.
-  proxy = await startProxy(hub.port);
-  page = await openPage(browser, { url: `${proxy.url}?trace=1` }, { width: 1440, height: 1000 });
-  await waitCount(page, 'demo.sales', 10);
+  ({ hub, page } = await h.standardPage({
+    history: { 'demo.sales': 10 },
+    // The page talks to the hub through a proxy we can cut.
+    url: async (hub1) => { proxy = await startProxy(hub1.port); return `${proxy.url}?trace=1`; },
+    page: { width: 1440, height: 1000 },
+  }));
 });
 
 after(async () => { if (proxy) await proxy.close(); await h.close(); });
-
-const connState = () => page.getAttribute('#conn', 'data-state');
 
 test('a dropped link resumes with since: no gap, no duplicate', async () => {
   const sent = [];

@@ -73,16 +73,22 @@ test('a chart holds the server history right after load', async () => {
   const took = Date.now() - t0;
   assert.ok(took < 5000, `history drawn within ${took} ms`);
   const pts = await series(page, 'demo.sales');
-  // Every point of the history we fetched before loading is on the chart.
+  // Every point of the hub's history is on the chart. (The history as it is
+  // now, up to the page's newest point: opening a page on a busy machine
+  // takes longer than the collector's 200 ms, so the history fetched before
+  // loading has moved on by the time the page subscribes.)
+  const now = await getJSON(`${hub.url}api/history/demo.sales`);
+  const held = now.points.filter((p) => p.ts <= pts[pts.length - 1].ts);
+  assert.ok(held.length >= 25, `${held.length} history points to compare`);
   const have = new Set(pts.map((p) => `${p.ts}/${p.seq}`));
-  for (const p of hist.points) assert.ok(have.has(`${p.ts}/${p.seq}`), `history point ${p.seq} is on the chart`);
+  for (const p of held) assert.ok(have.has(`${p.ts}/${p.seq}`), `history point ${p.seq} is on the chart`);
   assertOrderedUnique(pts, 'demo.sales');
   // The chart draws the points the page holds (first one included).
   const first = await page.evaluate(() => {
     const c = document.querySelector('.widget[data-topic="demo.sales"] canvas');
     return window.Chart.getChart(c).data.datasets[0].data[0].x;
   });
-  assert.ok(first <= hist.points[0].ts, 'the oldest history point is on the chart');
+  assert.ok(first <= now.points[0].ts, 'the oldest history point is on the chart');
   await page.context().close();
 });
 

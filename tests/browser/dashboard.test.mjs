@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   Harness, openPage, waitCount, widgetData, info, series, waitSeqAbove, getJSON, screenshot,
-  pubUntilSeen, sleep, assertOrderedUnique, realErrors, waitFor,
+  pubUntilSeen, pubUntilShown, sleep, assertOrderedUnique, realErrors,
 } from './lib.mjs';
 
 const h = new Harness('dashboard');
@@ -148,11 +148,7 @@ test('hostile meta and odd values: shown as text, sensible fallbacks, no error',
     topic: 'evil.meta', kind: 'meta', title: '<img src=x onerror=alert(2)>', unit: '<b>u</b>', chart: 'gauge"><script>',
     min: 'zero', fields: { value: { label: '<svg onload=alert(3)>', color: 'url(javascript:alert(4))' }, x: { color: 'red;}body{display:none' } },
   };
-  await waitFor(async () => {
-    pub.write(JSON.stringify(meta));
-    pub.write(JSON.stringify({ topic: 'evil.meta', value: 1.5 }));
-    return page.waitForFunction(() => window.rtdash.info('evil.meta')?.count >= 1, null, { timeout: 1000 }).then(() => true, () => false);
-  }, { timeout: 20000, interval: 0, what: 'evil.meta on the page' });
+  await pubUntilShown(page, pub, 'evil.meta', [meta, { topic: 'evil.meta', value: 1.5 }]);
   // A far-future timestamp (beyond what a Date holds) and a NaN-ish field.
   pub.write(JSON.stringify({ topic: 'evil.meta', ts: 9e15, fields: { value: null, x: 3 } }));
   pub.write(JSON.stringify({ topic: 'evil.feed', kind: 'event', ts: 9e15, level: 'error', text: 'far future' }));

@@ -6,6 +6,24 @@ import { ChartRenderer } from './renderer.js';
 import { alpha, timeChartConfig } from '../charts.js';
 import { primary, unitOf, bounds } from '../fields.js';
 
+/** Radius of the dot drawn for a value no line segment reaches (as a hovered point). */
+const LONE_RADIUS = 3;
+
+/**
+ * Point radius for a dataset: 0 (a line shows the values, points are drawn
+ * only on hover), or per point when some value has no neighbour to draw a
+ * line to (a single sample, or one between gaps): a dot for each of those.
+ */
+export function pointRadius(data) {
+  let radius = 0;
+  for (let k = 0; k < data.length; k++) {
+    if (data[k].y == null || (k > 0 && data[k - 1].y != null) || (k + 1 < data.length && data[k + 1].y != null)) continue;
+    if (!radius) radius = new Array(data.length).fill(0);
+    radius[k] = LONE_RADIUS;
+  }
+  return radius;
+}
+
 export class LineRenderer extends ChartRenderer {
   static id = 'line';
   static label = 'Line';
@@ -61,13 +79,17 @@ export class LineRenderer extends ChartRenderer {
     // arrays it is given, and the store's own arrays must change only here,
     // under our control, not call into Chart.js on every message.
     const dss = ch.data.datasets;
-    for (let i = 0; i < dss.length; i++) dss[i].data = (sr.cols.get(this.dsFields[i]) || []).slice();
+    for (let i = 0; i < dss.length; i++) {
+      dss[i].data = (sr.cols.get(this.dsFields[i]) || []).slice();
+      dss[i].pointRadius = pointRadius(dss[i].data);
+    }
     const pts = sr.points;
     const x = ch.options.scales.x;
     if (pts.length) {
       const lo = pts[0].ts, hi = pts[pts.length - 1].ts;
-      x.min = lo;
-      x.max = hi > lo ? hi : lo + 1000;
+      // One instant (a single sample): in the middle of a second, not on the edge.
+      x.min = hi > lo ? lo : lo - 500;
+      x.max = hi > lo ? hi : lo + 500;
     } else {
       const now = Date.now();
       x.min = now - 60000; x.max = now; // an empty last minute, not 1970

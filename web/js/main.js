@@ -1,11 +1,13 @@
 // rtdash dashboard: wires the connection, the session (session.js), the
-// per-topic store, the widgets and the controls together. Protocol: SPEC.md
-// §3–§4, proto/PROTOCOL.md.
+// per-topic store, the widgets (drawn by frames.js), the activity log and the
+// controls together. Protocol: SPEC.md §3–§4, proto/PROTOCOL.md.
 
-import { h, setText } from './dom.js';
+import { setText } from './dom.js';
 import { Connection } from './conn.js';
 import { Store } from './store.js';
 import { Session } from './session.js';
+import { Frames } from './frames.js';
+import { Activity } from './activity.js';
 import { createWidget, widgetKind } from './widgets/index.js';
 import { Layout } from './layout.js';
 import { Alerts } from './alerts.js';
@@ -15,9 +17,6 @@ import { resetThemeColors, chartLib } from './charts.js';
 import { fmtCount, fmtRate, fmtTime, fmtValue } from './format.js';
 import { load, save } from './prefs.js';
 
-const LOG_CAP = 200;        // activity entries kept
-const TOAST_CAP = 4;
-
 class App {
   constructor() {
     this.store = new Store();
@@ -26,8 +25,6 @@ class App {
     this.msgWindow = 0;
     this.msgRate = 0;
     this.clients = null;
-    this.dirty = new Set();
-    this.rafPending = false;
     this.query = '';
     this.trace = new URLSearchParams(window.location.search).get('trace') ? [] : null;
 
@@ -51,6 +48,8 @@ class App {
       foot: document.getElementById('foot-info'),
     };
 
+    this.activity = new Activity(this.el.log, this.el.toasts);
+    this.frames = new Frames(() => setText(this.el.msgs, fmtCount(this.msgCount)));
     this.layout = new Layout(document.getElementById('sections'));
     this.theme = new Theme(() => this.onThemeChange());
     this.alerts = new Alerts({
@@ -62,22 +61,11 @@ class App {
     this.session = new Session(this.conn, this.store);
     // All a widget may ask of the app.
     this.actions = {
-      markDirty: (w) => this.markDirty(w),
+      markDirty: (w) => this.frames.markDirty(w),
       export: (topic, format) => this.exportTopic(topic, format),
       openAlerts: (topic) => this.openAlerts(topic),
       toggle: (topic) => this.toggleTopic(topic),
     };
-
-    // Widgets off screen are not drawn until they scroll into view.
-    this.io = 'IntersectionObserver' in window ? new IntersectionObserver((entries) => {
-      for (const e of entries) {
-        const w = this.widgetByEl.get(e.target);
-        if (!w) continue;
-        w.visible = e.isIntersecting;
-        if (w.visible && this.dirty.has(w)) this.schedule();
-      }
-    }, { rootMargin: '200px 0px' }) : null;
-    this.widgetByEl = new WeakMap();
 
     // Crossing the wall-screen breakpoint changes chart font sizes.
     if (window.matchMedia) window.matchMedia('(min-width: 2800px)').addEventListener('change', () => this.onThemeChange());
@@ -88,7 +76,7 @@ class App {
       const Chart = chartLib();
       Chart.defaults.font.family = getComputedStyle(document.documentElement).getPropertyValue('--font-sans').trim() || Chart.defaults.font.family;
     }
-    this.log('info', 'Dashboard loaded', 'system');
+    this.activity.log('info', 'Dashboard loaded', 'system');
     this.conn.start();
     // Small read-only hook for tests and curious people.
     window.rtdash = {
@@ -117,11 +105,11 @@ class App {
     this.el.retry.addEventListener('click', () => this.conn.retryNow());
     this.el.pause.addEventListener('click', () => this.setPaused(!this.session.paused));
     document.getElementById('theme-btn').addEventListener('click', () => this.theme.cycle());
-    document.getElementById('activity-clear').addEventListener('click', () => this.el.log.replaceChildren());
+    document.getElementById('activity-clear').addEventListener('click', () => this.activity.clear());
     this.el.search.addEventListener('input', () => {
       this.query = this.el.search.value;
       this.layout.filter(this.query);
-      for (const w of this.widgets.values()) if (!w.el.hidden) this.markDirty(w);
+      for (const w of this.widgets.values()) if (!w.el.hidden) this.frames.markDirty(w);
     });
     const nb = document.getElementById('notify-btn');
     if (!('Notification' in window)) nb.hidden = true;
@@ -136,7 +124,7 @@ class App {
       nb.addEventListener('click', async () => {
         if (Notification.permission === 'default') { try { await Notification.requestPermission(); } catch { /* ignore */ } }
         upd();
-        this.toast(Notification.permission === 'granted' ? 'Alerts will also show as browser notifications.' : 'Browser notifications are not allowed; alerts show here.', 'info');
+        this.activity.toast(Notification.permission === 'granted' ? 'Alerts will also show as browser notifications.' : 'Browser notifications are not allowed; alerts show here.', 'info');
       });
     }
     // Close open widget menus on outside click / Escape.
@@ -156,9 +144,9 @@ class App {
     b.querySelector('.btn-label').textContent = p ? 'Resume' : 'Pause';
     b.title = p ? 'Resume all streams and fill what was missed' : 'Pause all streams (the hub keeps what you miss)';
     this.session.setPaused(p, (f) => {
-      this.log('success', `Resumed — filled ${fmtCount(f.points)} missed point${f.points === 1 ? '' : 's'} from the hub`, 'system');
+      this.activity.log('success', `Resumed — filled ${fmtCount(f.points)} missed point${f.points === 1 ? '' : 's'} from the hub`, 'system');
     });
-    if (p) this.log('info', 'Paused all streams', 'system');
+    if (p) this.activity.log('info', 'Paused all streams', 'system');
   }
 
   toggleTopic(topic) {
@@ -174,7 +162,7 @@ class App {
     if (!sr) return;
     const file = buildExport(sr, format, w ? w.exportView() : {});
     download(file);
-    this.log('info', `Exported ${sr.points.length} points of ${w ? w.title() : topic} as ${format.toUpperCase()}`, 'system');
+    this.activity.log('info', `Exported ${sr.points.length} points of ${w ? w.title() : topic} as ${format.toUpperCase()}`, 'system');
   }
 
   openAlerts(topic) {
@@ -201,7 +189,7 @@ class App {
       case 'stale': this.onStale(m); break;
       case 'subscribed': case 'unsubscribed': case 'paused': case 'resumed': case 'pong': break;
       case 'error':
-        this.log('error', `Hub refused a command: ${String(m.code ?? '')} ${String(m.message ?? '')}`.trim(), 'system');
+        this.activity.log('error', `Hub refused a command: ${String(m.code ?? '')} ${String(m.message ?? '')}`.trim(), 'system');
         break;
       default: break;
     }
@@ -226,9 +214,9 @@ class App {
       const stale = t.stale === true;
       if (sr.stale !== stale) { sr.stale = stale; this.markDirtyTopic(sr.topic); }
     }
-    if (restarted) this.log('warning', 'The hub restarted (new epoch): reloading history', 'system');
-    else if (reconnect) this.log('success', 'Reconnected: catching up from where the charts stopped', 'system');
-    else this.log('success', `Connected to ${String(m.server ?? 'hub')} ${String(m.version ?? '')}`.trim(), 'system');
+    if (restarted) this.activity.log('warning', 'The hub restarted (new epoch): reloading history', 'system');
+    else if (reconnect) this.activity.log('success', 'Reconnected: catching up from where the charts stopped', 'system');
+    else this.activity.log('success', `Connected to ${String(m.server ?? 'hub')} ${String(m.version ?? '')}`.trim(), 'system');
     // Everything known (from this welcome and from before a reconnect), minus stopped topics.
     this.session.subscribeAll(since);
     this.refreshTopicKpi();
@@ -239,9 +227,9 @@ class App {
     if (meta !== undefined) sr.setMeta(meta);
     this.ensureWidget(sr);
     const w = this.widgets.get(topic);
-    if (w) { w.applyMeta(false); this.markDirty(w); }
+    if (w) { w.applyMeta(false); this.frames.markDirty(w); }
     if (live) {
-      if (this.session.announce(topic)) this.log('info', `New topic: ${w ? w.title() : topic}`, 'system');
+      if (this.session.announce(topic)) this.activity.log('info', `New topic: ${w ? w.title() : topic}`, 'system');
       this.refreshTopicKpi();
     }
     return sr;
@@ -254,19 +242,16 @@ class App {
     if (this.session.isStopped(sr.topic)) w.setStopped(true);
     w.setAlerting(this.alerts.firing(sr.topic));
     this.widgets.set(sr.topic, w);
-    this.widgetByEl.set(w.el, w);
     if (cur) {
-      if (this.io) this.io.unobserve(cur.el);
-      this.dirty.delete(cur);
+      this.frames.remove(cur);
       this.layout.replace(cur, w);
       cur.destroy();
     } else {
       this.layout.place(w);
     }
-    if (this.io) this.io.observe(w.el);
     if (this.query) this.layout.filter(this.query);
     this.el.empty.hidden = true;
-    this.markDirty(w);
+    this.frames.add(w);
     return w;
   }
 
@@ -306,7 +291,7 @@ class App {
       sr.stale = true;
       sr.staleSince = typeof m.since === 'number' ? m.since : (sr.last()?.ts ?? Date.now());
       const w = this.widgets.get(m.topic);
-      this.log('warning', `${w ? w.title() : m.topic}: no data since ${fmtTime(sr.staleSince)} (stale)`, 'system');
+      this.activity.log('warning', `${w ? w.title() : m.topic}: no data since ${fmtTime(sr.staleSince)} (stale)`, 'system');
       this.markDirtyTopic(m.topic);
       this.refreshTopicKpi();
     }
@@ -329,8 +314,8 @@ class App {
     const title = w ? w.title() : sr.topic;
     const fi = w ? w.fieldInfo(r.field) : { label: r.field, unit: '' };
     const text = `${title}: ${fi.label} ${fmtValue(v, fi.unit)} is ${r.op} ${fmtValue(r.value, fi.unit)}`;
-    this.log('warning', text, 'alert', sr.topic);
-    this.toast(text, 'warning');
+    this.activity.log('warning', text, 'alert', sr.topic);
+    this.activity.toast(text, 'warning');
     if (w) w.setAlerting(true);
     if ('Notification' in window && Notification.permission === 'granted') {
       try { new Notification(`rtdash alert: ${title}`, { body: text, tag: r.id }); } catch { /* ignore */ }
@@ -341,7 +326,7 @@ class App {
   onAlertClear(r, sr, v) {
     const w = this.widgets.get(sr.topic);
     const fi = w ? w.fieldInfo(r.field) : { label: r.field, unit: '' };
-    this.log('success', `${w ? w.title() : sr.topic}: ${fi.label} back to normal (${fmtValue(v, fi.unit)})`, 'alert-clear', sr.topic);
+    this.activity.log('success', `${w ? w.title() : sr.topic}: ${fi.label} back to normal (${fmtValue(v, fi.unit)})`, 'alert-clear', sr.topic);
     if (w) w.setAlerting(this.alerts.firing(sr.topic));
     this.refreshAlertKpi();
   }
@@ -367,38 +352,7 @@ class App {
   // ---------------------------------------------------------------- rendering
   markDirtyTopic(topic) {
     const w = this.widgets.get(topic);
-    if (w) this.markDirty(w);
-  }
-
-  markDirty(w) {
-    this.dirty.add(w);
-    this.schedule();
-  }
-
-  schedule() {
-    if (this.rafPending) return;
-    this.rafPending = true;
-    requestAnimationFrame(() => this.frame());
-  }
-
-  frame() {
-    this.rafPending = false;
-    const now = performance.now();
-    let due = Infinity;
-    for (const w of this.dirty) {
-      if (!w.visible || w.el.hidden) continue; // drawn when it scrolls into view
-      // A chart redraws at most every minInterval ms, however fast its data
-      // comes: fast streams cost a bounded amount of CPU.
-      const next = w.lastRender + w.minInterval();
-      if (next > now) { if (next < due) due = next; continue; }
-      this.dirty.delete(w);
-      w.lastRender = now;
-      try { w.render(); } catch (err) { console.error('rtdash: render', w.topic, err); }
-    }
-    if (due !== Infinity && !this.deferTimer) {
-      this.deferTimer = window.setTimeout(() => { this.deferTimer = 0; this.schedule(); }, Math.max(0, due - now));
-    }
-    setText(this.el.msgs, fmtCount(this.msgCount));
+    if (w) this.frames.markDirty(w);
   }
 
   tick() {
@@ -423,7 +377,7 @@ class App {
     this.connState = s.state;
     this.retryAt = s.retryAt;
     if (s.state !== 'open') this.session.closed();
-    if (was === 'open' && s.state !== 'open') this.log('error', 'Connection to the hub lost', 'system');
+    if (was === 'open' && s.state !== 'open') this.activity.log('error', 'Connection to the hub lost', 'system');
     this.renderConn();
   }
 
@@ -444,25 +398,6 @@ class App {
     this.el.retry.hidden = !(st === 'waiting' || st === 'offline');
     document.title = st === 'open' ? 'rtdash' : `rtdash — ${text.toLowerCase()}`;
     document.documentElement.dataset.conn = st === 'open' ? 'up' : 'down';
-  }
-
-  // ---------------------------------------------------------------- activity log, toasts
-  log(level, text, kind, topic) {
-    const li = h('li', { class: 'log-item', dataset: { level, kind, topic: topic || '' } },
-      h('time', { class: 'log-time', text: fmtTime(Date.now()) }),
-      h('span', { class: 'log-text', text }));
-    this.el.log.prepend(li);
-    while (this.el.log.childElementCount > LOG_CAP) this.el.log.lastElementChild.remove();
-  }
-
-  toast(text, level) {
-    const t = h('div', { class: 'toast', role: 'status', dataset: { level } }, h('span', { text }));
-    const close = h('button', { type: 'button', class: 'toast-close', 'aria-label': 'Dismiss', text: '×' });
-    close.addEventListener('click', () => t.remove());
-    t.append(close);
-    this.el.toasts.append(t);
-    while (this.el.toasts.childElementCount > TOAST_CAP) this.el.toasts.firstElementChild.remove();
-    window.setTimeout(() => t.remove(), 6000);
   }
 }
 

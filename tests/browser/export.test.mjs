@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { Harness, series, pubUntilSeen, realErrors } from './lib.mjs';
+import { parseCSV } from '../web/csv.mjs';
 
 const h = new Harness('export');
 let hub, page;
@@ -17,24 +18,6 @@ before(async () => {
 });
 
 after(async () => { await h.close(); });
-
-/** RFC 4180 parser (quoted cells, "" escapes, CRLF or LF). */
-function parseCSV(text) {
-  const rows = [];
-  let row = [], cell = '', q = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (q) {
-      if (c === '"') { if (text[i + 1] === '"') { cell += '"'; i++; } else q = false; } else cell += c;
-    } else if (c === '"') q = true;
-    else if (c === ',') { row.push(cell); cell = ''; }
-    else if (c === '\r' && text[i + 1] === '\n') { /* CRLF: the \n ends the row */ }
-    else if (c === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; }
-    else cell += c;
-  }
-  if (cell !== '' || row.length) { row.push(cell); rows.push(row); }
-  return rows;
-}
 
 async function exportOf(topic, kind) {
   const w = `.widget[data-topic="${topic}"]`;

@@ -4,23 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildExport } from '../../web/js/export.js';
 import { Series } from '../../web/js/store.js';
-
-/** RFC 4180 reader (quoted cells, "" escapes, CRLF rows). */
-function parseCSV(text) {
-  const rows = [];
-  let row = [], cell = '', q = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (q) {
-      if (c === '"') { if (text[i + 1] === '"') { cell += '"'; i++; } else q = false; } else cell += c;
-    } else if (c === '"') q = true;
-    else if (c === ',') { row.push(cell); cell = ''; }
-    else if (c === '\r' && text[i + 1] === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; i++; }
-    else cell += c;
-  }
-  assert.equal(cell + row.join(''), '', 'the text ends with CRLF');
-  return rows;
-}
+import { parseCSV } from './csv.mjs';
 
 function samples() {
   const sr = new Series('demo.cpu');
@@ -42,6 +26,8 @@ test('CSV of samples: header, ISO time, visible fields only, empty cells for mis
   const f = buildExport(samples(), 'csv', { fields: ['user', 'sys'] });
   assert.match(f.name, /^demo\.cpu-\d{8}-\d{6}\.csv$/);
   assert.equal(f.type, 'text/csv;charset=utf-8');
+  assert.equal(f.text.split('\r\n').length, 4, 'rows end with CRLF (RFC 4180)');
+  assert.ok(f.text.endsWith('\r\n'));
   assert.deepEqual(parseCSV(f.text), [
     ['time', 'ts', 'seq', 'user', 'sys'],
     ['2025-11-28T03:20:00.000Z', '1764300000000', '1', '1.5', '2'],

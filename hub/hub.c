@@ -23,7 +23,7 @@ struct hub {
     supervisor_t *sv; /* NULL without --collector / --collectors-dir */
     lws_sorted_usec_list_t sul_cron;
     char vendor[PATH_MAX];
-    struct lws_http_mount m_root, m_vendor, m_api, m_healthz, m_metrics;
+    struct lws_http_mount m_root, m_vendor, m_modules, m_api, m_healthz, m_metrics;
     lws_retry_bo_t retry;
 };
 
@@ -130,11 +130,15 @@ hub_t *hub_new(const hub_cfg_t *cfg)
     if (!h->ingest)
         goto fail;
 
-    snprintf(h->vendor, sizeof(h->vendor), "%s/node_modules", cfg->web_root);
-    s_mount(&h->m_metrics, "/metrics", "rtdash-http", LWSMPRO_CALLBACK, NULL, NULL);
+    /* Of web/node_modules only Chart.js is served (at /vendor/chart.js/): the
+     * rest, such as the page's linter (a devDependency), is not; the web
+     * root's own node_modules/ gets the API's 404. */
+    snprintf(h->vendor, sizeof(h->vendor), "%s/node_modules/chart.js", cfg->web_root);
+    s_mount(&h->m_modules, "/node_modules", "rtdash-http", LWSMPRO_CALLBACK, NULL, NULL);
+    s_mount(&h->m_metrics, "/metrics", "rtdash-http", LWSMPRO_CALLBACK, NULL, &h->m_modules);
     s_mount(&h->m_healthz, "/healthz", "rtdash-http", LWSMPRO_CALLBACK, NULL, &h->m_metrics);
     s_mount(&h->m_api, "/api", "rtdash-http", LWSMPRO_CALLBACK, NULL, &h->m_healthz);
-    s_mount(&h->m_vendor, "/vendor", h->vendor, LWSMPRO_FILE, NULL, &h->m_api);
+    s_mount(&h->m_vendor, "/vendor/chart.js", h->vendor, LWSMPRO_FILE, NULL, &h->m_api);
     s_mount(&h->m_root, "/", cfg->web_root, LWSMPRO_FILE, "index.html", &h->m_vendor);
 
     h->retry.secs_since_valid_ping = (uint16_t)cfg->ping_s;

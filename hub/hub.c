@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/stat.h>
 
 struct hub {
@@ -237,15 +238,29 @@ hub_t *hub_new(const hub_cfg_t *cfg)
                    LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
     info.vhost_name = "default";
     lws_set_log_level(LLL_ERR | LLL_WARN, s_lws_log);
+    /* the context alone, then each listening vhost with its own options:
+     * lws binds an IPv4 literal on an IPv6 socket as "::" - every interface
+     * (the v4 address lands in sin6_flowinfo) - so an IPv4 address is bound
+     * with IPv6 off for its vhost only, which a context-wide option cannot do */
+    uint64_t base = info.options;
+    info.options = base | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
     h->cx = lws_create_context(&info);
-    if (!h->cx) {
-        rlog(RLOG_ERROR, "cannot listen on port %ld (in use?)", cfg->port);
+    if (!h->cx)
+        goto fail;
+    struct in_addr a4;
+    info.options = base;
+    if (info.iface && inet_pton(AF_INET, info.iface, &a4) == 1)
+        info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+    if (!lws_create_vhost(h->cx, &info)) {
+        rlog(RLOG_ERROR, "cannot listen on %s port %ld (in use?)",
+             info.iface ? info.iface : "every interface,", cfg->port);
         goto fail;
     }
     if (loopback) {
         /* the same site on IPv6's loopback, when the machine has one */
         info.iface = "::1";
         info.vhost_name = "default6";
+        info.options = base;
         if (!lws_create_vhost(h->cx, &info))
             rlog(RLOG_NOTICE, "no IPv6 loopback: serving on 127.0.0.1 only");
         info.iface = "127.0.0.1";

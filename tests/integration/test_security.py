@@ -542,5 +542,129 @@ async def test_handshake_answers():
         check_eq(st, 101, "a good upgrade")
 
 
+# ---------------------------------------------------------------- S4 TLS
+
+def make_cert(d, name="server", days=2, cn="localhost"):
+    """A self-signed P-256 certificate for localhost and 127.0.0.1."""
+    key, cert = os.path.join(d, name + ".key"), os.path.join(d, name + ".crt")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert, "-days",
+                    str(days), "-subj", "/CN=" + cn, "-addext",
+                    "subjectAltName=DNS:localhost,IP:127.0.0.1"], check=True, capture_output=True)
+    os.chmod(key, 0o600)
+    return cert, key
+
+
+def tls_get(port, path, cafile, headers=None, method="GET", body=None):
+    import ssl
+    ctx = ssl.create_default_context(cafile=cafile)
+    conn = http.client.HTTPSConnection("localhost", port, context=ctx, timeout=5)
+    conn.request(method, path, body=body, headers=headers or {})
+    r = conn.getresponse()
+    out = (r.status, {k.lower(): v for k, v in r.getheaders()}, r.read())
+    conn.close()
+    return out
+
+
+def s_client(port, flag):
+    r = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port, flag],
+                       input=b"", capture_output=True, timeout=10)
+    return r.returncode == 0 and b"Cipher is (NONE)" not in r.stdout
+
+
+async def test_tls():
+    import ssl
+    d, args = sec_dir(tokens=True, users=True)
+    cert, key = make_cert(d)
+    port, ingest = free_port(), free_port()
+    hub = Hub(only_args=True, port=port, ingest_port=ingest, wait=False, extra_args=[
+        "--port", str(port), "--host", "127.0.0.1", "--ingest", "tcp://127.0.0.1:%d" % ingest,
+        "--tls-cert", cert, "--tls-key", key] + args)
+    with hub:
+        ok = await wait_until(lambda: _tls_up(port, cert), 10)
+        check(ok, "the TLS hub answers; log:\n" + hub.log())
+        st, hd, body = tls_get(port, "/healthz", cert)
+        check_eq(st, 200, "https /healthz")
+        check_eq(hd.get("strict-transport-security"), "max-age=31536000", "HSTS under TLS")
+        check("ws:" not in hd.get("content-security-policy", "") and
+              "connect-src 'self'" in hd.get("content-security-policy", ""),
+              "the CSP: %r" % hd.get("content-security-policy"))
+        st, _, _ = tls_get(port, "/api/topics", cert, headers=ADMIN_HDR)
+        check_eq(st, 200, "https /api/topics with a token")
+        st, hd, _ = tls_get(port, "/api/login", cert, method="POST",
+                            body=json.dumps({"user": "alice", "password": PASSWORD}))
+        check(st == 200 and "Secure" in hd.get("set-cookie", ""), "the cookie is Secure under "
+              "TLS: %r" % hd.get("set-cookie"))
+        ctx = ssl.create_default_context(cafile=cert)
+        pub = await apublisher(hub)
+        pub.sample("tls.x", {"v": 1})
+        await asyncio.sleep(0.3)
+        c = await WSClient.connect("wss://localhost:%d/ws" % port, ssl=ctx,
+                                   subprotocols=["rtdash.v1", "bearer." + TOKEN_ADMIN])
+        await c.send({"type": "subscribe", "topics": ["tls.*"], "history": True})
+        h = await c.wait_for(of_type("history", "tls.x"), 5, "history over wss")
+        check_eq(len(h["points"]), 1, "points over wss")
+        await c.close()
+        check(not s_client(port, "-tls1_1"), "TLS 1.1 refused")
+        check(s_client(port, "-tls1_2") and s_client(port, "-tls1_3"), "TLS 1.2 and 1.3 served")
+        try:
+            st, _, _ = http_get(port, "/healthz")
+        except (ConnectionError, http.client.HTTPException, OSError):
+            st = 0
+        check(st != 200, "plain HTTP on the TLS port is not served (got %d)" % st)
+        with socket.create_connection((HOST, port), timeout=5) as s:
+            s.sendall(b"\x16\x03\x01\x40\x00" + os.urandom(16384))
+            try:
+                s.recv(100)
+            except OSError:
+                pass
+        st, _, _ = tls_get(port, "/healthz", cert)
+        check_eq(st, 200, "the hub serves after a garbage ClientHello")
+    with Hub() as plain:
+        _, hd, _ = http_get(plain.port, "/healthz")
+        check("strict-transport-security" not in hd, "no HSTS without TLS")
+
+
+def _tls_up(port, cert):
+    try:
+        return tls_get(port, "/healthz", cert)[0] == 200
+    except OSError:
+        return False
+
+
+def test_tls_bad_files_stop_the_hub():
+    d = tempfile.mkdtemp(prefix="rtdash-tls-")
+    cert, key = make_cert(d)
+    cert2, key2 = make_cert(d, "other")
+    garbage = write(d, "garbage.pem", "-----BEGIN CERTIFICATE-----\nnot base64\n", 0o644)
+    readable = write(d, "readable.key", open(key).read(), 0o644)
+    cases = [
+        ("a key that does not match", ["--tls-cert", cert, "--tls-key", key2], "does not match"),
+        ("a garbage certificate", ["--tls-cert", garbage, "--tls-key", key], "not a PEM"),
+        ("a missing key", ["--tls-cert", cert, "--tls-key", os.path.join(d, "none")],
+         "No such file"),
+        ("a key readable by others", ["--tls-cert", cert, "--tls-key", readable], "readable"),
+        ("a certificate without its key", ["--tls-cert", cert], "go together"),
+    ]
+    failures = []
+    for label, a, want in cases:
+        code, out = run_hub(a)
+        if code != 2 or want not in out:
+            failures.append("%s: exit %s, %r" % (label, code, out[:300]))
+    check(not failures, "\n  ".join(failures))
+    # an expired certificate starts, with a warning
+    old_cert, old_key = make_cert(d, "old", days=1)
+    subprocess.run(["openssl", "x509", "-in", old_cert, "-signkey", old_key, "-days", "-1",
+                    "-out", old_cert], capture_output=True)
+    port = free_port()
+    p = subprocess.Popen([bin_path("rtdash-hub"), "--port", str(port), "--ingest",
+                          "tcp://127.0.0.1:%d" % free_port(), "--tls-cert", old_cert, "--tls-key",
+                          old_key], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    time.sleep(1.0)
+    p.send_signal(signal.SIGTERM)
+    out = p.communicate(timeout=10)[0].decode()
+    check("has expired" in out, "an expired certificate warns: %r" % out[:500])
+
+
 if __name__ == "__main__":
     run_tests(globals())

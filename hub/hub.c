@@ -229,6 +229,8 @@ hub_t *hub_new(const hub_cfg_t *cfg)
      * rest, such as the page's linter (a devDependency), is not; the web
      * root's own node_modules/ gets the API's 404. */
     snprintf(h->vendor, sizeof(h->vendor), "%s/node_modules/chart.js", cfg->web_root);
+    if (!(h->env.web = webroot_new(cfg->web_root, h->vendor, cfg->source_maps)))
+        goto fail;
     s_mount(&h->m_modules, "/node_modules", "rtdash-http", LWSMPRO_CALLBACK, NULL, NULL);
     s_mount(&h->m_metrics, "/metrics", "rtdash-http", LWSMPRO_CALLBACK, NULL, &h->m_modules);
     s_mount(&h->m_healthz, "/healthz", "rtdash-http", LWSMPRO_CALLBACK, NULL, &h->m_metrics);
@@ -390,6 +392,7 @@ void hub_destroy(hub_t **ph)
     broker_destroy(&h->env.broker);
     ipcount_free(&h->env.per_ip);
     auth_destroy(&h->env.auth);
+    webroot_destroy(&h->env.web);
     origin_policy_destroy(&h->env.origin);
     auth_destroy(&h->cfg.auth);
     origin_policy_destroy(&h->cfg.origin);

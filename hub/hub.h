@@ -43,6 +43,7 @@ typedef struct hub_cfg {
     origin_policy_t *origin;    /* allowed Origin/Host; taken over by hub_new */
     const char *tls_cert;       /* --tls-cert / --tls-key: https and wss (both or none) */
     const char *tls_key;
+    int source_maps;            /* serve Chart.js's .map files too */
 } hub_cfg_t;
 
 typedef struct hub hub_t;

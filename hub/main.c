@@ -191,6 +191,8 @@ int main(int argc, char **argv)
          "serve https and wss with this PEM certificate (chain included) and --tls-key"},
         {"tls-key", OPT_STR, NULL, 0, 0, &cfg.tls_key,
          "the certificate's PEM private key (mode 600)"},
+        {"serve-source-maps", OPT_BOOL, "0", 0, 0, &cfg.source_maps,
+         "serve Chart.js's source maps at /vendor/ (for debugging the page)"},
         {"allow-origin", OPT_STR, NULL, 0, 0, &origins,
          "web origins besides the hub's own that may open the WebSocket and call the API "
          "(comma-separated scheme://host[:port]; '*' = any)"},

@@ -7,7 +7,8 @@
  *    before it ("--host --port 1" is a missing value); use --host=--x;
  *  - a boolean takes a value only as --name=VALUE; --no-name sets it to 0;
  *  - list values are split on ',' from flags as well as from the
- *    environment; the first list flag on the command line replaces the
+ *    environment, except a flag's value of an OPT_LIST_WHOLE list, which is
+ *    one item; the first list flag on the command line replaces the
  *    environment's (or default's) values, later ones append;
  *  - OPT_INT with min == max == 0 has no range check;
  *  - parsing stops at the first positional argument (or after "--").
@@ -311,8 +312,17 @@ int opts_parse(const opt_t *table, size_t n, int argc, char **argv, const char *
         }
         if (o->type == OPT_LIST && !s_list_seen_before(o, flag_at, argv))
             ((opt_list_t *)o->ptr)->n = 0;
-        if (s_set(o, v, prog, where) != 0)
+        if (o->type == OPT_LIST && o->min == OPT_LIST_WHOLE) {
+            opt_list_t *list = (opt_list_t *)o->ptr;
+            if (list->n == OPT_LIST_MAX) {
+                fprintf(stderr, "%s: %s: more than %d values\n", prog, where, OPT_LIST_MAX);
+                return -1;
+            }
+            list->v[list->n] = v;
+            list->len[list->n++] = strlen(v);
+        } else if (s_set(o, v, prog, where) != 0) {
             return -1;
+        }
     }
 
     if (i < argc) {
@@ -325,15 +335,15 @@ int opts_parse(const opt_t *table, size_t n, int argc, char **argv, const char *
     return 0;
 }
 
-static const char *s_placeholder(opt_type_t type)
+static const char *s_placeholder(const opt_t *o)
 {
-    switch (type) {
+    switch (o->type) {
     case OPT_INT:
         return " N";
     case OPT_STR:
         return " TEXT";
     case OPT_LIST:
-        return " A,B,...";
+        return o->min == OPT_LIST_WHOLE ? " TEXT" : " A,B,...";
     case OPT_BOOL:
         return "";
     }
@@ -370,7 +380,7 @@ void opts_print_help(FILE *out, const opt_t *table, size_t n, const char *prog, 
         char env[OPTS_ENV_MAX];
         if (s_env_name(table[k].name, env, sizeof env) != 0)
             env[0] = '\0';
-        int f = (int)(2 + strlen(table[k].name) + strlen(s_placeholder(table[k].type)));
+        int f = (int)(2 + strlen(table[k].name) + strlen(s_placeholder(&table[k])));
         int e = (int)strlen(env);
         int d = (int)strlen(s_default_text(&table[k]));
         wflag = f > wflag ? f : wflag;
@@ -387,7 +397,7 @@ void opts_print_help(FILE *out, const opt_t *table, size_t n, const char *prog, 
     for (size_t k = 0; k < n; k++) {
         const opt_t *o = &table[k];
         char flag[160], env[OPTS_ENV_MAX];
-        snprintf(flag, sizeof flag, "--%s%s", o->name, s_placeholder(o->type));
+        snprintf(flag, sizeof flag, "--%s%s", o->name, s_placeholder(o));
         if (s_env_name(o->name, env, sizeof env) != 0)
             env[0] = '\0';
         fprintf(out, "  %-*s  %-*s  %-*s  %s", wflag, flag, wenv, env, wdef, s_default_text(o),

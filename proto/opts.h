@@ -17,6 +17,11 @@ typedef enum {
     OPT_LIST, /* opt_list_t *ptr: repeatable flag; environment value is split on ',' */
 } opt_type_t;
 
+/* An OPT_LIST whose min is OPT_LIST_WHOLE takes each flag value whole, as one
+ * item (a command may contain commas); its environment value is still split
+ * on ','. */
+#define OPT_LIST_WHOLE 1
+
 /* Values of a repeatable setting; points into argv / environment / default. */
 #define OPT_LIST_MAX 32
 typedef struct opt_list {
@@ -29,7 +34,7 @@ typedef struct opt {
     const char *name; /* "port" -> --port / RTDASH_PORT */
     opt_type_t type;
     const char *def; /* default as text, NULL = unset (string stays NULL) */
-    long min, max;   /* OPT_INT only */
+    long min, max;   /* OPT_INT: the range; OPT_LIST: min may be OPT_LIST_WHOLE */
     void *ptr;
     const char *help;
 } opt_t;

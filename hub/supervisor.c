@@ -653,21 +653,24 @@ static void s_schedule_restart(child_t *c)
     lws_sul_schedule(s->cx, 0, &c->sul_restart, s_restart_cb, delay * LWS_US_PER_MS);
 }
 
-/* The environment of a child: ours with RTDASH_HUB replaced. The array is
- * allocated, its strings are not (but RTDASH_HUB= which is hub_var). */
-static char **s_child_env(const char *hub_var)
+/* The environment of a child: ours with RTDASH_HUB and RTDASH_COLLECTOR
+ * replaced (the hub's own RTDASH_COLLECTOR is its list of commands, not the
+ * child's name). The array is allocated, its strings are not (but the two
+ * variables, which are hub_var and name_var). */
+static char **s_child_env(const char *hub_var, const char *name_var)
 {
     size_t n = 0;
     for (char **e = environ; e && *e; e++)
         n++;
-    char **env = malloc((n + 2) * sizeof(*env));
+    char **env = malloc((n + 3) * sizeof(*env));
     if (!env)
         return NULL;
     size_t o = 0;
     for (char **e = environ; e && *e; e++)
-        if (strncmp(*e, "RTDASH_HUB=", 11) != 0)
+        if (strncmp(*e, "RTDASH_HUB=", 11) != 0 && strncmp(*e, "RTDASH_COLLECTOR=", 17) != 0)
             env[o++] = *e;
     env[o++] = (char *)hub_var;
+    env[o++] = (char *)name_var;
     env[o] = NULL;
     return env;
 }
@@ -707,9 +710,10 @@ static void s_start(child_t *c)
 {
     supervisor_t *s = c->sv;
     int fds[2] = {-1, -1};
-    char hub_var[sizeof(s->hub) + 16];
+    char hub_var[sizeof(s->hub) + 16], name_var[NAME_MAX_LEN + 24];
     snprintf(hub_var, sizeof(hub_var), "RTDASH_HUB=%s", s->hub);
-    char **env = s_child_env(hub_var);
+    snprintf(name_var, sizeof(name_var), "RTDASH_COLLECTOR=%s", c->name);
+    char **env = s_child_env(hub_var, name_var);
     pipe_t *p = calloc(1, sizeof(*p));
     struct rlimit rl;
     int max_fd =

@@ -1,6 +1,8 @@
 /* supervisor.h - the hub starts, watches and restarts collector processes.
  * Each collector runs as `/bin/sh -c COMMAND` in its own process group, with
- * RTDASH_HUB set to the hub's ingest endpoint; its stdout and stderr (one
+ * RTDASH_HUB set to the hub's ingest endpoint and RTDASH_COLLECTOR to its
+ * name (which a collector announces as the `collector` of its meta, so
+ * /metrics and /api/collectors name it alike); its stdout and stderr (one
  * pipe) are read inside the hub's lws loop as a raw file and logged line by
  * line as "[collector NAME] line". When it exits it is restarted after a
  * backoff (1 s doubling to 30 s, back to 1 s once a run lasted 60 s), except

@@ -1,7 +1,7 @@
 /* test_supervisor.c - the collector supervisor with real processes in a real
  * lws loop (no listening port): output lines reach the log with the
  * collector's name, long lines are cut, RTDASH_HUB is the loopback form of
- * the ingest endpoint, a crashing
+ * the ingest endpoint and RTDASH_COLLECTOR the collector's name, a crashing
  * collector comes back after 1 s then 2 s, the backoff doubles to its cap and
  * resets after a long enough run, a command that cannot run (status 127 at
  * once) is not restarted, and stop ends every process group (SIGKILL for one
@@ -251,7 +251,10 @@ static void test_processes(void)
     CHECK(vh != NULL);
     supervisor_t *s = supervisor_new("tcp://*:5599");
     supervisor_add(s, "crasher", "echo hello >&2; exit 3");
-    snprintf(cmd, sizeof(cmd), "echo \"hub=$RTDASH_HUB\"; sleep 60 & echo $! > %s; wait", gpidpath);
+    snprintf(cmd, sizeof(cmd),
+             "echo \"hub=$RTDASH_HUB name=$RTDASH_COLLECTOR\"; sleep 60 & echo $! > %s; wait",
+             gpidpath);
+    setenv("RTDASH_COLLECTOR", "the hub's own list", 1); /* not what a child sees */
     supervisor_add(s, "runner", cmd);
     supervisor_add(s, "stubborn", "trap '' TERM; echo stubborn; while :; do sleep 0.1; done");
     supervisor_add(s, "longline",
@@ -347,7 +350,8 @@ static void test_processes(void)
     CHECK(strstr(log, "[collector crasher] exited with status 3 after") != NULL);
     CHECK(strstr(log, "restarting in 1.0 s") != NULL);
     CHECK(strstr(log, "restarting in 2.0 s") != NULL);
-    CHECK(strstr(log, "[collector runner] hub=tcp://127.0.0.1:5599\n") != NULL);
+    CHECK(strstr(log, "[collector runner] hub=tcp://127.0.0.1:5599 name=runner\n") != NULL);
+    unsetenv("RTDASH_COLLECTOR");
     /* missing: started once, given up; late127 ran 2.1 s: restarted */
     CHECK(missing_n == 1 && missing_failed && missing_code == 127 && missing_next == 0);
     CHECK(strstr(log, "[collector missing] exited with status 127 after ") != NULL);

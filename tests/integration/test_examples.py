@@ -9,7 +9,8 @@ hub, announces its meta again so a hub started later learns it, and exits with
 status 0 on SIGTERM and SIGINT. Each one's default topic is example.FILE.HOST
 and its collector name its file's (a copy under another name publishes on
 another topic), a second copy on the same topic and hub is refused at start,
-and a supervised example appears under the same name
+the shell example says on stderr that its file is missing (and sends nothing)
+rather than charting 0, and a supervised example appears under the same name
 in /metrics and /api/collectors.
 
 Run with /usr/bin/python3 (Debian's python3-zmq, python3-msgpack,
@@ -383,6 +384,50 @@ async def test_copies_get_their_own_topic_and_a_second_copy_is_refused():
             await c.close()
             if ctx.get("file"):
                 os.unlink(ctx["file"])
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+async def test_shell_example_says_when_its_file_is_missing():
+    """A file that is not there is said on stderr, once, and no sample goes out
+    (a flat 0 would look like a file that does not grow); once it appears,
+    samples come. Without FILE it watches /var/log/dpkg.log."""
+    d = tempfile.mkdtemp(prefix="rtdash-growth-")
+    f = os.path.join(d, "later.log")
+    sh = by_name("shell")
+    try:
+        with Hub() as hub:
+            c = await WSClient.connect(hub)
+            await c.subscribe(["example.*"])
+            seen = Seen(c)
+            p = start_proc("example-shell", [sh.argv[0], f], child_env([hub.ingest]))
+            await asyncio.sleep(1.5)
+            seen.take()
+            check(not seen.samples.get(sh.topic), "samples of a missing file: %s"
+                  % short(seen.samples.get(sh.topic)))
+            log = p.log()
+            check(log.count("file-growth.sh: %s does not exist: no samples until it does" % f)
+                  == 1, "said once on stderr:\n%s" % log)
+            deadline = time.monotonic() + 10
+            while len(seen.samples.get(sh.topic, [])) < 3:
+                with open(f, "ab") as out:
+                    out.write(b"x" * 4000)
+                check(time.monotonic() < deadline, "no samples once %s exists" % f)
+                await asyncio.sleep(0.1)
+                seen.take()
+            check("file-growth.sh: %s exists now" % f in p.log(), "said:\n%s" % p.log())
+            growth = [m["fields"]["bytes_per_s"] for m in seen.samples[sh.topic]]
+            check(all(g >= 0 for g in growth) and any(g > 0 for g in growth),
+                  "bytes_per_s %r" % growth)
+            check_stops(p, signal.SIGTERM, "shell")
+            if os.path.exists("/var/log/dpkg.log"):
+                p = start_proc("example-shell", [sh.argv[0]], child_env([hub.ingest]))
+                await seen.until(lambda s: sh.topic in s.meta and
+                                 s.meta[sh.topic].get("title") == "Growth of dpkg.log", 10,
+                                 "meta of the default file")
+                check("does not exist" not in p.log(), p.log())
+                check_stops(p, signal.SIGTERM, "shell")
+            await c.close()
     finally:
         shutil.rmtree(d, ignore_errors=True)
 

@@ -1,12 +1,14 @@
 #!/bin/bash
 # file-growth.sh - an rtdash collector in shell: how fast a file grows.
 #
-#     file-growth.sh FILE [TOPIC]
+#     file-growth.sh [FILE [TOPIC]]
 #
 # Every interval it prints one line "TOPIC bytes_per_s=N" into rtdash-pub,
 # which publishes it to every hub of RTDASH_HUB and announces the topic (the
-# --title/--unit/--chart options: meta) at start and every 10 s. TOPIC (or
-# RTDASH_TOPIC) is by default example.file-growth.HOST (this
+# --title/--unit/--chart options: meta) at start and every 10 s. FILE is by
+# default /var/log/dpkg.log, which every Debian has (it grows when packages
+# are installed); while FILE does not exist it says so on stderr and sends no
+# sample. TOPIC (or RTDASH_TOPIC) is by default example.file-growth.HOST (this
 # script's name and the host name); the collector's name in the meta is
 # RTDASH_COLLECTOR (which a supervising hub sets to the name it shows), by
 # default this script's name. A second collector on this machine that
@@ -15,7 +17,7 @@
 # rtdash-pub --help). SIGTERM or Ctrl-C stops it. rtdash-pub is found on PATH
 # (or set RTDASH_PUB to it).
 #
-#     PATH=$PWD/build/bin:$PATH collectors/examples/shell/file-growth.sh /var/log/syslog
+#     PATH=$PWD/build/bin:$PATH collectors/examples/shell/file-growth.sh
 #     RTDASH_INTERVAL_MS=5000 file-growth.sh /var/log/nginx/access.log web.accesslog
 #
 # Copy it, change what the loop prints and the topic, and you have your own
@@ -23,7 +25,7 @@
 set -eu
 
 name=${0##*/}
-file=${1:?usage: file-growth.sh FILE [TOPIC]}
+file=${1:-/var/log/dpkg.log}
 host=$(uname -n)
 host=${host%%.*}
 base=${name%.*}
@@ -32,7 +34,7 @@ collector=${RTDASH_COLLECTOR:-$name}
 interval_ms=${RTDASH_INTERVAL_MS:-1000}
 pub=${RTDASH_PUB:-rtdash-pub}
 
-size() { stat -c %s "$file" 2>/dev/null || echo 0; }
+size() { stat -c %s "$file" 2>/dev/null; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # From here on, everything this script prints goes to rtdash-pub (which reads
@@ -73,15 +75,28 @@ done
 # the sleep ends.
 trap 'kill $! 2>/dev/null; exit 0' TERM INT
 
-prev_size=$(size)
+# A missing file is said on stderr (once, and again when it comes back) and
+# sends no sample: a flat 0 would look like a file that does not grow.
+missing() {
+    [ -z "${said_missing:-}" ] &&
+        echo "$name: $file does not exist: no samples until it does" >&2
+    said_missing=1
+}
+prev_size=$(size) || missing
 prev_ms=$(now_ms)
 while :; do
     sleep "$((interval_ms / 1000)).$(printf %03d $((interval_ms % 1000)))" &
     wait $!
-    cur_size=$(size)
     cur_ms=$(now_ms)
-    elapsed=$((cur_ms - prev_ms > 0 ? cur_ms - prev_ms : 1))
-    echo "$topic bytes_per_s=$(((cur_size - prev_size) * 1000 / elapsed))"
-    prev_size=$cur_size
+    if ! cur_size=$(size); then
+        missing
+    elif [ -z "$prev_size" ]; then
+        [ -n "${said_missing:-}" ] && echo "$name: $file exists now" >&2
+        said_missing=
+    else
+        elapsed=$((cur_ms - prev_ms > 0 ? cur_ms - prev_ms : 1))
+        echo "$topic bytes_per_s=$(((cur_size - prev_size) * 1000 / elapsed))"
+    fi
+    prev_size=${cur_size:-}
     prev_ms=$cur_ms
 done

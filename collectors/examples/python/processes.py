@@ -112,7 +112,7 @@ def main():
     signal.signal(signal.SIGINT, lambda *_: stop.set())
 
     endpoints = [e.strip() for e in args.hub.split(",") if e.strip()]
-    held = claim(args.topic, endpoints)  # noqa: F841 - held while we run
+    held = claim(args.topic, endpoints)  # ours while we run
     sock = zmq.Context.instance().socket(zmq.PUB)
     sock.setsockopt(zmq.LINGER, 0)  # on exit, drop what is unsent rather than wait
     sock.setsockopt(zmq.SNDHWM, SNDHWM)  # the most that waits for a hub that is away
@@ -137,6 +137,8 @@ def main():
         send({"kind": "sample", "ts": int(time.time() * 1000), "seq": seq, "fields": read(args.proc)})
         stop.wait(interval)
     sock.close()
+    for s in held:
+        s.close()
 
 
 if __name__ == "__main__":

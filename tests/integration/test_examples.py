@@ -10,8 +10,9 @@ status 0 on SIGTERM and SIGINT. Each one's default topic is example.FILE.HOST
 and its collector name its file's (a copy under another name publishes on
 another topic), a second copy on the same topic and hub is refused at start,
 the shell example says on stderr that its file is missing (and sends nothing)
-rather than charting 0, and a supervised example appears under the same name
-in /metrics and /api/collectors.
+rather than charting 0, a supervised example appears under the same name in
+/metrics and /api/collectors, and the README's `rtdash-pub --check` example
+works as written.
 
 Run with /usr/bin/python3 (Debian's python3-zmq, python3-msgpack,
 python3-websockets); RTDASH_BIN is the directory of the binaries, RTDASH_SRC
@@ -26,6 +27,7 @@ import re
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -463,6 +465,25 @@ async def test_supervised_examples_have_one_name():
             check_eq(sorted(api), sorted(want), "names in /api/collectors")
     finally:
         os.unlink(grow)
+
+
+def test_readme_check_example():
+    """The README's `rtdash-pub --check` example works as written: the sample
+    file it names is shipped, and the output is the one it shows."""
+    with open(os.path.join(SRC, "README.md")) as f:
+        readme = f.read()
+    m = re.search(r"\n(rtdash-pub --check --format influx < (\S+))\n((?:# .*\n)+)", readme)
+    check(m is not None, "no --check example in README.md")
+    path = os.path.join(SRC, m.group(2))
+    check(os.path.isfile(path), "README's %s is not in the repository" % m.group(2))
+    want = [line[2:] for line in m.group(3).splitlines()]
+    with open(path, "rb") as f:
+        r = subprocess.run([bin_path("rtdash-pub"), "--check", "--format", "influx"], stdin=f,
+                           capture_output=True, text=True, timeout=10)
+    got_out, got_err = r.stdout.splitlines(), r.stderr.splitlines()
+    check_eq(got_out, [w for w in want if not w.startswith("rtdash-pub:")], "standard output")
+    check_eq(got_err, [w for w in want if w.startswith("rtdash-pub:")], "standard error")
+    check_eq(r.returncode, 1, "exit status (a bad line)")
 
 
 if __name__ == "__main__":

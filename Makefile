@@ -26,8 +26,14 @@ web/node_modules/.package-lock.json: web/package-lock.json
 tests/browser/node_modules/.package-lock.json: tests/browser/package-lock.json
 	cd tests/browser && npm ci --no-audit --no-fund
 
+# Configured once: `cmake --build` configures again by itself when a CMake
+# file changes. (Configuring an existing build directory again changes the
+# include flags of the pkg-config modules, which rebuilds everything: a second
+# `make run` would wait for it.) CMAKE_FLAGS given to make configures again.
 build: deps web
-	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+	@if [ ! -f $(BUILD)/CMakeCache.txt ] || \
+	    [ -n "$(filter command line environment,$(origin CMAKE_FLAGS))" ]; then \
+	    echo cmake -S . -B $(BUILD) $(CMAKE_FLAGS); cmake -S . -B $(BUILD) $(CMAKE_FLAGS); fi
 	cmake --build $(BUILD) -j $(JOBS)
 
 # `make run PORT=8081` is RTDASH_PORT=8081 (which, like every RTDASH_* setting

@@ -72,8 +72,9 @@ for hub in "${hubs[@]}"; do
 done
 
 # `sleep ... & wait` rather than a plain sleep: a trap runs at once, not when
-# the sleep ends.
-trap 'kill $! 2>/dev/null; exit 0' TERM INT
+# the sleep ends. `|| :`: the sleep may have ended already, and under set -e a
+# failed kill would make the exit status 1.
+trap 'kill $! 2>/dev/null || :; exit 0' TERM INT
 
 # A missing file is said on stderr (once, and again when it comes back) and
 # sends no sample: a flat 0 would look like a file that does not grow.

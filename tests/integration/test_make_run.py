@@ -88,6 +88,12 @@ class MakeRun:
         except subprocess.TimeoutExpired:
             return None
 
+    def check_clean(self):
+        """No sanitizer report from the hub or its collectors (ASan builds)."""
+        m = re.search(r"ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error: ", self.log())
+        check(m is None, "sanitizer report:\n%s" % self.log()[m.start():m.start() + 2500]
+              if m else "")
+
     def close(self):
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)
@@ -127,6 +133,7 @@ async def test_port_from_the_environment():
             await asyncio.sleep(0.1)
         check("rtdash-hub notice: stopped" in run.log(), "the hub stopped:\n%s"
               % run.log()[-2000:])
+        run.check_clean()
     finally:
         run.close()
 
@@ -156,6 +163,7 @@ async def test_port_and_collector_on_the_make_command_line():
             check(time.monotonic() < deadline, "processes.py not in /api/collectors")
             await asyncio.sleep(0.2)
         check(run.ctrl_c() is not None, "make run did not stop on Ctrl-C")
+        run.check_clean()
     finally:
         run.close()
 
@@ -177,6 +185,7 @@ async def test_port_taken():
             check("http://" not in log, "no URL:\n%s" % log)
             check("make run PORT=8081 RTDASH_INGEST=" in log, "the way out:\n%s" % log)
             check(not run.session(), "left running: %r" % run.session())
+            run.check_clean()
         finally:
             run.close()
 

@@ -335,15 +335,15 @@ int opts_parse(const opt_t *table, size_t n, int argc, char **argv, const char *
     return 0;
 }
 
-static const char *s_placeholder(const opt_t *o)
+static const char *s_placeholder(opt_type_t type)
 {
-    switch (o->type) {
+    switch (type) {
     case OPT_INT:
         return " N";
     case OPT_STR:
         return " TEXT";
     case OPT_LIST:
-        return o->min == OPT_LIST_WHOLE ? " TEXT" : " A,B,...";
+        return " A,B,...";
     case OPT_BOOL:
         return "";
     }
@@ -380,7 +380,7 @@ void opts_print_help(FILE *out, const opt_t *table, size_t n, const char *prog, 
         char env[OPTS_ENV_MAX];
         if (s_env_name(table[k].name, env, sizeof env) != 0)
             env[0] = '\0';
-        int f = (int)(2 + strlen(table[k].name) + strlen(s_placeholder(&table[k])));
+        int f = (int)(2 + strlen(table[k].name) + strlen(s_placeholder(table[k].type)));
         int e = (int)strlen(env);
         int d = (int)strlen(s_default_text(&table[k]));
         wflag = f > wflag ? f : wflag;
@@ -397,7 +397,7 @@ void opts_print_help(FILE *out, const opt_t *table, size_t n, const char *prog, 
     for (size_t k = 0; k < n; k++) {
         const opt_t *o = &table[k];
         char flag[160], env[OPTS_ENV_MAX];
-        snprintf(flag, sizeof flag, "--%s%s", o->name, s_placeholder(o));
+        snprintf(flag, sizeof flag, "--%s%s", o->name, s_placeholder(o->type));
         if (s_env_name(o->name, env, sizeof env) != 0)
             env[0] = '\0';
         fprintf(out, "  %-*s  %-*s  %-*s  %s", wflag, flag, wenv, env, wdef, s_default_text(o),

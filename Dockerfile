@@ -28,7 +28,7 @@ FROM debian:bookworm AS build
 ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential cmake pkg-config \
-        libwebsockets-dev libzmq3-dev libmsgpack-dev libjansson-dev \
+        libwebsockets-dev libzmq3-dev libmsgpack-dev libjansson-dev libssl-dev libargon2-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # tests/ is needed to configure (CMake declares the unit and fuzz-replay tests);
@@ -53,7 +53,7 @@ LABEL org.opencontainers.image.title="rtdash" \
       org.opencontainers.image.licenses="MIT"
 ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libwebsockets17 libzmq5 libmsgpackc2 libjansson4 \
+ && apt-get install -y --no-install-recommends libwebsockets17 libzmq5 libmsgpackc2 libjansson4 libargon2-1 libssl3 \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 rtdash \
  && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home \

@@ -12,6 +12,7 @@
 #include "jbuf.h"
 #include "mp2json.h"
 #include "registry.h"
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,8 +48,15 @@ enum {
     REFUSE_BAD_PATH,
     REFUSE_HANDSHAKE_TIMEOUT, /* request headers not complete in time (slowloris) */
     REFUSE_INCOMPLETE,        /* closed earlier: header limit, malformed, or given up */
+    REFUSE_HOST,              /* a Host that is not allowed (421) */
+    REFUSE_ORIGIN,            /* an Origin that is not allowed (403) */
+    REFUSE_AUTH,              /* no valid credentials (401) */
+    REFUSE_BAD_UPGRADE,       /* no Sec-WebSocket-Key (400), a version not 13 (426) */
     REFUSE__COUNT
 };
+
+/* How a login ended. */
+enum { LOGIN_OK = 0, LOGIN_FAILED, LOGIN_LIMITED, LOGIN__COUNT };
 
 /* Why a client was closed by the hub. */
 enum {
@@ -59,6 +67,8 @@ enum {
     KICK_SHUTDOWN,
     KICK_MEMORY,
     KICK_IDLE,
+    KICK_OOM,     /* the hub could not queue to it: out of memory */
+    KICK_REVOKED, /* its token or user is gone (4403), or it expired (4401) */
     KICK__COUNT
 };
 
@@ -69,35 +79,15 @@ typedef struct broker_stats {
     uint64_t queued;        /* frame references queued to clients */
     uint64_t dropped_slow;  /* frames dropped from slow clients' queues */
     uint64_t ws_frames, ws_msgs, ws_bytes;
-    uint64_t cmds, cmd_errors[5]; /* indexed by cmd_err_t */
+    uint64_t cmds, cmd_errors[6]; /* indexed by cmd_err_t */
     uint64_t kicked[KICK__COUNT];
     uint64_t connections_total;
     uint64_t refused[REFUSE__COUNT];
+    uint64_t reloads_ok, reloads_failed; /* configuration files read again (SIGHUP) */
+    uint64_t logins[LOGIN__COUNT];
 } broker_stats_t;
 
-typedef struct broker {
-    broker_cfg_t cfg;
-    registry_t *reg;
-    mp2json_t *conv;
-    jbuf_t msg; /* conversion scratch */
-    jbuf_t ctl; /* control-frame scratch */
-    jbuf_t tx;  /* batch scratch: lws copies what the kernel does not take */
-    uint64_t gen;
-    client_t *clients; /* doubly linked, newest first */
-    size_t nclients;
-    size_t clients_peak; /* most clients at once since the owner last reset it */
-    size_t clients_sent; /* the count last broadcast */
-    uint64_t next_client_id;
-    client_t **dirty;
-    size_t ndirty, dirtycap;
-    char epoch[17];
-    int64_t started_wall;
-    broker_stats_t st;
-    colreg_t colreg;       /* collectors by name (from meta) */
-    int64_t last_cron_mono;
-    void (*wake)(void *ud, client_t *c);
-    void *wake_ud;
-} broker_t;
+typedef struct broker broker_t;
 
 /* Names for /metrics labels. */
 const char *broker_reject_name(int reason);
@@ -122,9 +112,11 @@ void broker_reject(broker_t *b, int reason);
 /* Call wake for every client that got frames since the last flush. */
 void broker_flush(broker_t *b);
 
-/* A browser connected: new client with a welcome queued. NULL if out of
- * memory. The broker owns the client until broker_client_close(). */
-client_t *broker_client_open(broker_t *b, void *wsi);
+/* A browser connected: new client with a welcome queued, which lists only
+ * the topics acc permits (acc is taken over and cleared; NULL = auth off).
+ * NULL if out of memory. The broker owns the client until
+ * broker_client_close(). */
+client_t *broker_client_open(broker_t *b, void *wsi, access_t *acc);
 
 /* A browser's connection ended: forget and free it. Sets *c to NULL. */
 void broker_client_close(broker_t *b, client_t **c);
@@ -138,25 +130,59 @@ void broker_command(broker_t *b, client_t *c, const char *data, size_t len, int6
  * before it, valid until the next broker call. After writing, call
  * broker_wrote(b, c, n). */
 uint32_t broker_next_write(broker_t *b, client_t *c, unsigned char **text, size_t *len);
-void broker_wrote(broker_t *b, client_t *c, uint32_t n, size_t len, int64_t now_mono);
+void broker_wrote(broker_t *b, client_t *c, uint32_t n, size_t len);
 
-/* Once a second: stale topics, the clients count, slow clients. */
-void broker_cron(broker_t *b, int64_t now_wall, int64_t now_mono);
+/* Once a second: stale topics, the clients count, slow clients. Returns
+ * true once after a wave of clients has left (at least 1000 at once, now
+ * fewer than half of that), when the caller may hand freed heap back to the
+ * system (malloc_trim). */
+bool broker_cron(broker_t *b, int64_t now_wall, int64_t now_mono);
 
-/* Ask every client to close with code (e.g. 1001 at shutdown). */
-void broker_close_all(broker_t *b, int code, const char *reason);
+/* Ask every client to close with code (e.g. 1001 at shutdown), counted as
+ * kick (KICK_SHUTDOWN). */
+void broker_close_all(broker_t *b, int kick, int code, const char *reason);
 
-/* Append {"topic":..,"meta":..,"last":..,"stale":..} for t to out. */
-void broker_put_topic_info(const broker_t *b, jbuf_t *out, const rtopic_t *t);
-
-/* Append t's history points (oldest first) from index `from` as a JSON array. */
-void broker_put_points(jbuf_t *out, const rtopic_t *t, size_t from);
-
-/* Append /api/collectors: [{"name","topics":[..],"last_seen","messages",
- * "rate","rejected":{reason:n}}]. */
-void broker_put_collectors(const broker_t *b, jbuf_t *out);
+/* After a reload, or once a second: check(ud, acc) for every client, which
+ * brings acc's patterns up to date and returns 0, or a close code (4403: its
+ * token or user is gone; 4401: expired). A client whose patterns narrowed
+ * loses the subscriptions they no longer cover ("unsubscribed"), and the
+ * frames of those topics already queued to it. */
+void broker_recheck_access(broker_t *b, int (*check)(void *ud, access_t *acc), void *ud);
 
 /* Bytes queued to all clients (sum of their queues). */
 size_t broker_queued_bytes(const broker_t *b);
+
+/* ---- what the rest of the hub reads and counts ------------------------ */
+
+/* The counters (for /metrics). Borrowed; valid while b lives. */
+const broker_stats_t *broker_stats(const broker_t *b);
+
+/* The topics (for /api/topics, /api/history). Borrowed. */
+const registry_t *broker_registry(const broker_t *b);
+
+/* The collectors named by meta (for /api/collectors, /metrics). Borrowed. */
+const colreg_t *broker_colreg(const broker_t *b);
+
+/* Clients connected now. */
+size_t broker_nclients(const broker_t *b);
+
+/* The hub's epoch (16 hex digits, chosen at broker_new) and its start time
+ * (wall ms). */
+const char *broker_epoch(const broker_t *b);
+int64_t broker_started_wall(const broker_t *b);
+
+/* Count a connection refused (REFUSE_*) or a client closed by the socket
+ * side (KICK_*: a message too big, an idle timeout lws enforced). */
+void broker_count_refused(broker_t *b, int reason);
+void broker_count_kick(broker_t *b, int kick);
+
+/* Count a login by how it ended (LOGIN_*). */
+void broker_count_login(broker_t *b, int how);
+
+/* Count a configuration reload that worked or failed. */
+void broker_count_reload(broker_t *b, bool ok);
+
+/* Append /api/collectors to out. */
+void broker_put_collectors(const broker_t *b, jbuf_t *out);
 
 #endif

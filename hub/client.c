@@ -1,5 +1,6 @@
 /* client.c - subscriptions, pause state and gap marks of one browser. */
 #include "client.h"
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,7 +35,7 @@ void client_destroy(client_t **pc)
         free(c->rules[i].pattern);
     free(c->rules);
     free(c->gaps);
-    free(c->rx);
+    access_clear(&c->access);
     free(c);
     *pc = NULL;
 }
@@ -93,8 +94,42 @@ static int s_join(client_t *c, rtopic_t *t, uint64_t gen_now)
     return 0;
 }
 
+#ifndef NDEBUG
+/* client.h's invariant: t is in c->topics exactly when c is in t->subs and
+ * one of c's patterns matches t (with r: every matching topic is joined).
+ * O(topics x patterns): debug builds only (the sanitizer builds of CI). */
+static bool s_invariant(const client_t *c, const registry_t *r)
+{
+    for (uint32_t i = 0; i < c->ntopics; i++) {
+        rtopic_t *t = c->topics[i];
+        if (!registry_sub_find(t, c) || !client_matches(c, t->name, t->name_len))
+            return false;
+    }
+    size_t n = r ? registry_count(r) : 0, joined = 0;
+    for (size_t i = 0; i < n; i++) {
+        rtopic_t *t = registry_at(r, i);
+        bool member = registry_sub_find(t, c) != NULL;
+        if (member != client_matches(c, t->name, t->name_len))
+            return false;
+        joined += member;
+    }
+    return !r || joined == c->ntopics;
+}
+#endif
+
+static client_err_t s_subscribe(client_t *c, registry_t *r, const char *p, uint32_t max_patterns,
+                                uint64_t gen_now);
+
 client_err_t client_subscribe(client_t *c, registry_t *r, const char *p, uint32_t max_patterns,
                               uint64_t gen_now)
+{
+    client_err_t e = s_subscribe(c, r, p, max_patterns, gen_now);
+    assert(e != CLIENT_OK || s_invariant(c, r));
+    return e;
+}
+
+static client_err_t s_subscribe(client_t *c, registry_t *r, const char *p, uint32_t max_patterns,
+                                uint64_t gen_now)
 {
     for (uint32_t i = 0; i < c->npatterns; i++)
         if (!strcmp(c->patterns[i], p))
@@ -140,6 +175,7 @@ void client_unsubscribe(client_t *c, const char *p)
         }
     }
     c->ntopics = k;
+    assert(s_invariant(c, NULL));
 }
 
 bool client_topic_added(client_t *c, rtopic_t *t, uint64_t gen_now)
@@ -183,44 +219,40 @@ static client_err_t s_add_rule(client_t *c, const char *p, bool pause)
     return CLIENT_OK;
 }
 
-client_err_t client_pause(client_t *c, const char *p, uint64_t gen_now)
+/* Pause (since gen_now) or resume the subscribed topics matched by p (NULL =
+ * all), after remembering the rule for later topics; a resumed topic that was
+ * paused is reported to fn. */
+static client_err_t s_pause_resume(client_t *c, const char *p, bool pause, uint64_t gen_now,
+                                   void (*fn)(void *ud, client_t *c, rtopic_t *t, uint64_t g),
+                                   void *ud)
 {
     const char *pat = p ? p : "*";
-    client_err_t e = s_add_rule(c, pat, true);
+    client_err_t e = s_add_rule(c, pat, pause);
     if (e != CLIENT_OK)
         return e;
     for (uint32_t i = 0; i < c->ntopics; i++) {
         rtopic_t *t = c->topics[i];
-        if (!s_match(pat, t))
-            continue;
-        rsub_t *s = registry_sub_find(t, c);
-        if (s && s->paused_gen == 0)
-            s->paused_gen = gen_now;
+        rsub_t *s = s_match(pat, t) ? registry_sub_find(t, c) : NULL;
+        if (!s || (s->paused_gen != 0) == pause)
+            continue; /* not matched, or already as asked */
+        uint64_t was = s->paused_gen;
+        s->paused_gen = pause ? gen_now : 0;
+        if (!pause && fn)
+            fn(ud, c, t, was);
     }
     return CLIENT_OK;
+}
+
+client_err_t client_pause(client_t *c, const char *p, uint64_t gen_now)
+{
+    return s_pause_resume(c, p, true, gen_now, NULL, NULL);
 }
 
 client_err_t client_resume(client_t *c, const char *p,
                            void (*fn)(void *ud, client_t *c, rtopic_t *t, uint64_t paused_gen),
                            void *ud)
 {
-    const char *pat = p ? p : "*";
-    client_err_t e = s_add_rule(c, pat, false);
-    if (e != CLIENT_OK)
-        return e;
-    for (uint32_t i = 0; i < c->ntopics; i++) {
-        rtopic_t *t = c->topics[i];
-        if (!s_match(pat, t))
-            continue;
-        rsub_t *s = registry_sub_find(t, c);
-        if (!s || s->paused_gen == 0)
-            continue;
-        uint64_t g = s->paused_gen;
-        s->paused_gen = 0;
-        if (fn)
-            fn(ud, c, t, g);
-    }
-    return CLIENT_OK;
+    return s_pause_resume(c, p, false, 0, fn, ud);
 }
 
 bool client_take_gap(client_t *c, const rtopic_t *t)

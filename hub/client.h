@@ -8,6 +8,7 @@
 #ifndef RTDASH_CLIENT_H
 #define RTDASH_CLIENT_H
 
+#include "access.h"
 #include "outq.h"
 #include "registry.h"
 #include <stdbool.h>
@@ -25,7 +26,8 @@ typedef struct client_rule {
 
 typedef struct client {
     uint64_t id;
-    void *wsi; /* the lws connection (opaque here) */
+    void *wsi;       /* the lws connection (opaque here) */
+    access_t access; /* what it may see (owned; ACCESS_OPEN when auth is off) */
     outq_t q;
     char **patterns; /* owned subscription patterns */
     uint32_t npatterns, patcap;
@@ -35,21 +37,17 @@ typedef struct client {
     uint32_t ntopics, topcap;
     rtopic_t **gaps; /* topics whose next message carries "gap":true (borrowed) */
     uint32_t ngaps, gapcap;
-    /* command intake (wsconn.c) */
-    unsigned char *rx; /* reassembly of a fragmented command, owned */
-    size_t rxlen;
-    uint32_t rxfrags;
-    size_t rxdiscard; /* bytes of an oversized message read and dropped before closing */
+    /* command intake (the broker's rate limit; the socket side stamps last_rx_mono) */
     int64_t last_rx_mono; /* the last frame or pong from the browser */
     double tokens;
     int64_t tokens_mono;
     uint32_t refused_in_row;
-    /* delivery state (hub.c) */
+    /* delivery state (broker.c) */
     int64_t full_since_mono; /* 0 = not dropping */
     bool dirty;              /* queued since the last writable request */
     int close_code;          /* != 0: close with this code at the next chance */
     const char *close_reason;
-    struct client *next, *prev; /* the hub's list of clients */
+    struct client *next, *prev; /* the broker's list of clients */
 } client_t;
 
 /* Result of client_subscribe / limits. */

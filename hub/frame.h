@@ -41,6 +41,12 @@ static inline unsigned char *frame_text(frame_t *f)
     return f->buf + JBUF_PRE;
 }
 
+/* The same, read-only. */
+static inline const unsigned char *frame_ctext(const frame_t *f)
+{
+    return f->buf + JBUF_PRE;
+}
+
 /* Take one more reference. Returns f. */
 static inline frame_t *frame_ref(frame_t *f)
 {

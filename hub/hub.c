@@ -3,6 +3,7 @@
 #include "broker.h"
 #include "httpapi.h"
 #include "ingest.h"
+#include "pwcheck.h"
 #include "rlog.h"
 #include "rtclock.h"
 #include "supervisor.h"
@@ -16,22 +17,27 @@
 #include <sys/stat.h>
 
 struct hub {
-    wsconn_env_t env; /* first: it is the lws context user */
+    wsconn_env_t env; /* the lws context user (info.user) */
     hub_cfg_t cfg;
     struct lws_context *cx;
     ingest_t *ingest;
     supervisor_t *sv; /* NULL without --collector / --collectors-dir */
     lws_sorted_usec_list_t sul_cron;
     char vendor[PATH_MAX];
-    struct lws_http_mount m_root, m_vendor, m_api, m_healthz, m_metrics;
+    struct lws_http_mount m_root, m_vendor, m_modules, m_api, m_healthz, m_metrics;
     lws_retry_bo_t retry;
 };
 
-static volatile sig_atomic_t s_stop;
+static volatile sig_atomic_t s_stop, s_reload;
 
 void hub_request_stop(void)
 {
     s_stop = 1;
+}
+
+void hub_request_reload(void)
+{
+    s_reload = 1;
 }
 
 static const struct lws_protocol_vhost_options s_mime_svg = {NULL, NULL, ".svg", "image/svg+xml"};
@@ -66,18 +72,68 @@ static void s_lws_log(int level, const char *line)
     RLOG_RL(level & LLL_ERR ? RLOG_ERROR : RLOG_WARN, "lws: %.*s", (int)n, line);
 }
 
+/* broker_recheck_access's check after a reload or a logout: is the access
+ * still granted (its patterns brought up to date)? */
+static int s_check_full(void *ud, access_t *acc)
+{
+    hub_t *h = ud;
+    switch (auth_revalidate(h->env.auth, acc, rtclock_wall_ms())) {
+    case AUTH_OK:
+        return 0;
+    case AUTH_EXPIRED:
+        return 4401;
+    default:
+        return 4403;
+    }
+}
+
+/* Once a second: has a session or a JWT ended? (No allocation.) */
+static int s_check_expiry(void *ud, access_t *acc)
+{
+    (void)ud;
+    return acc->exp_ms && acc->exp_ms <= rtclock_wall_ms() ? 4401 : 0;
+}
+
+static void s_recheck_access(wsconn_env_t *env)
+{
+    hub_t *h = lws_container_of(env, hub_t, env);
+    broker_recheck_access(env->broker, s_check_full, h);
+}
+
+/* SIGHUP: read the configuration files again; a bad one keeps the last good
+ * configuration (and is counted), a good one applies to every client at once. */
+static void s_reload_config(hub_t *h)
+{
+    char err[512];
+    if (!h->env.auth)
+        return;
+    if (auth_reload(h->env.auth, err, sizeof err) < 0) {
+        broker_count_reload(h->env.broker, false);
+        rlog(RLOG_ERROR, "reload failed, keeping the last good configuration: %s", err);
+        return;
+    }
+    broker_count_reload(h->env.broker, true);
+    rlog(RLOG_NOTICE, "configuration reloaded");
+    broker_recheck_access(h->env.broker, s_check_full, h);
+}
+
 static void s_cron(lws_sorted_usec_list_t *sul)
 {
     hub_t *h = lws_container_of(sul, hub_t, sul_cron);
-    broker_cron(h->env.broker, rtclock_wall_ms(), rtclock_mono_ms());
-    /* glibc keeps freed heap; after a wave of clients has left, hand it back
-     * (10 000 idle clients: RSS 65 MB -> 9 MB), at most once per wave */
-    broker_t *b = h->env.broker;
-    if (b->clients_peak >= 1000 && b->nclients < b->clients_peak / 2) {
-        malloc_trim(0);
-        b->clients_peak = b->nclients;
+    if (h->env.auth && auth_on(h->env.auth)) {
+        auth_cron(h->env.auth, rtclock_wall_ms());
+        broker_recheck_access(h->env.broker, s_check_expiry, h);
     }
+    if (broker_cron(h->env.broker, rtclock_wall_ms(), rtclock_mono_ms()))
+        malloc_trim(0); /* a wave of clients has left: hand their heap back */
     lws_sul_schedule(h->cx, 0, &h->sul_cron, s_cron, LWS_US_PER_SEC);
+}
+
+/* Is iface a loopback address (127.0.0.0/8, ::1, localhost)? */
+static bool s_is_loopback(const char *iface)
+{
+    return iface && (!strncmp(iface, "127.", 4) || !strcmp(iface, "::1") ||
+                     !strcmp(iface, "localhost"));
 }
 
 static void s_mount(struct lws_http_mount *m, const char *point, const char *origin,
@@ -96,15 +152,20 @@ static void s_mount(struct lws_http_mount *m, const char *point, const char *ori
 
 hub_t *hub_new(const hub_cfg_t *cfg)
 {
+    hub_t *h = calloc(1, sizeof(*h));
+    if (!h) {
+        auth_t *a = cfg->auth;
+        origin_policy_t *o = cfg->origin;
+        auth_destroy(&a);
+        origin_policy_destroy(&o);
+        return NULL;
+    }
+    h->cfg = *cfg; /* takes over cfg->auth and cfg->origin: freed by hub_destroy */
     struct stat st;
     if (stat(cfg->web_root, &st) || !S_ISDIR(st.st_mode)) {
         rlog(RLOG_ERROR, "web root %s is not a directory (set --web-root)", cfg->web_root);
-        return NULL;
+        goto fail;
     }
-    hub_t *h = calloc(1, sizeof(*h));
-    if (!h)
-        return NULL;
-    h->cfg = *cfg;
     broker_cfg_t bc = {
         .history = (size_t)cfg->history,
         .max_topics = (size_t)cfg->max_topics,
@@ -128,20 +189,30 @@ hub_t *hub_new(const hub_cfg_t *cfg)
     h->env.handshake_ms = cfg->handshake_s * 1000;
     h->env.write_delay_us = (lws_usec_t)cfg->write_delay_ms * 1000;
     h->env.max_per_ip = (size_t)cfg->max_per_ip;
+    h->env.auth = cfg->auth;
+    h->env.recheck_access = s_recheck_access;
+    h->env.origin = cfg->origin;
+    h->cfg.auth = NULL;
+    h->cfg.origin = NULL;
     ipcount_init(&h->env.per_ip);
+    if (!h->env.origin && !(h->env.origin = origin_policy_new()))
+        goto fail;
     if (!h->env.broker)
         goto fail;
-    h->env.broker->started_wall = rtclock_wall_ms();
     /* the topic frame and ZeroMQ's own framing ride on top of the body */
     h->ingest = ingest_new(cfg->ingest, (size_t)cfg->max_message * 4 + 4096, h->env.broker);
     if (!h->ingest)
         goto fail;
 
-    snprintf(h->vendor, sizeof(h->vendor), "%s/node_modules", cfg->web_root);
-    s_mount(&h->m_metrics, "/metrics", "rtdash-http", LWSMPRO_CALLBACK, NULL, NULL);
+    /* Of web/node_modules only Chart.js is served (at /vendor/chart.js/): the
+     * rest, such as the page's linter (a devDependency), is not; the web
+     * root's own node_modules/ gets the API's 404. */
+    snprintf(h->vendor, sizeof(h->vendor), "%s/node_modules/chart.js", cfg->web_root);
+    s_mount(&h->m_modules, "/node_modules", "rtdash-http", LWSMPRO_CALLBACK, NULL, NULL);
+    s_mount(&h->m_metrics, "/metrics", "rtdash-http", LWSMPRO_CALLBACK, NULL, &h->m_modules);
     s_mount(&h->m_healthz, "/healthz", "rtdash-http", LWSMPRO_CALLBACK, NULL, &h->m_metrics);
     s_mount(&h->m_api, "/api", "rtdash-http", LWSMPRO_CALLBACK, NULL, &h->m_healthz);
-    s_mount(&h->m_vendor, "/vendor", h->vendor, LWSMPRO_FILE, NULL, &h->m_api);
+    s_mount(&h->m_vendor, "/vendor/chart.js", h->vendor, LWSMPRO_FILE, NULL, &h->m_api);
     s_mount(&h->m_root, "/", cfg->web_root, LWSMPRO_FILE, "index.html", &h->m_vendor);
 
     h->retry.secs_since_valid_ping = (uint16_t)cfg->ping_s;
@@ -150,10 +221,13 @@ hub_t *hub_new(const hub_cfg_t *cfg)
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof(info));
     info.port = (int)cfg->port;
-    info.iface = cfg->host && cfg->host[0] ? cfg->host : NULL;
+    /* SPEC §7: without auth, loopback only unless --host says otherwise */
+    bool host_given = cfg->host && cfg->host[0];
+    bool loopback = !host_given && !auth_on(h->env.auth);
+    info.iface = host_given ? cfg->host : loopback ? "127.0.0.1" : NULL;
     info.protocols = s_protocols;
     info.mounts = &h->m_root;
-    info.user = h;
+    info.user = &h->env; /* what wsconn and httpapi callbacks read */
     info.timeout_secs = (unsigned int)cfg->handshake_s;
     /* the wait for request headers is this one (lws's default is 10 s) */
     info.timeout_secs_ah_idle = (unsigned int)cfg->handshake_s;
@@ -168,6 +242,16 @@ hub_t *hub_new(const hub_cfg_t *cfg)
         rlog(RLOG_ERROR, "cannot listen on port %ld (in use?)", cfg->port);
         goto fail;
     }
+    if (loopback) {
+        /* the same site on IPv6's loopback, when the machine has one */
+        info.iface = "::1";
+        info.vhost_name = "default6";
+        if (!lws_create_vhost(h->cx, &info))
+            rlog(RLOG_NOTICE, "no IPv6 loopback: serving on 127.0.0.1 only");
+        info.iface = "127.0.0.1";
+    }
+    if (auth_has_users(h->env.auth) && !(h->env.pw = pwcheck_new(h->cx, HTTPAPI_PENDING_MAX)))
+        goto fail;
     struct lws_vhost *vh = lws_get_vhost_by_name(h->cx, "default");
     if (!vh || ingest_attach(h->ingest, h->cx, vh))
         goto fail;
@@ -190,8 +274,18 @@ hub_t *hub_new(const hub_cfg_t *cfg)
         h->env.sv = h->sv;
     }
     lws_sul_schedule(h->cx, 0, &h->sul_cron, s_cron, LWS_US_PER_SEC);
-    rlog(RLOG_NOTICE, "rtdash-hub %s: http://%s:%ld/ ingest %s, web root %s", RTDASH_VERSION,
-         info.iface ? info.iface : "localhost", cfg->port, cfg->ingest, cfg->web_root);
+    if (loopback)
+        rlog(RLOG_NOTICE, "rtdash-hub %s: http://127.0.0.1:%ld/ and http://[::1]:%ld/ (loopback "
+                          "only), ingest %s, web root %s",
+             RTDASH_VERSION, cfg->port, cfg->port, cfg->ingest, cfg->web_root);
+    else
+        rlog(RLOG_NOTICE, "rtdash-hub %s: http://%s:%ld/ (%s), ingest %s, web root %s",
+             RTDASH_VERSION, info.iface ? info.iface : "*", cfg->port,
+             info.iface ? "this address" : "every interface", cfg->ingest, cfg->web_root);
+    if (!auth_on(h->env.auth) && !loopback && !s_is_loopback(info.iface))
+        rlog(RLOG_WARN, "anonymous read access to every topic on %s:%ld: give --auth or --users "
+                        "to put the hub on a network",
+             info.iface ? info.iface : "*", cfg->port);
     return h;
 fail:
     hub_destroy(&h);
@@ -202,15 +296,19 @@ int hub_run(hub_t *h)
 {
     int rc = 0;
     while (!s_stop) {
+        if (s_reload) {
+            s_reload = 0;
+            s_reload_config(h);
+        }
         if (lws_service(h->cx, 0) < 0) {
             rc = -1;
             break;
         }
     }
-    rlog(RLOG_NOTICE, "stopping: closing %zu clients", h->env.broker->nclients);
-    broker_close_all(h->env.broker, 1001, "hub shutting down");
+    rlog(RLOG_NOTICE, "stopping: closing %zu clients", broker_nclients(h->env.broker));
+    broker_close_all(h->env.broker, KICK_SHUTDOWN, 1001, "hub shutting down");
     int64_t until = rtclock_mono_ms() + 2000;
-    while (h->env.broker->nclients > 0 && rtclock_mono_ms() < until) {
+    while (broker_nclients(h->env.broker) > 0 && rtclock_mono_ms() < until) {
         if (lws_service(h->cx, 0) < 0)
             break;
     }
@@ -223,6 +321,8 @@ void hub_destroy(hub_t **ph)
     if (!ph || !*ph)
         return;
     hub_t *h = *ph;
+    /* the worker wakes the context: it stops first */
+    pwcheck_destroy(&h->env.pw);
     if (h->cx) {
         lws_sul_cancel(&h->sul_cron);
         lws_sul_cancel(&h->env.sul_deferred);
@@ -233,6 +333,10 @@ void hub_destroy(hub_t **ph)
     ingest_destroy(&h->ingest);
     broker_destroy(&h->env.broker);
     ipcount_free(&h->env.per_ip);
+    auth_destroy(&h->env.auth);
+    origin_policy_destroy(&h->env.origin);
+    auth_destroy(&h->cfg.auth);
+    origin_policy_destroy(&h->cfg.origin);
     wsconn_env_free(&h->env);
     free(h);
     *ph = NULL;

@@ -5,14 +5,16 @@
 #ifndef RTDASH_HUB_H
 #define RTDASH_HUB_H
 
+#include "auth.h"
 #include "opts.h"
+#include "origin.h"
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
 typedef struct hub_cfg {
     long port;
-    const char *host; /* NULL or "" = all interfaces */
+    const char *host; /* NULL or "" = loopback (127.0.0.1 and ::1), or all with auth */
     const char *ingest;
     long history;
     const char *web_root;
@@ -37,13 +39,16 @@ typedef struct hub_cfg {
     const char *log_level;
     opt_list_t collectors;      /* --collector: commands to run and supervise */
     const char *collectors_dir; /* --collectors-dir: run every executable in it */
+    auth_t *auth;               /* credentials; taken over by hub_new (NULL = none) */
+    origin_policy_t *origin;    /* allowed Origin/Host; taken over by hub_new */
 } hub_cfg_t;
 
 typedef struct hub hub_t;
 
 /* Create the hub: bind the web port and the ingest endpoint, load nothing
- * lazily. Returns NULL and logs why (port in use, bad endpoint, web root
- * missing...). Caller owns the result: hub_destroy(). */
+ * lazily. Takes over cfg->auth and cfg->origin, even when it fails. Returns
+ * NULL and logs why (port in use, bad endpoint, web root missing...).
+ * Caller owns the result: hub_destroy(). */
 hub_t *hub_new(const hub_cfg_t *cfg);
 
 /* Run the loop until hub_request_stop(); then close every client with 1001
@@ -52,6 +57,10 @@ int hub_run(hub_t *h);
 
 /* Ask the loop to stop. Async-signal-safe. */
 void hub_request_stop(void);
+
+/* Ask the loop to read its configuration files again (SIGHUP).
+ * Async-signal-safe. */
+void hub_request_reload(void);
 
 /* Free everything. NULL-safe; sets *h to NULL. */
 void hub_destroy(hub_t **h);

@@ -21,7 +21,6 @@ struct ingest {
     struct lws *wsi;
     lws_sorted_usec_list_t sul_more;   /* continuation after a full budget */
     lws_sorted_usec_list_t sul_safety; /* slow safety net against a lost edge */
-    uint64_t received;
     bool more_pending; /* a continuation is scheduled: it drains, not the fd wake */
 };
 
@@ -69,11 +68,6 @@ void ingest_destroy(ingest_t **pin)
     *pin = NULL;
 }
 
-uint64_t ingest_received(const ingest_t *in)
-{
-    return in->received;
-}
-
 static void s_drain(ingest_t *in);
 
 static void s_more_cb(lws_sorted_usec_list_t *sul)
@@ -110,7 +104,6 @@ static void s_drain(ingest_t *in)
             zmq_msg_close(&topic);
             break;
         }
-        in->received++;
         if (!zmq_msg_more(&topic)) {
             broker_reject(b, REJ_BAD_FRAMES);
             zmq_msg_close(&topic);

@@ -21,9 +21,6 @@ ingest_t *ingest_new(const char *endpoint, size_t max_wire, broker_t *b);
  * Returns 0 or -1. */
 int ingest_attach(ingest_t *in, struct lws_context *cx, struct lws_vhost *vh);
 
-/* Messages received so far (for logs). */
-uint64_t ingest_received(const ingest_t *in);
-
 /* Close the socket and the ZeroMQ context. NULL-safe; sets *in to NULL.
  * Call after the lws context is destroyed (lws closes the dup'd fd). */
 void ingest_destroy(ingest_t **in);

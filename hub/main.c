@@ -1,14 +1,20 @@
 /* main.c - rtdash-hub: settings -> hub_new -> hub_run -> hub_destroy. */
+#include "auth.h"
 #include "hub.h"
 #include "opts.h"
+#include "origin.h"
 #include "rlog.h"
 #include "supervisor.h"
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #ifndef RTDASH_WEB_ROOT_DEFAULT
 #define RTDASH_WEB_ROOT_DEFAULT "web"
@@ -16,8 +22,100 @@
 
 static void s_on_signal(int sig)
 {
-    (void)sig;
-    hub_request_stop();
+    if (sig == SIGHUP)
+        hub_request_reload();
+    else
+        hub_request_stop();
+}
+
+/* rtdash-hub --hash-password: the argon2id line of the users file for the
+ * password read from standard input (a terminal, a pipe or a file). */
+static int s_hash_password(void)
+{
+    char pw[1024], hash[256];
+    if (isatty(0))
+        fprintf(stderr, "password: ");
+    if (!fgets(pw, sizeof pw, stdin)) {
+        fprintf(stderr, "rtdash-hub: --hash-password reads the password from standard input\n");
+        return 2;
+    }
+    size_t n = strcspn(pw, "\r\n");
+    int rc = 0;
+    if (n == 0) {
+        fprintf(stderr, "rtdash-hub: an empty password\n");
+        rc = 2;
+    } else if (authdb_hash_password(pw, n, hash, sizeof hash) < 0) {
+        fprintf(stderr, "rtdash-hub: cannot hash the password\n");
+        rc = 1;
+    } else {
+        printf("%s\n", hash);
+    }
+    OPENSSL_cleanse(pw, sizeof pw);
+    return rc;
+}
+
+/* rtdash-hub --gen-token: a random token, and the sha256: form to put in the
+ * --auth file instead of the token itself. */
+static int s_gen_token(void)
+{
+    unsigned char raw[32], b64[48], digest[32];
+    char tok[48];
+    if (RAND_bytes(raw, sizeof raw) != 1)
+        return 1;
+    EVP_EncodeBlock(b64, raw, sizeof raw);
+    size_t n = 0;
+    for (; n < 43; n++)
+        tok[n] = b64[n] == '+' ? '-' : b64[n] == '/' ? '_' : (char)b64[n];
+    tok[n] = '\0';
+    authdb_sha256(tok, n, digest);
+    printf("token:  %s\nfile:   sha256:", tok);
+    for (int i = 0; i < 32; i++)
+        printf("%02x", digest[i]);
+    printf(" viewer PATTERN...   (or editor / admin)\n");
+    OPENSSL_cleanse(raw, sizeof raw);
+    return 0;
+}
+
+/* Read the auth files and the Origin/Host lists into cfg. 0, or -1 after
+ * saying why on stderr (the hub does not start: exit 2). */
+static int s_load_security(hub_cfg_t *cfg, const auth_cfg_t *ac, const char *origins,
+                           const char *hosts)
+{
+    char err[512];
+    cfg->auth = auth_new(ac, err, sizeof err);
+    if (!cfg->auth) {
+        fprintf(stderr, "rtdash-hub: %s\n", err);
+        return -1;
+    }
+    cfg->origin = origin_policy_new();
+    if (!cfg->origin)
+        return -1;
+    const char *pos = origins ? origins : "", *item;
+    size_t len;
+    while ((item = opts_list_next(&pos, &len)) != NULL) {
+        if (origin_allow_origin(cfg->origin, item, len, err, sizeof err) < 0) {
+            fprintf(stderr, "rtdash-hub: --allow-origin: %s\n", err);
+            return -1;
+        }
+    }
+    pos = hosts ? hosts : "";
+    while ((item = opts_list_next(&pos, &len)) != NULL) {
+        if (origin_allow_host(cfg->origin, item, len, err, sizeof err) < 0) {
+            fprintf(stderr, "rtdash-hub: --allow-host: %s\n", err);
+            return -1;
+        }
+    }
+    /* the machine's own name is a Host a browser may use */
+    char name[256];
+    if (gethostname(name, sizeof name) == 0) {
+        name[sizeof name - 1] = '\0';
+        (void)origin_allow_host(cfg->origin, name, strlen(name), err, sizeof err);
+    }
+    if (origin_any_origin(cfg->origin))
+        rlog(RLOG_WARN, "--allow-origin '*': any web page may open the WebSocket");
+    if (origin_any_host(cfg->origin))
+        rlog(RLOG_WARN, "--allow-host '*': the Host check against DNS rebinding is off");
+    return 0;
 }
 
 /* Refuse a collector command the shell cannot run, now: restarted, it would
@@ -51,9 +149,22 @@ int main(int argc, char **argv)
 {
     hub_cfg_t cfg;
     memset(&cfg, 0, sizeof(cfg));
+    opt_enum_t log_level = {rlog_level_values, 0, NULL};
+    auth_cfg_t ac;
+    memset(&ac, 0, sizeof(ac));
+    const char *origins = NULL, *hosts = NULL;
+    long session_h = 12;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--hash-password"))
+            return s_hash_password();
+        if (!strcmp(argv[i], "--gen-token"))
+            return s_gen_token();
+    }
     const opt_t table[] = {
         {"port", OPT_INT, "8080", 1, 65535, &cfg.port, "HTTP + WebSocket port"},
-        {"host", OPT_STR, NULL, 0, 0, &cfg.host, "interface to listen on (default: all)"},
+        {"host", OPT_STR, NULL, 0, 0, &cfg.host,
+         "address to listen on (default: loopback, 127.0.0.1 and ::1; with --auth, --users or "
+         "--jwt-key: all)"},
         {"ingest", OPT_STR, "tcp://127.0.0.1:5556", 0, 0, &cfg.ingest,
          "ZeroMQ endpoint collectors publish to (the hub binds it)"},
         {"history", OPT_INT, "50", 1, 100000, &cfg.history, "points kept per topic"},
@@ -92,8 +203,24 @@ int main(int argc, char **argv)
         {"ping-s", OPT_INT, "30", 1, 3600, &cfg.ping_s, "WebSocket ping after this much silence"},
         {"idle-s", OPT_INT, "75", 2, 7200, &cfg.idle_s,
          "close a connection silent this long (no pong)"},
-        {"log-level", OPT_STR, "notice", 0, 0, &cfg.log_level,
-         "error, warn, notice, info or debug"},
+        RLOG_OPT_LEVEL(&log_level),
+        {"auth", OPT_STR, NULL, 0, 0, &ac.tokens_file,
+         "tokens file: TOKEN ROLE [PATTERN...] per line (mode 600)"},
+        {"users", OPT_STR, NULL, 0, 0, &ac.users_file,
+         "users file: NAME ROLE HASH [PATTERN...] per line (hash: rtdash-hub --hash-password)"},
+        {"jwt-key", OPT_STR, NULL, 0, 0, &ac.jwt_key_file,
+         "accept JWTs signed with this key: a PEM public key (RS256, ES256, EdDSA) or an HS256 "
+         "secret"},
+        {"jwt-aud", OPT_STR, NULL, 0, 0, &ac.jwt_aud, "the aud a JWT must name"},
+        {"metrics-token", OPT_STR, NULL, 0, 0, &ac.metrics_token_file,
+         "file holding a token that may read /metrics only (for Prometheus)"},
+        {"session-hours", OPT_INT, "12", 1, 8760, &session_h, "how long a login lasts"},
+        {"allow-origin", OPT_STR, NULL, 0, 0, &origins,
+         "web origins besides the hub's own that may open the WebSocket and call the API "
+         "(comma-separated scheme://host[:port]; '*' = any)"},
+        {"allow-host", OPT_STR, NULL, 0, 0, &hosts,
+         "Host names besides localhost, IP literals, this machine's name and the allowed "
+         "origins' (comma-separated; '*' = any)"},
         {"collector", OPT_LIST, NULL, OPT_LIST_WHOLE, 0, &cfg.collectors,
          "run this collector command (sh -c), restart it when it exits; a flag is one "
          "command, RTDASH_COLLECTOR is split at commas"},
@@ -105,17 +232,21 @@ int main(int argc, char **argv)
     int rc = opts_parse(table, n, argc, argv, "rtdash-hub [options]", NULL);
     if (rc != 0)
         return rc > 0 ? 0 : 2;
-    if (rlog_set_level_name(cfg.log_level) < 0) {
-        fprintf(stderr, "rtdash-hub: unknown --log-level %s\n", cfg.log_level);
-        return 2;
-    }
+    rlog_set_level((rlog_level_t)log_level.value);
+    cfg.log_level = log_level.name;
     if (cfg.idle_s <= cfg.ping_s) {
         fprintf(stderr, "rtdash-hub: --idle-s must be larger than --ping-s\n");
         return 2;
     }
     if (s_check_collectors(&cfg.collectors) < 0)
         return 2;
-    char eff[1024];
+    ac.session_ms = session_h * 3600 * 1000;
+    if (s_load_security(&cfg, &ac, origins, hosts) < 0) {
+        auth_destroy(&cfg.auth);
+        origin_policy_destroy(&cfg.origin);
+        return 2;
+    }
+    char eff[2048];
     opts_describe(table, n, eff, sizeof(eff));
     rlog(RLOG_INFO, "settings: %s", eff);
 
@@ -124,6 +255,7 @@ int main(int argc, char **argv)
     sa.sa_handler = s_on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     /* every browser is a file descriptor: take the hard limit, as servers do */
     struct rlimit rl;

@@ -10,9 +10,12 @@
  *  3. Validation (decode) and emission (emit). The emitter recurses, but only
  *     as deep as the pre-scan allowed (max_depth). */
 #include "mp2json.h"
+#include "rlog.h"
 
 #include <math.h>
 #include <msgpack.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +56,7 @@ struct mp2json {
     const msgpack_object *level;         /* event: NULL = "info" */
     bool shorthand;                      /* sample: fields from "value" */
     jbuf_t scratch;                      /* container keys as text */
+    char detail[160];                    /* why the last decode failed, or "" */
 };
 
 static const char *const s_err_names[MP2JSON_E__COUNT] = {
@@ -71,6 +75,60 @@ static const char *const s_err_names[MP2JSON_E__COUNT] = {
     [MP2JSON_E_META] = "bad_meta",
     [MP2JSON_E_OOM] = "oom",
 };
+
+/* Say why decode fails (the detail names the key and what it holds), and
+ * return e. Only on the error path: the hot path never formats. */
+static mp2json_err_t s_fail(mp2json_t *c, mp2json_err_t e, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static mp2json_err_t s_fail(mp2json_t *c, mp2json_err_t e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->detail, sizeof c->detail, fmt, ap);
+    va_end(ap);
+    return e;
+}
+
+/* What a msgpack value is, in words, for a detail. */
+static const char *s_type_name(const msgpack_object *o)
+{
+    switch (o->type) {
+    case MSGPACK_OBJECT_NIL:
+        return "nil";
+    case MSGPACK_OBJECT_BOOLEAN:
+        return "a boolean";
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        return "an integer";
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64:
+        return "a float";
+    case MSGPACK_OBJECT_STR:
+        return "a string";
+    case MSGPACK_OBJECT_ARRAY:
+        return "an array";
+    case MSGPACK_OBJECT_MAP:
+        return "a map";
+    case MSGPACK_OBJECT_BIN:
+        return "binary";
+    default:
+        return "an ext value";
+    }
+}
+
+/* A map key quoted for a detail ("?" for a key that is not a string). */
+static const char *s_key_text(char *dst, size_t size, const msgpack_object *k)
+{
+    if (k->type != MSGPACK_OBJECT_STR)
+        return "(a key that is not a string)";
+    return rlog_quote(dst, size, k->via.str.ptr, k->via.str.size);
+}
+
+const char *mp2json_err_detail(const mp2json_t *c)
+{
+    return c->detail;
+}
 
 const char *mp2json_err_name(mp2json_err_t e)
 {
@@ -494,12 +552,17 @@ static bool s_to_i64(const msgpack_object *o, int64_t *v)
 
 mp2json_err_t mp2json_decode(mp2json_t *c, const uint8_t *body, size_t len, mp2json_msg_t *msg)
 {
+    c->detail[0] = '\0';
     mp2json_err_t e = s_unpack(c, body, len);
+    if (e == MP2JSON_E_TOO_LARGE)
+        return s_fail(c, e, "%zu bytes, over the %zu-byte limit", len, c->max_body);
+    if (e == MP2JSON_E_DEPTH)
+        return s_fail(c, e, "nested deeper than %d levels", c->max_depth);
     if (e != MP2JSON_OK)
         return e;
     const msgpack_object *root = &c->root;
     if (root->type != MSGPACK_OBJECT_MAP)
-        return MP2JSON_E_NOT_MAP;
+        return s_fail(c, MP2JSON_E_NOT_MAP, "the body is %s, not a map", s_type_name(root));
 
     /* One pass: remember each interpreted key's value and count repeats. A
      * repeated interpreted key is an error of that key: the message would
@@ -516,12 +579,13 @@ mp2json_err_t mp2json_decode(mp2json_t *c, const uint8_t *body, size_t len, mp2j
     }
 
     const msgpack_object *kind = c->key[K_KIND];
+    char q[72];
     if (count[K_KIND] > 1)
-        return MP2JSON_E_KIND;
+        return s_fail(c, MP2JSON_E_KIND, "\"kind\" appears twice");
     if (!kind) {
         /* Decision 24: the smallest useful message is {"value": v} */
         if (!c->key[K_VALUE] && !c->key[K_FIELDS])
-            return MP2JSON_E_KIND;
+            return s_fail(c, MP2JSON_E_KIND, "no \"kind\" (and no \"value\" or \"fields\")");
         c->kind = MSG_SAMPLE;
     } else if (S_IS(kind, "sample"))
         c->kind = MSG_SAMPLE;
@@ -529,20 +593,25 @@ mp2json_err_t mp2json_decode(mp2json_t *c, const uint8_t *body, size_t len, mp2j
         c->kind = MSG_EVENT;
     else if (S_IS(kind, "meta"))
         c->kind = MSG_META;
+    else if (kind->type == MSGPACK_OBJECT_STR)
+        return s_fail(c, MP2JSON_E_KIND, "kind \"%s\" is not sample, event or meta",
+                      rlog_quote(q, sizeof q, kind->via.str.ptr, kind->via.str.size));
     else
-        return MP2JSON_E_KIND;
+        return s_fail(c, MP2JSON_E_KIND, "kind is %s, not a string", s_type_name(kind));
 
     memset(msg, 0, sizeof *msg);
     msg->kind = c->kind;
     if (c->key[K_TS]) {
         if (count[K_TS] > 1 || !s_to_i64(c->key[K_TS], &msg->ts))
-            return MP2JSON_E_TS;
+            return s_fail(c, MP2JSON_E_TS, "ts is %s, not ms since the epoch",
+                          count[K_TS] > 1 ? "given twice" : s_type_name(c->key[K_TS]));
         msg->has_ts = true;
     }
     if (c->key[K_SEQ]) {
         const msgpack_object *s = c->key[K_SEQ];
         if (count[K_SEQ] > 1 || s->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
-            return MP2JSON_E_SEQ;
+            return s_fail(c, MP2JSON_E_SEQ, "seq is %s, not an integer >= 0",
+                          count[K_SEQ] > 1 ? "given twice" : s_type_name(s));
         msg->seq = s->via.u64;
         msg->has_seq = true;
     }
@@ -552,28 +621,42 @@ mp2json_err_t mp2json_decode(mp2json_t *c, const uint8_t *body, size_t len, mp2j
         const msgpack_object *f = c->key[K_FIELDS];
         if (f) {
             if (count[K_FIELDS] > 1 || f->type != MSGPACK_OBJECT_MAP)
-                return MP2JSON_E_FIELDS;
+                return s_fail(c, MP2JSON_E_FIELDS, "fields is %s, not a map",
+                              count[K_FIELDS] > 1 ? "given twice" : s_type_name(f));
             for (uint32_t i = 0; i < f->via.map.size; i++)
                 if (!s_is_sample_value(&f->via.map.ptr[i].val))
-                    return MP2JSON_E_FIELDS;
+                    return s_fail(c, MP2JSON_E_FIELDS, "field \"%s\" is %s, not a number",
+                                  s_key_text(q, sizeof q, &f->via.map.ptr[i].key),
+                                  s_type_name(&f->via.map.ptr[i].val));
             c->shorthand = false;
         } else {
             const msgpack_object *v = c->key[K_VALUE];
-            if (!v || count[K_VALUE] > 1 || !s_is_sample_value(v))
-                return MP2JSON_E_FIELDS;
+            if (!v)
+                return s_fail(c, MP2JSON_E_FIELDS, "a sample with neither fields nor value");
+            if (count[K_VALUE] > 1 || !s_is_sample_value(v))
+                return s_fail(c, MP2JSON_E_FIELDS, "value is %s, not a number",
+                              count[K_VALUE] > 1 ? "given twice" : s_type_name(v));
             c->shorthand = true;
         }
         break;
     }
     case MSG_EVENT: {
         const msgpack_object *t = c->key[K_TEXT];
-        if (!t || count[K_TEXT] > 1 || t->type != MSGPACK_OBJECT_STR ||
-            t->via.str.size > MP2JSON_TEXT_MAX)
-            return MP2JSON_E_TEXT;
+        if (!t)
+            return s_fail(c, MP2JSON_E_TEXT, "an event without text");
+        if (count[K_TEXT] > 1 || t->type != MSGPACK_OBJECT_STR)
+            return s_fail(c, MP2JSON_E_TEXT, "text is %s, not a string",
+                          count[K_TEXT] > 1 ? "given twice" : s_type_name(t));
+        if (t->via.str.size > MP2JSON_TEXT_MAX)
+            return s_fail(c, MP2JSON_E_TEXT, "text of %u bytes, over %d", t->via.str.size,
+                          MP2JSON_TEXT_MAX);
         const msgpack_object *l = c->key[K_LEVEL];
         if (l && (count[K_LEVEL] > 1 || !(S_IS(l, "info") || S_IS(l, "success") ||
                                           S_IS(l, "warning") || S_IS(l, "error"))))
-            return MP2JSON_E_LEVEL;
+            return s_fail(c, MP2JSON_E_LEVEL, "level \"%s\" is not info, success, warning or error",
+                          l->type == MSGPACK_OBJECT_STR
+                              ? rlog_quote(q, sizeof q, l->via.str.ptr, l->via.str.size)
+                              : s_type_name(l));
         c->level = l;
         break;
     }
@@ -585,12 +668,14 @@ mp2json_err_t mp2json_decode(mp2json_t *c, const uint8_t *body, size_t len, mp2j
                 (iv->type == MSGPACK_OBJECT_FLOAT32 || iv->type == MSGPACK_OBJECT_FLOAT64) &&
                 iv->via.f64 < 0;
             if (count[K_INTERVAL] > 1 || !s_to_i64(iv, &ms) || ms < 0 || neg_float)
-                return MP2JSON_E_META;
+                return s_fail(c, MP2JSON_E_META, "interval_ms is %s, not a number of ms >= 0",
+                              count[K_INTERVAL] > 1 ? "given twice" : s_type_name(iv));
             msg->interval_ms = ms;
         }
         const msgpack_object *f = c->key[K_FIELDS];
         if (f && (count[K_FIELDS] > 1 || f->type != MSGPACK_OBJECT_MAP))
-            return MP2JSON_E_META;
+            return s_fail(c, MP2JSON_E_META, "meta fields is %s, not a map",
+                          count[K_FIELDS] > 1 ? "given twice" : s_type_name(f));
         const msgpack_object *col = c->key[K_COLLECTOR];
         if (col && col->type == MSGPACK_OBJECT_STR) {
             msg->collector = col->via.str.ptr;

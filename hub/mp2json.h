@@ -64,6 +64,12 @@ void mp2json_destroy(mp2json_t **c);
  * and unchanged) until the next decode. */
 mp2json_err_t mp2json_decode(mp2json_t *c, const uint8_t *body, size_t len, mp2json_msg_t *msg);
 
+/* After a failed decode: why, in words that name the key at fault, e.g.
+ * `field "cpu" is a string, not a number` (peer bytes quoted by rlog_quote);
+ * "" when there is nothing to add to the error's name. Borrowed, valid until
+ * the next decode. */
+const char *mp2json_err_detail(const mp2json_t *c);
+
 /* Write the last decoded sample or event as one JSON object into out
  * (appended at out->len; the caller normally resets out first):
  *   {"type":"sample","topic":T,"ts":ts,"seq":seq,"fields":{...},<other keys>}

@@ -8,6 +8,7 @@
 #define RTDASH_OUTQ_H
 
 #include "frame.h"
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,19 +37,18 @@ void outq_clear(outq_t *q);
  * out of memory (f not queued). */
 int outq_push(outq_t *q, frame_t *f, outq_drop_fn on_drop, void *ud);
 
-/* The oldest frame (borrowed), or NULL if empty. */
+/* The i-th oldest frame (0 = the oldest; borrowed), or NULL past the end. */
 static inline frame_t *outq_peek_at(const outq_t *q, uint32_t i)
 {
     return i < q->count ? q->ring[(q->head + i) % q->cap] : NULL;
 }
 
+/* Remove every queued frame whose topic keep(ud, topic) refuses (control
+ * frames, which have no topic, stay), keeping the order of the rest.
+ * Returns how many were removed. */
+uint32_t outq_filter(outq_t *q, bool (*keep)(void *ud, const struct rtopic *t), void *ud);
+
 /* Remove the oldest n frames (n <= count), releasing their references. */
 void outq_pop(outq_t *q, uint32_t n);
-
-/* True while the queue is at or over one of its bounds. */
-static inline int outq_full(const outq_t *q)
-{
-    return q->count >= q->max_frames || q->bytes >= q->max_bytes;
-}
 
 #endif

@@ -1,11 +1,13 @@
 /* wsconn.c - the rtdash.v1 WebSocket protocol on libwebsockets. */
 #include "wsconn.h"
+#include "httpreq.h"
 #include "rtclock.h"
 #include "rlog.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 _Static_assert(JBUF_PRE >= LWS_PRE, "frames need LWS_PRE bytes of headroom");
 
@@ -119,32 +121,34 @@ static int s_close(struct lws *wsi, int code, const char *why)
  * callback each; a message may take at most max_fragments callbacks, so a
  * flood of tiny continuation frames is cut off (npm ws GHSA-96hv-2xvq-fx4p).
  * Returns 0, or -1 to close (reason set). */
-static int s_receive(struct lws *wsi, wsconn_env_t *env, client_t *c, const void *in, size_t len)
+static int s_receive(struct lws *wsi, wsconn_env_t *env, wsconn_pss_t *pss, const void *in,
+                     size_t len)
 {
+    client_t *c = pss->c;
     size_t left = lws_remaining_packet_payload(wsi);
     int final = lws_is_final_fragment(wsi) && left == 0;
     if (c->close_code == LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE) {
         /* Read the rest of the oversized message before closing: closing a
          * socket with unread input makes the kernel send RST, and the peer
          * would lose the 1009 close frame. Bounded: 1 MiB, then cut off. */
-        c->rxdiscard += len;
-        if (c->rxdiscard > WSCONN_DISCARD_MAX || ++c->rxfrags > 4 * env->max_fragments)
+        pss->rxdiscard += len;
+        if (pss->rxdiscard > WSCONN_DISCARD_MAX || ++pss->rxfrags > 4 * env->max_fragments)
             return -1;
         if (final)
             lws_callback_on_writable(wsi);
         return 0;
     }
     if (lws_is_first_fragment(wsi)) {
-        c->rxlen = 0;
-        c->rxfrags = 0;
+        pss->rxlen = 0;
+        pss->rxfrags = 0;
         if (final && !lws_frame_is_binary(wsi)) {
             /* the common case: one command in one chunk, no copy */
             broker_command(env->broker, c, in, len, rtclock_mono_ms());
             return 0;
         }
     }
-    if (++c->rxfrags > env->max_fragments || c->rxlen + len + left > env->max_message) {
-        env->broker->st.kicked[KICK_TOO_BIG]++;
+    if (++pss->rxfrags > env->max_fragments || pss->rxlen + len + left > env->max_message) {
+        broker_count_kick(env->broker, KICK_TOO_BIG);
         if (left > WSCONN_DISCARD_MAX) {
             /* declared far past the budget: do not wait for it to arrive */
             c->close_code = LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE;
@@ -152,9 +156,9 @@ static int s_receive(struct lws *wsi, wsconn_env_t *env, client_t *c, const void
         }
         c->close_code = LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE;
         c->close_reason = "message too big";
-        free(c->rx);
-        c->rx = NULL;
-        c->rxlen = 0;
+        free(pss->rx);
+        pss->rx = NULL;
+        pss->rxlen = 0;
         lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, 3);
         if (final)
             lws_callback_on_writable(wsi);
@@ -165,19 +169,19 @@ static int s_receive(struct lws *wsi, wsconn_env_t *env, client_t *c, const void
             broker_command(env->broker, c, "", 0, rtclock_mono_ms()); /* answers bad_request */
         return 0;
     }
-    if (!c->rx) {
-        c->rx = malloc(env->max_message);
-        if (!c->rx)
+    if (!pss->rx) {
+        pss->rx = malloc(env->max_message);
+        if (!pss->rx)
             return s_close(wsi, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
     }
-    memcpy(c->rx + c->rxlen, in, len);
-    c->rxlen += len;
+    memcpy(pss->rx + pss->rxlen, in, len);
+    pss->rxlen += len;
     if (final) {
-        broker_command(env->broker, c, (const char *)c->rx, c->rxlen, rtclock_mono_ms());
-        c->rxlen = 0;
+        broker_command(env->broker, c, (const char *)pss->rx, pss->rxlen, rtclock_mono_ms());
+        pss->rxlen = 0;
         /* fragmented commands are rare: give the buffer back */
-        free(c->rx);
-        c->rx = NULL;
+        free(pss->rx);
+        pss->rx = NULL;
     }
     return 0;
 }
@@ -212,7 +216,80 @@ static void s_pending_count(struct lws *wsi, wsconn_env_t *env)
     lws_set_opaque_user_data(wsi, NULL);
     int64_t age = rtclock_mono_ms() - (int64_t)(tag >> 1);
     bool timed_out = age >= env->handshake_ms - 250;
-    env->broker->st.refused[timed_out ? REFUSE_HANDSHAKE_TIMEOUT : REFUSE_INCOMPLETE]++;
+    broker_count_refused(env->broker, timed_out ? REFUSE_HANDSHAKE_TIMEOUT : REFUSE_INCOMPLETE);
+}
+
+/* Refuse an upgrade with status (counted as reason): 1, the "answered" value
+ * of LWS_CALLBACK_HTTP_CONFIRM_UPGRADE, or -1 to hang up. */
+static int s_refuse(struct lws *wsi, wsconn_env_t *env, int reason, unsigned status,
+                    const char *code, const char *msg)
+{
+    broker_count_refused(env->broker, reason);
+    return httpreq_refuse(wsi, status, NULL, NULL, code, msg);
+}
+
+/* Everything about a WebSocket upgrade, checked before any 101 so that each
+ * refusal is a plain HTTP answer the client can read: the path, Host and
+ * Origin (DNS rebinding, cross-site hijacking), the handshake headers lws
+ * leaves unchecked, the credentials, the limits. 0 lets the upgrade go on. */
+static int s_confirm_upgrade(struct lws *wsi, wsconn_env_t *env, const char *upgrade)
+{
+    char buf[64], ip[IPCOUNT_ADDR_MAX + 1];
+    if (!upgrade || strcasecmp(upgrade, "websocket"))
+        return s_refuse(wsi, env, REFUSE_BAD_UPGRADE, 400, "bad_request",
+                        "only WebSocket upgrades are served");
+    if (!s_uri_is(wsi, "/ws"))
+        return s_refuse(wsi, env, REFUSE_BAD_PATH, 404, "not_found", "the WebSocket is at /ws");
+    const char *why;
+    unsigned st = httpreq_check_host_origin(wsi, env->origin, env->tls, &why);
+    if (st)
+        return s_refuse(wsi, env, st == 421 ? REFUSE_HOST : REFUSE_ORIGIN, st,
+                        st == 421 ? "misdirected" : "forbidden", why);
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_KEY) <= 0)
+        return s_refuse(wsi, env, REFUSE_BAD_UPGRADE, 400, "bad_request",
+                        "no Sec-WebSocket-Key");
+    if (lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_VERSION) <= 0 || strcmp(buf, "13")) {
+        broker_count_refused(env->broker, REFUSE_BAD_UPGRADE);
+        return httpreq_refuse(wsi, 426, "Sec-WebSocket-Version:", "13", "upgrade_required",
+                              "Sec-WebSocket-Version must be 13");
+    }
+    if (auth_on(env->auth)) {
+        httpreq_creds_t *cr = malloc(sizeof(*cr));
+        if (!cr)
+            return -1;
+        access_t acc;
+        int bad = httpreq_creds(wsi, cr);
+        auth_result_t r = bad ? AUTH_BAD
+                              : auth_resolve(env->auth, cr->blen ? cr->bearer : NULL, cr->blen,
+                                             cr->slen ? cr->session : NULL, cr->slen,
+                                             rtclock_wall_ms(), &acc);
+        free(cr);
+        if (bad)
+            return s_refuse(wsi, env, REFUSE_AUTH, 400, "bad_request",
+                            "two different tokens, or a malformed one");
+        if (r != AUTH_OK)
+            return s_refuse(wsi, env, REFUSE_AUTH, 401, "unauthorized",
+                            r == AUTH_EXPIRED ? "credentials expired: log in again"
+                                              : "log in, or give a token");
+        bool metrics_only = acc.kind == ACCESS_METRICS;
+        access_clear(&acc);
+        if (metrics_only)
+            return s_refuse(wsi, env, REFUSE_AUTH, 403, "forbidden",
+                            "the metrics token reads /metrics only");
+    }
+    if (broker_nclients(env->broker) >= env->max_clients) {
+        RLOG_RL(RLOG_WARN, "refusing a WebSocket: %zu clients connected", env->max_clients);
+        return s_refuse(wsi, env, REFUSE_MAX_CLIENTS, 503, "unavailable",
+                        "too many clients connected");
+    }
+    if (env->max_per_ip &&
+        ipcount_get(&env->per_ip, httpreq_peer(wsi, ip, sizeof ip)) >= env->max_per_ip) {
+        RLOG_RL(RLOG_WARN, "refusing a WebSocket from %s: %zu connected from there", ip,
+                env->max_per_ip);
+        return s_refuse(wsi, env, REFUSE_PER_IP, 429, "limit",
+                        "too many connections from your address");
+    }
+    return 0;
 }
 
 int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
@@ -226,35 +303,38 @@ int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         s_pending_mark(wsi);
         return 0;
 
-    case LWS_CALLBACK_FILTER_HTTP_CONNECTION:
+    case LWS_CALLBACK_FILTER_HTTP_CONNECTION: {
+        /* every plain request (page, API) passes the Host and Origin checks
+         * (DNS rebinding, cross-site reads); upgrades are checked apart */
         s_pending_clear(wsi);
+        const char *why;
+        unsigned st = httpreq_check_host_origin(wsi, env->origin, env->tls, &why);
+        if (st) {
+            broker_count_refused(env->broker, st == 421 ? REFUSE_HOST : REFUSE_ORIGIN);
+            httpreq_refuse(wsi, st, NULL, NULL, st == 421 ? "misdirected" : "forbidden", why);
+            return 1;
+        }
         return lws_callback_http_dummy(wsi, reason, user, in, len);
+    }
 
     case LWS_CALLBACK_WSI_DESTROY:
         s_pending_count(wsi, env);
         return lws_callback_http_dummy(wsi, reason, user, in, len);
 
-    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
         s_pending_clear(wsi);
-        if (!s_uri_is(wsi, "/ws")) {
-            env->broker->st.refused[REFUSE_BAD_PATH]++;
-            return 1; /* WebSocket only at /ws */
-        }
-        if (env->broker->nclients >= env->max_clients) {
-            env->broker->st.refused[REFUSE_MAX_CLIENTS]++;
-            RLOG_RL(RLOG_WARN, "refusing a WebSocket: %zu clients connected", env->max_clients);
-            return 1;
-        }
-        char ip[IPCOUNT_ADDR_MAX + 1];
-        if (env->max_per_ip && ipcount_get(&env->per_ip, lws_get_peer_simple(wsi, ip, sizeof(ip))
-                                                             ? ip
-                                                             : "?") >= env->max_per_ip) {
-            env->broker->st.refused[REFUSE_PER_IP]++;
-            RLOG_RL(RLOG_WARN, "refusing a WebSocket from %s: %zu connected from there", ip,
-                    env->max_per_ip);
-            return 1;
-        }
-        return 0;
+        return s_confirm_upgrade(wsi, env, (const char *)in);
+
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
+        /* s_confirm_upgrade has checked everything and answered any refusal
+         * with a status; this only takes the access the credentials give */
+        httpreq_creds_t *cr = malloc(sizeof(*cr));
+        int ok = cr && httpreq_creds(wsi, cr) == 0 &&
+                 auth_resolve(env->auth, cr->blen ? cr->bearer : NULL, cr->blen,
+                              cr->slen ? cr->session : NULL, cr->slen, rtclock_wall_ms(),
+                              &pss->acc) == AUTH_OK;
+        free(cr);
+        return ok ? 0 : 1;
     }
 
     case LWS_CALLBACK_ESTABLISHED:
@@ -264,18 +344,17 @@ int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             if (!ipcount_add(&env->per_ip, pss->ip))
                 pss->ip[0] = '\0'; /* out of memory: not counted */
         }
-        pss->c = broker_client_open(env->broker, wsi);
-        if (pss->c)
-            pss->c->last_rx_mono = rtclock_mono_ms();
+        pss->c = broker_client_open(env->broker, wsi, &pss->acc);
         if (!pss->c)
             return s_close(wsi, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
+        pss->c->last_rx_mono = rtclock_mono_ms();
         return 0;
 
     case LWS_CALLBACK_RECEIVE:
         if (!pss->c)
             return -1;
         pss->c->last_rx_mono = rtclock_mono_ms();
-        return s_receive(wsi, env, pss->c, in, len);
+        return s_receive(wsi, env, pss, in, len);
 
     case LWS_CALLBACK_RECEIVE_PONG:
         if (pss->c)
@@ -297,7 +376,7 @@ int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (lws_write(wsi, text, n, LWS_WRITE_TEXT) < (int)n)
             return -1;
         pss->last_write_us = lws_now_usecs();
-        broker_wrote(env->broker, c, frames, n, rtclock_mono_ms());
+        broker_wrote(env->broker, c, frames, n);
         if (c->q.count)
             lws_callback_on_writable(wsi);
         return 0;
@@ -313,7 +392,10 @@ int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
          * it does not say so, but the silence does */
         if (pss->c && !pss->c->close_code &&
             rtclock_mono_ms() - pss->c->last_rx_mono >= env->idle_ms - 250)
-            env->broker->st.kicked[KICK_IDLE]++;
+            broker_count_kick(env->broker, KICK_IDLE);
+        free(pss->rx); /* a command cut off mid-way */
+        pss->rx = NULL;
+        access_clear(&pss->acc); /* when ESTABLISHED never took it */
         if (pss->c) {
             pss->c->wsi = NULL;
             broker_client_close(env->broker, &pss->c);

@@ -5,12 +5,18 @@
 #ifndef RTDASH_WSCONN_H
 #define RTDASH_WSCONN_H
 
+#include "auth.h"
 #include "broker.h"
 #include "ipcount.h"
+#include "origin.h"
 #include <libwebsockets.h>
 
-/* What the protocol needs from the hub, reached through the context user. */
-typedef struct wsconn_env {
+#define HTTPAPI_PENDING_MAX 32 /* logins waiting for their password check */
+
+/* What the protocol needs from the hub: the lws context user (the hub sets
+ * info.user to its wsconn_env_t). */
+typedef struct wsconn_env wsconn_env_t;
+struct wsconn_env {
     broker_t *broker;
     size_t max_message;   /* reassembled command bytes: more closes with 1009 */
     uint32_t max_fragments;
@@ -20,6 +26,16 @@ typedef struct wsconn_env {
     size_t max_per_ip;  /* WebSocket clients per peer address, 0 = no bound */
     ipcount_t per_ip;   /* counted only when max_per_ip is set */
     struct supervisor *sv; /* supervised collectors for /metrics, or NULL */
+    auth_t *auth;            /* credentials (owned by the hub); auth_on() false = open */
+    origin_policy_t *origin; /* allowed Origin and Host (owned by the hub) */
+    bool tls;                /* the port serves https/wss */
+    struct pwcheck *pw; /* password checks off the loop (with --users), or NULL */
+    struct {
+        struct lws *wsi; /* a login waiting for its check; NULL = free */
+        uint64_t id;
+    } login_pending[HTTPAPI_PENDING_MAX];
+    /* check every client's access again now (after a logout); set by the hub */
+    void (*recheck_access)(struct wsconn_env *env);
     /* write coalescing: a client written to less than write_delay_us ago
      * waits in deferred[] until one timer wakes them all */
     lws_usec_t write_delay_us;
@@ -27,7 +43,7 @@ typedef struct wsconn_env {
     size_t ndeferred, capdeferred;
     lws_sorted_usec_list_t sul_deferred;
     lws_usec_t deferred_at; /* when sul_deferred fires; 0 = not armed */
-} wsconn_env_t;
+};
 
 /* Per-session data lws allocates for us. */
 typedef struct wsconn_pss {
@@ -35,11 +51,17 @@ typedef struct wsconn_pss {
     lws_usec_t last_write_us; /* lws_now_usecs() of the last data write */
     lws_usec_t defer_until;   /* when deferred: last_write_us + write_delay_us */
     bool deferred;            /* in env->deferred, waiting for the timer */
+    /* command intake: reassembly of a fragmented command */
+    unsigned char *rx; /* owned: malloc'ed on a command's second fragment, freed
+                          when it completes and in LWS_CALLBACK_CLOSED */
+    size_t rxlen;
+    uint32_t rxfrags;
+    size_t rxdiscard; /* bytes of an oversized message read and dropped before closing */
     char ip[IPCOUNT_ADDR_MAX + 1]; /* counted in per_ip when set */
+    access_t acc; /* what the upgrade's credentials gave, until ESTABLISHED takes it */
 } wsconn_pss_t;
 
-/* The lws protocol callback; the context user must be a wsconn_env_t *
- * (first member of the hub). */
+/* The lws protocol callback; the context user must be a wsconn_env_t *. */
 int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len);
 

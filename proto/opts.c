@@ -11,6 +11,8 @@
  *    one item; the first list flag on the command line replaces the
  *    environment's (or default's) values, later ones append;
  *  - OPT_INT with min == max == 0 has no range check;
+ *  - an OPT_ENUM word matches without regard to case; its error line and
+ *    --help name the allowed words (aliases left out);
  *  - parsing stops at the first positional argument (or after "--").
  * --help and --version are looked for first, so they work even when another
  * setting is wrong. */
@@ -95,11 +97,9 @@ static int s_parse_bool(const char *v)
     return -1;
 }
 
-/* Append the ','-separated items of v (spaces around items trimmed, empty
- * items skipped) to the list. */
-static int s_list_add(opt_list_t *list, const char *v, const char *prog, const char *where)
+const char *opts_list_next(const char **pos, size_t *len)
 {
-    const char *p = v;
+    const char *p = *pos;
     while (*p) {
         const char *end = strchr(p, ',');
         if (!end)
@@ -109,18 +109,51 @@ static int s_list_add(opt_list_t *list, const char *v, const char *prog, const c
             a++;
         while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
             b--;
-        if (b > a) {
-            if (list->n == OPT_LIST_MAX) {
-                fprintf(stderr, "%s: %s: more than %d values\n", prog, where, OPT_LIST_MAX);
-                return -1;
-            }
-            list->v[list->n] = a;
-            list->len[list->n] = (size_t)(b - a);
-            list->n++;
-        }
         p = *end ? end + 1 : end;
+        if (b > a) {
+            *pos = p;
+            *len = (size_t)(b - a);
+            return a;
+        }
+    }
+    *pos = p;
+    *len = 0;
+    return NULL;
+}
+
+/* Append the items of the ','-separated list v (opts_list_next) to the list. */
+static int s_list_add(opt_list_t *list, const char *v, const char *prog, const char *where)
+{
+    const char *pos = v, *item;
+    size_t len;
+    while ((item = opts_list_next(&pos, &len)) != NULL) {
+        if (list->n == OPT_LIST_MAX) {
+            fprintf(stderr, "%s: %s: more than %d values\n", prog, where, OPT_LIST_MAX);
+            return -1;
+        }
+        list->v[list->n] = item;
+        list->len[list->n] = len;
+        list->n++;
     }
     return 0;
+}
+
+/* The allowed words of an enum, aliases left out: "a, b or c" (for errors)
+ * or "a|b|c" (for --help), cut to fit buf. */
+static void s_enum_words(const opt_enum_value_t *values, bool for_help, char *buf, size_t size)
+{
+    size_t pos = 0, count = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; values[i].name; i++)
+        count += i == 0 || values[i].value != values[i - 1].value;
+    for (size_t i = 0, k = 0; values[i].name && pos < size; i++) {
+        if (i > 0 && values[i].value == values[i - 1].value)
+            continue; /* an alias */
+        const char *sep = k == 0 ? "" : for_help ? "|" : k + 1 == count ? " or " : ", ";
+        int w = snprintf(buf + pos, size - pos, "%s%s", sep, values[i].name);
+        pos = w < 0 ? size : pos + (size_t)w;
+        k++;
+    }
 }
 
 /* Store v (NUL-terminated) into o's variable. `where` names the source for
@@ -165,6 +198,21 @@ static int s_set(const opt_t *o, const char *v, const char *prog, const char *wh
     }
     case OPT_LIST:
         return s_list_add((opt_list_t *)o->ptr, v, prog, where);
+    case OPT_ENUM: {
+        opt_enum_t *e = (opt_enum_t *)o->ptr;
+        assert(e->values && e->values[0].name);
+        for (size_t i = 0; e->values[i].name; i++) {
+            if (strcasecmp(v, e->values[i].name) == 0) {
+                e->value = e->values[i].value;
+                e->name = e->values[i].name;
+                return 0;
+            }
+        }
+        char words[512];
+        s_enum_words(e->values, false, words, sizeof words);
+        fprintf(stderr, "%s: %s: '%s' is not %s\n", prog, where, v, words);
+        return -1;
+    }
     }
     return -1;
 }
@@ -183,6 +231,10 @@ static int s_set_default(const opt_t *o, const char *prog)
         break;
     case OPT_LIST:
         ((opt_list_t *)o->ptr)->n = 0;
+        break;
+    case OPT_ENUM:
+        ((opt_enum_t *)o->ptr)->value = 0;
+        ((opt_enum_t *)o->ptr)->name = NULL;
         break;
     }
     if (!o->def)
@@ -344,6 +396,8 @@ static const char *s_placeholder(opt_type_t type)
         return " TEXT";
     case OPT_LIST:
         return " A,B,...";
+    case OPT_ENUM:
+        return " WORD";
     case OPT_BOOL:
         return "";
     }
@@ -402,10 +456,15 @@ void opts_print_help(FILE *out, const opt_t *table, size_t n, const char *prog, 
             env[0] = '\0';
         fprintf(out, "  %-*s  %-*s  %-*s  %s", wflag, flag, wenv, env, wdef, s_default_text(o),
                 o->help ? o->help : "");
-        if (o->type == OPT_INT && s_has_range(o))
+        if (o->type == OPT_INT && s_has_range(o)) {
             fprintf(out, " [%ld..%ld]", o->min, o->max);
-        else if (o->type == OPT_LIST)
+        } else if (o->type == OPT_ENUM) {
+            char words[512];
+            s_enum_words(((const opt_enum_t *)o->ptr)->values, true, words, sizeof words);
+            fprintf(out, " [%s]", words);
+        } else if (o->type == OPT_LIST) {
             fprintf(out, " (repeatable)");
+        }
         fputc('\n', out);
     }
     fprintf(out, "  %-*s  %-*s  %-*s  %s\n", wflag, "--help, -h", wenv, "", wdef, "",
@@ -445,8 +504,10 @@ size_t opts_describe(const opt_t *table, size_t n, char *buf, size_t size)
             s_puts(buf, size, &pos, num);
             break;
         }
-        case OPT_STR: {
-            const char *s = *(const char *const *)o->ptr;
+        case OPT_STR:
+        case OPT_ENUM: {
+            const char *s = o->type == OPT_STR ? *(const char *const *)o->ptr
+                                               : ((const opt_enum_t *)o->ptr)->name;
             s_puts(buf, size, &pos, s ? s : "(unset)");
             break;
         }

@@ -25,19 +25,25 @@ static const char *s_prog = "rtdash";
 
 static const char *const s_level_names[] = {"error", "warn", "notice", "info", "debug"};
 
+const opt_enum_value_t rlog_level_values[] = {
+    {"error", RLOG_ERROR},
+    {"warn", RLOG_WARN},
+    {"warning", RLOG_WARN},
+    {"notice", RLOG_NOTICE},
+    {"info", RLOG_INFO},
+    {"debug", RLOG_DEBUG},
+    {NULL, 0},
+};
+
 int rlog_set_level_name(const char *name)
 {
     if (!name)
         return -1;
-    for (size_t i = 0; i < sizeof s_level_names / sizeof s_level_names[0]; i++) {
-        if (strcasecmp(name, s_level_names[i]) == 0) {
-            rlog_level_current = (rlog_level_t)i;
+    for (size_t i = 0; rlog_level_values[i].name; i++) {
+        if (strcasecmp(name, rlog_level_values[i].name) == 0) {
+            rlog_level_current = (rlog_level_t)rlog_level_values[i].value;
             return 0;
         }
-    }
-    if (strcasecmp(name, "warning") == 0) {
-        rlog_level_current = RLOG_WARN;
-        return 0;
     }
     return -1;
 }
@@ -117,4 +123,34 @@ int rlog_rl_allow(rlog_rl_t *rl, uint32_t burst, int64_t period_ms, uint32_t *su
     if (suppressed)
         *suppressed = 0;
     return 0;
+}
+
+const char *rlog_quote(char *dst, size_t size, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0, room = size - 4; /* keep room for "..." and the NUL */
+    size_t i = 0;
+    for (; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        size_t need = (ch >= 0x20 && ch < 0x7f) ? (ch == '"' || ch == '\\' ? 2 : 1) : 4;
+        if (o + need > room)
+            break;
+        if (need == 1) {
+            dst[o++] = (char)ch;
+        } else if (need == 2) {
+            dst[o++] = '\\';
+            dst[o++] = (char)ch;
+        } else {
+            dst[o++] = '\\';
+            dst[o++] = 'x';
+            dst[o++] = hex[ch >> 4];
+            dst[o++] = hex[ch & 15];
+        }
+    }
+    if (i < len) {
+        memcpy(dst + o, "...", 3);
+        o += 3;
+    }
+    dst[o] = '\0';
+    return dst;
 }

@@ -3,16 +3,32 @@
  * endpoint of RTDASH_HUB (comma-separated). Sending never blocks: while no hub
  * is there, messages are dropped by ZeroMQ (PUB semantics) and a hub that
  * appears later receives what is sent from then on. Each topic gets its own
- * seq counter, starting at 1. Not thread-safe: one publisher per thread. */
+ * seq counter, starting at 1. Not thread-safe: one publisher per thread.
+ * A peer that answers but is not a ZeroMQ hub (e.g. the hub's web port given
+ * instead of its ingest) is logged, once per endpoint per minute, and a hub
+ * that goes away is logged once; see rtdash_pub_status(). */
 #ifndef RTDASH_H
 #define RTDASH_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define RTDASH_DEFAULT_HUB "tcp://127.0.0.1:5556"
 #define RTDASH_MAX_MESSAGE (64 * 1024) /* the hub drops larger bodies */
-#define RTDASH_MAX_TEXT 1024          /* longest event text */
+#define RTDASH_MAX_TEXT 1024           /* longest event text */
+/* A collector's first tick waits at least this long, so that a hub its PUB
+ * socket has just connected to has subscribed (ZeroMQ's slow joiner) before
+ * the first message. */
+#define RTDASH_FIRST_TICK_MIN_MS 100
+
+/* Every collector's --hub row of its opts table (opts.h); hubs is a
+ * const char ** that receives the list. */
+#define RTDASH_OPT_HUB(hubs)                                                                       \
+    {                                                                                              \
+        "hub", OPT_STR, RTDASH_DEFAULT_HUB, 0, 0, (hubs),                                          \
+            "ZeroMQ endpoints of the hubs to publish to, comma-separated"                          \
+    }
 
 typedef struct rtdash_pub rtdash_pub_t;
 
@@ -74,7 +90,40 @@ int rtdash_pub_raw(rtdash_pub_t *p, const char *topic, const void *body, size_t 
  * For callers that build bodies themselves with rtdash_pub_raw(). */
 uint64_t rtdash_pub_next_seq(rtdash_pub_t *p, const char *topic);
 
+/* What a publisher knows about its hubs, from ZeroMQ's socket events. */
+typedef struct rtdash_pub_status {
+    uint64_t sent;            /* messages handed to ZeroMQ (sent, or dropped by PUB: no hub) */
+    uint64_t handshakes;      /* ZeroMQ handshakes completed, with any endpoint */
+    uint64_t bad_peers;       /* handshakes that failed: something answered that is not a hub's
+                                 ingest (the hub's web port, another server) */
+    const char *bad_endpoint; /* the last endpoint that failed, as ZeroMQ names it, or NULL;
+                                 valid until the publisher is destroyed */
+} rtdash_pub_status_t;
+
+/* Read the socket events that arrived since the last look (logging what
+ * they say, as sending does at most once a second) and fill *st. For a
+ * program about to exit: sent > 0 with handshakes == 0 and bad_peers > 0
+ * means that nothing it sent can have reached a hub, and why. With nothing
+ * listening at all, bad_peers stays 0: messages are dropped, which is normal
+ * for a collector that starts before its hub. */
+void rtdash_pub_status(rtdash_pub_t *p, rtdash_pub_status_t *st);
+
 /* Current wall-clock time in Unix milliseconds. */
 int64_t rtdash_now_ms(void);
+
+/* A collector's tick: sleep until the next multiple of interval_ms of the
+ * wall clock that is at least min_ms away (pass RTDASH_FIRST_TICK_MIN_MS the
+ * first time, 0 after), so that samples of every collector line up at
+ * :00.000, :01.000... Sleeps on the monotonic clock in slices, so a wall
+ * clock stepped backwards costs at most one interval before it realigns.
+ * Returns 1 at the tick, or 0 as soon as *stop is non-zero: set it from a
+ * signal handler installed without SA_RESTART, and the sleep ends at once.
+ * stop may be NULL. interval_ms below 1 counts as 1. */
+int rtdash_tick_wait(int64_t interval_ms, int64_t min_ms, const volatile sig_atomic_t *stop);
+
+/* Make SIGINT and SIGTERM set *stop to 1 (one flag per process; a later call
+ * replaces it), without SA_RESTART, so that rtdash_tick_wait(), poll() and
+ * sleeps end at once. Returns 0, or -1 if sigaction() failed. */
+int rtdash_stop_on_signals(volatile sig_atomic_t *stop);
 
 #endif

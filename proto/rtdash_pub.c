@@ -6,12 +6,21 @@
  * seq counters live in an open-addressing table (linear probing, deletion by
  * backward shift, no tombstones) of at most SEQ_MAX_TOPICS topics. When it is
  * full, the least recently used topic is forgotten: if it comes back, its seq
- * starts again at 1 (its ts still moves forward). */
+ * starts again at 1 (its ts still moves forward).
+ * Why nothing arrives: ZeroMQ's socket monitor reports the PUB socket's
+ * handshakes to a PAIR socket that we read now and then (at most once a
+ * second while sending, and in rtdash_pub_status()), never per message. A
+ * peer that answers but fails the ZeroMQ handshake (the hub's web port, or
+ * any other server) is logged once per endpoint per minute; a hub that goes
+ * away after a handshake is logged too. The PAIR socket's receive limit is
+ * 0 (none), so the monitor never blocks libzmq's I/O thread (libzmq #3575)
+ * however long the program goes without reading it. */
 #if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
-#define _POSIX_C_SOURCE 200809L /* clock_gettime, strnlen */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, clock_nanosleep, strnlen */
 #endif
 #include "rtdash.h"
 
+#include "opts.h"
 #include "rlog.h"
 #include "rtclock.h"
 #include "topic.h"
@@ -28,6 +37,18 @@
 #define SEQ_MAX_TOPICS 4096
 #define SEQ_MIN_SLOTS 64
 #define ENDPOINT_MAX 1024
+#define MONITOR_ENDPOINT "inproc://rtdash-pub-monitor" /* one per context */
+#define MONITOR_PERIOD_MS 1000 /* read the monitor at most this often while sending */
+#define REPORT_PERIOD_MS 60000 /* one "not a ZeroMQ peer" line per endpoint per minute */
+#define PEERS_MAX 16           /* endpoints with their own state (then shared) */
+#define PEER_NAME_MAX 256
+
+/* What the monitor told us about one endpoint. */
+typedef struct peer {
+    char name[PEER_NAME_MAX]; /* the endpoint as ZeroMQ reports it */
+    bool up;                  /* handshake done, not disconnected since */
+    rlog_rl_t rl;             /* the "handshake failed" line */
+} peer_t;
 
 typedef struct seq_slot {
     uint64_t seq;  /* last seq used; 0 = free slot */
@@ -46,6 +67,12 @@ struct rtdash_pub {
     size_t nslots; /* power of two; at most half full */
     size_t count;
     uint64_t tick;
+    void *mon;          /* PAIR socket of the PUB socket's events; NULL if unavailable */
+    int64_t mon_polled; /* rtclock_mono_ms() of the last read */
+    uint64_t sent, handshakes, bad_peers;
+    peer_t peers[PEERS_MAX];
+    size_t npeers;
+    const char *bad_endpoint; /* points into peers[] */
 };
 
 static const char *const s_levels[] = {"info", "success", "warning", "error"};
@@ -173,40 +200,192 @@ int64_t rtdash_now_ms(void)
     return rtclock_wall_ms();
 }
 
-/* Connect to each item of the comma-separated list (spaces around items are
- * ignored). Returns the number connected, or -1 on the first failure. */
+static volatile sig_atomic_t *s_stop_flag;
+
+static void s_on_stop_signal(int sig)
+{
+    (void)sig;
+    if (s_stop_flag)
+        *s_stop_flag = 1;
+}
+
+int rtdash_stop_on_signals(volatile sig_atomic_t *stop)
+{
+    s_stop_flag = stop;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_stop_signal; /* no SA_RESTART: sleeps and poll() must end */
+    sigemptyset(&sa.sa_mask);
+    return sigaction(SIGINT, &sa, NULL) == 0 && sigaction(SIGTERM, &sa, NULL) == 0 ? 0 : -1;
+}
+
+int rtdash_tick_wait(int64_t interval_ms, int64_t min_ms, const volatile sig_atomic_t *stop)
+{
+    if (interval_ms < 1)
+        interval_ms = 1;
+    int64_t now = rtdash_now_ms();
+    int64_t next = now - now % interval_ms + interval_ms;
+    while (next - now < min_ms)
+        next += interval_ms;
+    while (!stop || !*stop) {
+        now = rtdash_now_ms();
+        if (now >= next)
+            return 1;
+        if (next - now > interval_ms + min_ms) /* the clock went back: realign */
+            next = now - now % interval_ms + interval_ms;
+        int64_t d = next - now;
+        struct timespec ts = {(time_t)(d / 1000), (long)(d % 1000) * 1000000L};
+        (void)clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL); /* EINTR: the loop checks stop */
+    }
+    return 0;
+}
+
+/* Connect to each item of the comma-separated list (opts_list_next: spaces
+ * around items are ignored). Returns the number connected, or -1 on the
+ * first failure. */
 static int s_connect_all(void *sock, const char *hubs)
 {
     int n = 0;
-    const char *p = hubs;
-    while (*p) {
-        const char *end = strchr(p, ',');
-        if (!end)
-            end = p + strlen(p);
-        const char *a = p, *b = end;
-        while (a < b && (*a == ' ' || *a == '\t'))
-            a++;
-        while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
-            b--;
-        if (b > a) {
-            char ep[ENDPOINT_MAX];
-            size_t len = (size_t)(b - a);
-            if (len >= sizeof ep) {
-                rlog(RLOG_ERROR, "rtdash: hub endpoint too long (%zu bytes)", len);
-                return -1;
-            }
-            memcpy(ep, a, len);
-            ep[len] = '\0';
-            if (zmq_connect(sock, ep) != 0) {
-                rlog(RLOG_ERROR, "rtdash: cannot connect to hub '%s': %s", ep,
-                     zmq_strerror(zmq_errno()));
-                return -1;
-            }
-            n++;
+    const char *pos = hubs, *item;
+    size_t len;
+    while ((item = opts_list_next(&pos, &len)) != NULL) {
+        char ep[ENDPOINT_MAX];
+        if (len >= sizeof ep) {
+            rlog(RLOG_ERROR, "rtdash: hub endpoint too long (%zu bytes)", len);
+            return -1;
         }
-        p = *end ? end + 1 : end;
+        memcpy(ep, item, len);
+        ep[len] = '\0';
+        if (zmq_connect(sock, ep) != 0) {
+            rlog(RLOG_ERROR, "rtdash: cannot connect to hub '%s': %s", ep,
+                 zmq_strerror(zmq_errno()));
+            return -1;
+        }
+        n++;
     }
     return n;
+}
+
+/* Watch the PUB socket's handshakes. Failing is not fatal: the publisher
+ * then works as before, only without the diagnosis. */
+static void s_monitor_start(rtdash_pub_t *p)
+{
+    int events = ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                 ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                 ZMQ_EVENT_DISCONNECTED;
+    if (zmq_socket_monitor(p->sock, MONITOR_ENDPOINT, events) != 0) {
+        rlog(RLOG_INFO, "rtdash: no socket monitor: %s", zmq_strerror(zmq_errno()));
+        return;
+    }
+    p->mon = zmq_socket(p->ctx, ZMQ_PAIR);
+    int zero = 0;
+    if (!p->mon || zmq_setsockopt(p->mon, ZMQ_RCVHWM, &zero, sizeof zero) != 0 ||
+        zmq_setsockopt(p->mon, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
+        zmq_connect(p->mon, MONITOR_ENDPOINT) != 0) {
+        rlog(RLOG_INFO, "rtdash: no socket monitor: %s", zmq_strerror(zmq_errno()));
+        zmq_socket_monitor(p->sock, NULL, 0);
+        if (p->mon)
+            zmq_close(p->mon);
+        p->mon = NULL;
+    }
+}
+
+static peer_t *s_peer(rtdash_pub_t *p, const char *name, size_t len)
+{
+    if (len >= PEER_NAME_MAX)
+        len = PEER_NAME_MAX - 1;
+    for (size_t i = 0; i < p->npeers; i++)
+        if (strncmp(p->peers[i].name, name, len) == 0 && p->peers[i].name[len] == '\0')
+            return &p->peers[i];
+    peer_t *e = &p->peers[p->npeers < PEERS_MAX ? p->npeers++ : PEERS_MAX - 1];
+    memset(e, 0, sizeof *e);
+    memcpy(e->name, name, len);
+    return e;
+}
+
+/* One event of the monitor: what happened to which endpoint. */
+static void s_monitor_event(rtdash_pub_t *p, uint16_t event, uint32_t value, peer_t *e)
+{
+    uint32_t suppressed = 0;
+    switch (event) {
+    case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+        p->handshakes++;
+        e->up = true;
+        rlog(RLOG_INFO, "rtdash: %s: connected to the hub", e->name);
+        break;
+    case ZMQ_EVENT_DISCONNECTED:
+        if (e->up)
+            RLOG_RL(RLOG_NOTICE,
+                    "rtdash: %s: the hub went away; messages are dropped until it is back",
+                    e->name);
+        e->up = false;
+        break;
+    case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+    case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+    case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+        p->bad_peers++;
+        p->bad_endpoint = e->name;
+        if (!rlog_rl_allow(&e->rl, 1, REPORT_PERIOD_MS, &suppressed))
+            break;
+        if (event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL && suppressed)
+            rlog(RLOG_ERROR,
+                 "rtdash: %s: not a ZeroMQ peer (handshake failed %u more times): is this the "
+                 "hub's ingest port? the web port is not",
+                 e->name, suppressed);
+        else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+            rlog(RLOG_ERROR,
+                 "rtdash: %s: not a ZeroMQ peer (handshake failed): is this the hub's ingest "
+                 "port? the web port is not",
+                 e->name);
+        else
+            rlog(RLOG_ERROR,
+                 "rtdash: %s: the ZeroMQ handshake failed (%s 0x%x): is this the hub's ingest "
+                 "endpoint?",
+                 e->name, event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? "authentication" : "protocol",
+                 value);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Read every event the monitor has queued. */
+static void s_monitor_poll(rtdash_pub_t *p)
+{
+    p->mon_polled = rtclock_mono_ms();
+    if (!p->mon)
+        return;
+    for (;;) {
+        zmq_msg_t head, addr;
+        zmq_msg_init(&head);
+        if (zmq_msg_recv(&head, p->mon, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&head);
+            return;
+        }
+        uint16_t event = 0;
+        uint32_t value = 0;
+        if (zmq_msg_size(&head) >= 6) {
+            memcpy(&event, zmq_msg_data(&head), 2);
+            memcpy(&value, (const char *)zmq_msg_data(&head) + 2, 4);
+        }
+        bool more = zmq_msg_more(&head);
+        zmq_msg_close(&head);
+        if (!more)
+            continue;
+        zmq_msg_init(&addr);
+        if (zmq_msg_recv(&addr, p->mon, ZMQ_DONTWAIT) >= 0)
+            s_monitor_event(p, event, value, s_peer(p, zmq_msg_data(&addr), zmq_msg_size(&addr)));
+        zmq_msg_close(&addr);
+    }
+}
+
+void rtdash_pub_status(rtdash_pub_t *p, rtdash_pub_status_t *st)
+{
+    s_monitor_poll(p);
+    st->sent = p->sent;
+    st->handshakes = p->handshakes;
+    st->bad_peers = p->bad_peers;
+    st->bad_endpoint = p->bad_endpoint;
 }
 
 rtdash_pub_t *rtdash_pub_new(const char *hubs)
@@ -242,6 +421,7 @@ rtdash_pub_t *rtdash_pub_new(const char *hubs)
         rtdash_pub_destroy(&p);
         return NULL;
     }
+    s_monitor_start(p);
     int n = s_connect_all(p->sock, hubs);
     if (n == 0)
         rlog(RLOG_ERROR, "rtdash: no hub endpoint in '%s'", hubs);
@@ -257,6 +437,11 @@ void rtdash_pub_destroy(rtdash_pub_t **pp)
     if (!pp || !*pp)
         return;
     rtdash_pub_t *p = *pp;
+    if (p->mon) {
+        s_monitor_poll(p); /* a short-lived program still hears why */
+        zmq_socket_monitor(p->sock, NULL, 0);
+        zmq_close(p->mon);
+    }
     if (p->sock)
         zmq_close(p->sock);
     if (p->ctx) {
@@ -308,6 +493,9 @@ static int s_send(rtdash_pub_t *p, const char *topic, const void *body, size_t l
         RLOG_RL(RLOG_ERROR, "rtdash: send %s: %s", topic, zmq_strerror(zmq_errno()));
         return -1;
     }
+    p->sent++;
+    if (rtclock_mono_ms() - p->mon_polled >= MONITOR_PERIOD_MS)
+        s_monitor_poll(p);
     return 0;
 }
 

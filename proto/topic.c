@@ -23,26 +23,55 @@ static bool s_is_all(const char *p, size_t plen)
     return plen == 1 && p[0] == '*';
 }
 
-bool topic_is_valid(const char *s, size_t len)
+/* Why s[0..len) is not a valid topic, the byte where it goes wrong in *at;
+ * NULL if it is valid. */
+static inline const char *s_check(const char *s, size_t len, size_t *at)
 {
-    if (!s || len == 0 || len > TOPIC_MAX_LEN)
-        return false;
+    *at = 0;
+    if (!s || len == 0)
+        return "empty";
+    if (len > TOPIC_MAX_LEN) {
+        *at = TOPIC_MAX_LEN;
+        return "longer than 128 bytes";
+    }
     /* seg_len counts the bytes of the current segment; a '.' is only legal
      * after a non-empty segment, and the topic may not end on one. */
     size_t seg_len = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '.') {
-            if (seg_len == 0)
-                return false;
+            if (seg_len == 0) {
+                *at = i;
+                return "empty segment";
+            }
             seg_len = 0;
         } else if (s_is_segment_char(c)) {
             seg_len++;
         } else {
-            return false;
+            *at = i;
+            return "a character other than a letter, digit, '_', '-' or '.'";
         }
     }
-    return seg_len > 0;
+    if (seg_len == 0) {
+        *at = len;
+        return "empty segment";
+    }
+    return NULL;
+}
+
+bool topic_is_valid(const char *s, size_t len)
+{
+    size_t at;
+    return s_check(s, len, &at) == NULL;
+}
+
+const char *topic_invalid_why(const char *s, size_t len, size_t *at)
+{
+    size_t where;
+    const char *why = s_check(s, len, &where);
+    if (at)
+        *at = where;
+    return why;
 }
 
 bool topic_pattern_is_valid(const char *s, size_t len)

@@ -14,6 +14,11 @@
  * [A-Za-z0-9_-]+ joined by '.', no empty segment. */
 bool topic_is_valid(const char *s, size_t len);
 
+/* Why s[0..len) is not a valid topic ("empty", "empty segment", ...), with
+ * the offset of the first byte at fault in *at (may be NULL); NULL when it
+ * is valid. For error messages: the text names no byte values. */
+const char *topic_invalid_why(const char *s, size_t len, size_t *at);
+
 /* True if s[0..len) is a valid subscription pattern: a valid topic (exact),
  * "PREFIX.*" where PREFIX is a valid topic (every topic under PREFIX at any
  * depth), or "*" (every topic). */

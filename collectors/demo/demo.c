@@ -24,7 +24,6 @@
 #include "rtdash.h"
 
 #define META_PERIOD_MS 10000
-#define FIRST_TICK_MIN_MS 100 /* let a just-connected hub subscribe first (slow joiner) */
 #define FEED_TOPIC "demo.feed"
 
 /* ------------------------------------------------------------------------
@@ -238,56 +237,25 @@ static void s_send_meta(rtdash_pub_t *pub, long interval_ms)
 
 static volatile sig_atomic_t s_stop;
 
-static void s_on_signal(int sig)
-{
-    (void)sig;
-    s_stop = 1;
-}
-
-/* Sleep until the next multiple of interval_ms of the wall clock at least
- * min_ms away (monotonic sleeps, so a clock step costs at most one tick).
- * Returns false when asked to stop. */
-static bool s_wait_tick(long interval_ms, long min_ms)
-{
-    int64_t now = rtdash_now_ms();
-    int64_t next = now - now % interval_ms + interval_ms;
-    while (next - now < min_ms)
-        next += interval_ms;
-    while (!s_stop) {
-        now = rtdash_now_ms();
-        if (now >= next)
-            return true;
-        if (next - now > interval_ms + min_ms)
-            next = now - now % interval_ms + interval_ms;
-        int64_t d = next - now;
-        struct timespec ts = {(time_t)(d / 1000), (long)(d % 1000) * 1000000L};
-        (void)clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
-    }
-    return false;
-}
-
 int main(int argc, char **argv)
 {
-    const char *hub = NULL, *level = NULL;
+    const char *hub = NULL;
     long interval_ms = 1000, seed = 0;
+    opt_enum_t level = {rlog_level_values, 0, NULL};
     const opt_t table[] = {
-        {"hub", OPT_STR, RTDASH_DEFAULT_HUB, 0, 0, &hub,
-         "ZeroMQ endpoints of the hubs to publish to, comma-separated"},
+        RTDASH_OPT_HUB(&hub),
         {"interval-ms", OPT_INT, "1000", 50, 3600000, &interval_ms,
          "milliseconds between samples, aligned to the wall clock"},
         {"seed", OPT_INT, "0", 0, 2147483647, &seed,
          "random seed: the same seed gives the same values and events (0: from the clock)"},
-        {"log-level", OPT_STR, "notice", 0, 0, &level, "error, warn, notice, info or debug"},
+        RLOG_OPT_LEVEL(&level),
     };
     const size_t ntable = sizeof(table) / sizeof(table[0]);
     rlog_set_prog("rtdash-demo");
     int r = opts_parse(table, ntable, argc, argv, "rtdash-demo [options]", NULL);
     if (r != 0)
         return r > 0 ? 0 : 2;
-    if (rlog_set_level_name(level) < 0) {
-        rlog(RLOG_ERROR, "unknown --log-level \"%s\"", level);
-        return 2;
-    }
+    rlog_set_level((rlog_level_t)level.value);
     s_rng = seed ? (uint64_t)seed : (uint64_t)rtdash_now_ms() ^ ((uint64_t)getpid() << 32);
     char desc[512];
     (void)opts_describe(table, ntable, desc, sizeof(desc));
@@ -296,18 +264,13 @@ int main(int argc, char **argv)
     rtdash_pub_t *pub = rtdash_pub_new(hub);
     if (!pub)
         return 1;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = s_on_signal; /* no SA_RESTART: the sleep must end */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    rtdash_stop_on_signals(&s_stop);
 
     s_series_init();
     uint64_t tick = 0, next_event = 1;
     int64_t last_meta = 0;
-    long min_wait = FIRST_TICK_MIN_MS;
-    while (s_wait_tick(interval_ms, min_wait)) {
+    long min_wait = RTDASH_FIRST_TICK_MIN_MS;
+    while (rtdash_tick_wait(interval_ms, min_wait, &s_stop)) {
         min_wait = 0;
         int64_t now = rtdash_now_ms();
         if (tick == 0 || now - last_meta >= META_PERIOD_MS || now < last_meta) {

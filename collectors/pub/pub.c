@@ -17,12 +17,11 @@
  * first message and every 10 s, so a hub that starts later learns the
  * topics. --check runs the same code against a socket connected to nothing.
  *
- * Layout: settings and help, small helpers, the topic table, JSON lines,
- * plain lines, InfluxDB line protocol (parsed by influx.c), the input loop,
- * main(). */
+ * Layout: settings and help, small helpers, the topic table, JSON lines
+ * (parsed by jsonl.c), plain lines, InfluxDB line protocol (parsed by
+ * influx.c), the input loop, main(). */
 // SPDX-License-Identifier: MIT
 #include <errno.h>
-#include <jansson.h>
 #include <math.h>
 #include <msgpack.h>
 #include <poll.h>
@@ -36,6 +35,7 @@
 #include <unistd.h>
 
 #include "influx.h"
+#include "jsonl.h"
 #include "opts.h"
 #include "rlog.h"
 #include "rtdash.h"
@@ -44,28 +44,34 @@
 #define META_PERIOD_MS 10000
 #define LINE_MAX_BYTES (256 * 1024) /* longer input lines are reported and skipped */
 #define MAX_FIELDS 256              /* per plain line */
-#define MAX_DEPTH 16                /* the hub drops deeper messages (SPEC §2) */
 #define MAX_TOPICS 10000            /* topics whose meta we remember (SPEC §5) */
 #define META_STORE_MAX (4u << 20)   /* bytes of meta lines kept for re-sending */
+#define EXIT_NOT_A_HUB 3            /* sent, but what answered was no ZeroMQ hub */
 
-static const char *const s_levels[] = {"info", "success", "warning", "error"};
-static const char *const s_charts[] = {"line", "bar", "area", "gauge", "number"};
+/* The words of the settings that take one of a few (OPT_ENUM). */
+static const opt_enum_value_t s_levels[] = {
+    {"info", 0}, {"success", 1}, {"warning", 2}, {"error", 3}, {NULL, 0}};
+static const opt_enum_value_t s_charts[] = {{"line", 0},  {"bar", 1},    {"area", 2},
+                                            {"gauge", 3}, {"number", 4}, {NULL, 0}};
+enum { FORMAT_AUTO, FORMAT_INFLUX };
+static const opt_enum_value_t s_formats[] = {
+    {"auto", FORMAT_AUTO}, {"influx", FORMAT_INFLUX}, {NULL, 0}};
+/* --precision: its value indexes s_ts_units, which turns a timestamp into ms. */
+static const opt_enum_value_t s_precisions[] = {
+    {"ns", 0}, {"us", 1}, {"ms", 2}, {"s", 3}, {NULL, 0}};
+static const struct {
+    int64_t div, mul;
+} s_ts_units[] = {{1000000, 1}, {1000, 1}, {1, 1}, {1, 1000}};
 
 static volatile sig_atomic_t s_stop;
-
-static void s_on_signal(int sig)
-{
-    (void)sig;
-    s_stop = 1;
-}
 
 /* ------------------------------------------------------------------------
  * Settings and help.
  * --------------------------------------------------------------------- */
 
 typedef struct settings {
-    const char *hub, *event, *title, *unit, *chart, *min, *max, *collector, *log_level;
-    const char *format, *precision;
+    const char *hub, *title, *unit, *min, *max, *collector;
+    opt_enum_t event, chart, format, precision, log_level; /* name NULL: unset */
     long interval_ms, connect_wait_ms, linger_ms;
     int check;
 } settings_t;
@@ -126,13 +132,17 @@ static const char s_help_tail[] =
     "subscribed are lost, so the first message waits --connect-wait-ms. The library\n"
     "discards unsent messages when it closes, so before exiting rtdash-pub waits\n"
     "--linger-ms for queued messages to leave. With no hub listening, messages are\n"
-    "dropped and rtdash-pub still succeeds.\n"
+    "dropped and rtdash-pub still succeeds. Something listening that is not a hub\n"
+    "(the hub's web port, 8080, instead of its ingest, 5556) fails the ZeroMQ\n"
+    "handshake: that is reported, and with no hub reached the exit status is 3.\n"
     "\n"
     "Exit status: 0 when the message was sent, or when standard input had at least one\n"
     "valid message (or none at all: empty input, only comments); 1 when standard input\n"
     "had message lines but none was valid (with --check: any bad line), or the publisher\n"
     "could not start; 2 for a usage error (unknown option, bad topic, value or level on\n"
-    "the command line).\n";
+    "the command line); 3 when messages were sent but cannot have reached a hub: no\n"
+    "endpoint completed the ZeroMQ handshake and one answered that is not a ZeroMQ peer\n"
+    "(e.g. the hub's web port instead of its ingest endpoint).\n";
 
 /* True if --help or -h came before the first positional argument. */
 static bool s_wants_help(int argc, char **argv)
@@ -157,17 +167,9 @@ static void s_sleep_ms(long ms)
     }
 }
 
-static bool s_in(const char *s, const char *const *set, size_t n)
+static int s_pack_str(msgpack_packer *pk, const char *s, size_t len)
 {
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(s, set[i]) == 0)
-            return true;
-    return false;
-}
-
-static bool s_is_level(const char *s)
-{
-    return s_in(s, s_levels, sizeof(s_levels) / sizeof(s_levels[0]));
+    return msgpack_pack_str_with_body(pk, s, len);
 }
 
 /* A finite number, the whole of s. */
@@ -269,7 +271,8 @@ typedef struct app {
     bool has_meta; /* a meta option was given */
     double min, max;
     topics_t topics;
-    msgpack_sbuffer head, rest;       /* reused for every JSON or influx line */
+    jsonl_t *jsonl;                   /* JSON lines: the parser, reused; owned */
+    msgpack_sbuffer head, rest;       /* influx: reused for every line */
     bool influx;                      /* --format influx */
     influx_line_t *iline;             /* influx: the parsed line, reused; owned */
     int64_t ts_div, ts_mul;           /* influx: --precision -> ms */
@@ -295,7 +298,7 @@ static void s_send_opt_meta(app_t *a, const char *topic)
     rtdash_meta_init(&m);
     m.title = a->cfg.title;
     m.unit = a->cfg.unit;
-    m.chart = a->cfg.chart;
+    m.chart = a->cfg.chart.name;
     m.min = a->min;
     m.max = a->max;
     m.interval_ms = a->cfg.interval_ms;
@@ -362,242 +365,32 @@ static void s_resend_meta(app_t *a)
 }
 
 /* ------------------------------------------------------------------------
- * JSON lines -> msgpack.
+ * JSON lines, parsed and packed by jsonl.c.
  * --------------------------------------------------------------------- */
-
-static int s_pack_str(msgpack_packer *pk, const char *s, size_t len)
-{
-    return msgpack_pack_str_with_body(pk, s, len);
-}
-
-/* Pack any JSON value. Returns 0, or -1 (with the reason in err) when it
- * nests deeper than MAX_DEPTH or packing fails. */
-static int s_pack_json(msgpack_packer *pk, const json_t *j, int depth, char *err, size_t errsize)
-{
-    if (depth > MAX_DEPTH) {
-        snprintf(err, errsize, "nested deeper than %d levels", MAX_DEPTH);
-        return -1;
-    }
-    switch (json_typeof(j)) {
-    case JSON_OBJECT: {
-        const char *key;
-        json_t *v;
-        if (msgpack_pack_map(pk, (uint32_t)json_object_size(j)) != 0)
-            goto oom;
-        json_object_foreach((json_t *)j, key, v)
-        {
-            if (s_pack_str(pk, key, strlen(key)) != 0)
-                goto oom;
-            if (s_pack_json(pk, v, depth + 1, err, errsize) != 0)
-                return -1;
-        }
-        return 0;
-    }
-    case JSON_ARRAY: {
-        size_t i;
-        json_t *v;
-        if (msgpack_pack_array(pk, (uint32_t)json_array_size(j)) != 0)
-            goto oom;
-        json_array_foreach(j, i, v)
-        {
-            if (s_pack_json(pk, v, depth + 1, err, errsize) != 0)
-                return -1;
-        }
-        return 0;
-    }
-    case JSON_STRING:
-        if (s_pack_str(pk, json_string_value(j), json_string_length(j)) != 0)
-            goto oom;
-        return 0;
-    case JSON_INTEGER:
-        if (msgpack_pack_int64(pk, (int64_t)json_integer_value(j)) != 0)
-            goto oom;
-        return 0;
-    case JSON_REAL:
-        if (msgpack_pack_double(pk, json_real_value(j)) != 0)
-            goto oom;
-        return 0;
-    case JSON_TRUE:
-        return msgpack_pack_true(pk) != 0 ? (snprintf(err, errsize, "out of memory"), -1) : 0;
-    case JSON_FALSE:
-        return msgpack_pack_false(pk) != 0 ? (snprintf(err, errsize, "out of memory"), -1) : 0;
-    case JSON_NULL:
-        return msgpack_pack_nil(pk) != 0 ? (snprintf(err, errsize, "out of memory"), -1) : 0;
-    }
-oom:
-    snprintf(err, errsize, "out of memory");
-    return -1;
-}
-
-/* Check a JSON object line against what the hub accepts, so the user hears
- * about a mistake here rather than as a silent drop in the hub. Sets *kind
- * ("sample", "event", "meta"). Returns 0, or -1 with the reason in err. */
-static int s_check_json(const json_t *root, const char **topic, const char **kind, char *err,
-                        size_t errsize)
-{
-    char q[48];
-    const json_t *t = json_object_get(root, "topic");
-    if (!json_is_string(t)) {
-        snprintf(err, errsize, "a JSON line needs \"topic\" (a string)");
-        return -1;
-    }
-    *topic = json_string_value(t);
-    if (!topic_is_valid(*topic, json_string_length(t))) {
-        snprintf(err, errsize, "invalid topic '%s'",
-                 influx_quote(q, sizeof(q), *topic, json_string_length(t)));
-        return -1;
-    }
-    const json_t *k = json_object_get(root, "kind");
-    *kind = "sample";
-    if (k) {
-        if (!json_is_string(k) || (strcmp(json_string_value(k), "sample") != 0 &&
-                                   strcmp(json_string_value(k), "event") != 0 &&
-                                   strcmp(json_string_value(k), "meta") != 0)) {
-            snprintf(err, errsize, "\"kind\" must be \"sample\", \"event\" or \"meta\"");
-            return -1;
-        }
-        *kind = json_string_value(k);
-    }
-    const json_t *ts = json_object_get(root, "ts");
-    if (ts && (!json_is_number(ts) || json_number_value(ts) < 0)) {
-        snprintf(err, errsize, "\"ts\" must be a number of milliseconds");
-        return -1;
-    }
-    const json_t *seq = json_object_get(root, "seq");
-    if (seq && (!json_is_integer(seq) || json_integer_value(seq) < 0)) {
-        snprintf(err, errsize, "\"seq\" must be a whole number >= 0");
-        return -1;
-    }
-    if (strcmp(*kind, "sample") == 0) {
-        const json_t *fields = json_object_get(root, "fields");
-        const json_t *value = json_object_get(root, "value");
-        if (!fields && !value) {
-            snprintf(err, errsize, "a sample needs \"value\" or \"fields\"");
-            return -1;
-        }
-        if (value && !json_is_number(value) && !json_is_null(value)) {
-            snprintf(err, errsize, "\"value\" must be a number");
-            return -1;
-        }
-        if (fields) {
-            const char *key;
-            json_t *v;
-            if (!json_is_object(fields) || json_object_size(fields) == 0) {
-                snprintf(err, errsize, "\"fields\" must be an object with at least one field");
-                return -1;
-            }
-            json_object_foreach((json_t *)fields, key, v)
-            {
-                if (!json_is_number(v) && !json_is_null(v)) {
-                    snprintf(err, errsize, "field '%s' is not a number",
-                             influx_quote(q, sizeof(q), key, strlen(key)));
-                    return -1;
-                }
-            }
-        }
-    } else if (strcmp(*kind, "event") == 0) {
-        const json_t *text = json_object_get(root, "text");
-        const json_t *level = json_object_get(root, "level");
-        if (!json_is_string(text)) {
-            snprintf(err, errsize, "an event needs \"text\" (a string)");
-            return -1;
-        }
-        if (json_string_length(text) > RTDASH_MAX_TEXT) {
-            snprintf(err, errsize, "\"text\" is longer than %d bytes", RTDASH_MAX_TEXT);
-            return -1;
-        }
-        if (level && (!json_is_string(level) || !s_is_level(json_string_value(level)))) {
-            snprintf(err, errsize, "\"level\" must be info, success, warning or error");
-            return -1;
-        }
-    }
-    return 0;
-}
 
 /* Publish one JSON object line. Returns 0, or -1 with the reason in err. */
 static int s_json_line(app_t *a, const char *line, size_t len, char *err, size_t errsize)
 {
-    json_error_t jerr;
-    json_t *root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root) {
-        snprintf(err, errsize, "invalid JSON at column %d: %s", jerr.column, jerr.text);
+    jsonl_msg_t m;
+    if (jsonl_parse(a->jsonl, line, len, &m, err, errsize) < 0)
+        return -1;
+    bool is_meta = strcmp(m.kind, "meta") == 0;
+    if (!is_meta)
+        s_before_message(a, m.topic);
+    int64_t ts = m.needs_ts ? rtdash_now_ms() : 0;
+    uint64_t seq = m.needs_seq ? rtdash_pub_next_seq(a->pub, m.topic) : 0;
+    const char *body;
+    size_t blen;
+    if (jsonl_body(a->jsonl, ts, seq, &body, &blen, err, errsize) < 0)
+        return -1;
+    if (rtdash_pub_raw(a->pub, m.topic, body, blen) < 0) {
+        snprintf(err, errsize, "cannot publish (see above)");
         return -1;
     }
-    int rc = -1;
-    const char *topic, *kind;
-    if (!json_is_object(root)) {
-        snprintf(err, errsize, "a JSON line must be an object");
-        goto done;
-    }
-    if (s_check_json(root, &topic, &kind, err, errsize) < 0)
-        goto done;
-
-    /* Everything but the head keys, in the input's order. */
-    msgpack_packer pk;
-    msgpack_sbuffer_clear(&a->rest);
-    msgpack_packer_init(&pk, &a->rest, msgpack_sbuffer_write);
-    const char *key;
-    json_t *v;
-    uint32_t nrest = 0;
-    json_object_foreach(root, key, v)
-    {
-        if (strcmp(key, "topic") == 0 || strcmp(key, "kind") == 0 || strcmp(key, "ts") == 0 ||
-            strcmp(key, "seq") == 0)
-            continue;
-        if (s_pack_str(&pk, key, strlen(key)) != 0) {
-            snprintf(err, errsize, "out of memory");
-            goto done;
-        }
-        if (s_pack_json(&pk, v, 2, err, errsize) < 0)
-            goto done;
-        nrest++;
-    }
-    /* The head: kind first, then ts and seq (added to samples and events). */
-    bool is_meta = strcmp(kind, "meta") == 0;
-    const json_t *ts = json_object_get(root, "ts"), *seq = json_object_get(root, "seq");
-    bool add_ts = !ts && !is_meta, add_seq = !seq && !is_meta;
-    /* map header, "kind", its value, "ts", a number, "seq", a number: at most 42 bytes */
-    size_t head_max = 64;
-    if (a->rest.size + head_max > RTDASH_MAX_MESSAGE) {
-        snprintf(err, errsize, "message of %zu bytes is over the %d byte limit",
-                 a->rest.size + head_max, RTDASH_MAX_MESSAGE);
-        goto done;
-    }
-    if (!is_meta)
-        s_before_message(a, topic);
-    msgpack_sbuffer_clear(&a->head);
-    msgpack_packer_init(&pk, &a->head, msgpack_sbuffer_write);
-    int prc = msgpack_pack_map(&pk, nrest + 1 + (ts || add_ts) + (seq || add_seq));
-    prc |= s_pack_str(&pk, "kind", 4) | s_pack_str(&pk, kind, strlen(kind));
-    if (ts || add_ts) {
-        prc |= s_pack_str(&pk, "ts", 2);
-        if (add_ts)
-            prc |= msgpack_pack_int64(&pk, rtdash_now_ms());
-        else if (s_pack_json(&pk, ts, 2, err, errsize) < 0)
-            goto done;
-    }
-    if (seq || add_seq) {
-        prc |= s_pack_str(&pk, "seq", 3);
-        if (add_seq)
-            prc |= msgpack_pack_uint64(&pk, rtdash_pub_next_seq(a->pub, topic));
-        else
-            prc |= msgpack_pack_uint64(&pk, (uint64_t)json_integer_value(seq));
-    }
-    if (prc != 0 || msgpack_sbuffer_write(&a->head, a->rest.data, a->rest.size) != 0) {
-        snprintf(err, errsize, "out of memory");
-        goto done;
-    }
-    if (rtdash_pub_raw(a->pub, topic, a->head.data, a->head.size) < 0) {
-        snprintf(err, errsize, "cannot publish (see above)");
-        goto done;
-    }
     if (is_meta)
-        s_keep_meta(a, topic, a->head.data, a->head.size);
-    s_set_ok(a, topic, kind);
-    rc = 0;
-done:
-    json_decref(root);
-    return rc;
+        s_keep_meta(a, m.topic, body, blen);
+    s_set_ok(a, m.topic, m.kind);
+    return 0;
 }
 
 /* ------------------------------------------------------------------------
@@ -722,7 +515,7 @@ static int s_influx_line(app_t *a, const char *line, size_t len, size_t col0, ch
     int64_t ts = rtdash_now_ms();
     if (l->has_ts && !s_to_ms(a, l->ts, &ts)) {
         snprintf(err, errsize, "timestamp %lld %s is out of range", (long long)l->ts,
-                 a->cfg.precision);
+                 a->cfg.precision.name);
         return -1;
     }
     /* fields and strings first, so that a message over the limit costs no seq */
@@ -896,7 +689,26 @@ static int s_read_input(app_t *a)
  * main
  * --------------------------------------------------------------------- */
 
-/* Check the options that opts.h cannot (numbers that are not whole, word lists). */
+/* Before exiting: if messages went out, no endpoint completed the ZeroMQ
+ * handshake and one that answered failed it, nothing can have arrived: say
+ * so and return EXIT_NOT_A_HUB. Nobody listening at all stays a success (a
+ * hub may start later; the messages are dropped, as documented). */
+static int s_check_delivery(app_t *a, int status)
+{
+    rtdash_pub_status_t st;
+    rtdash_pub_status(a->pub, &st);
+    if (a->cfg.check || st.sent == 0 || st.handshakes > 0 || st.bad_peers == 0)
+        return status;
+    fprintf(stderr,
+            "rtdash-pub: no hub received the %llu message%s: %s answered but is not a ZeroMQ "
+            "peer (the handshake failed); publish to the hub's ingest endpoint (its --ingest, "
+            "%s by default), not to its web port\n",
+            (unsigned long long)st.sent, st.sent == 1 ? "" : "s",
+            st.bad_endpoint ? st.bad_endpoint : "an endpoint", RTDASH_DEFAULT_HUB);
+    return EXIT_NOT_A_HUB;
+}
+
+/* Check the options that opts.h cannot (numbers that are not whole). */
 static int s_check_settings(app_t *a)
 {
     settings_t *c = &a->cfg;
@@ -909,41 +721,11 @@ static int s_check_settings(app_t *a)
         fprintf(stderr, "rtdash-pub: --max: '%s' is not a number\n", c->max);
         return -1;
     }
-    if (c->chart && !s_in(c->chart, s_charts, sizeof(s_charts) / sizeof(s_charts[0]))) {
-        fprintf(stderr, "rtdash-pub: --chart: '%s' is not line, bar, area, gauge or number\n",
-                c->chart);
-        return -1;
-    }
-    if (c->event && !s_is_level(c->event)) {
-        fprintf(stderr, "rtdash-pub: --event: '%s' is not info, success, warning or error\n",
-                c->event);
-        return -1;
-    }
-    if (rlog_set_level_name(c->log_level) < 0) {
-        fprintf(stderr, "rtdash-pub: --log-level: unknown level '%s'\n", c->log_level);
-        return -1;
-    }
-    if (strcmp(c->format, "auto") != 0 && strcmp(c->format, "influx") != 0) {
-        fprintf(stderr, "rtdash-pub: --format: '%s' is not auto or influx\n", c->format);
-        return -1;
-    }
-    a->influx = strcmp(c->format, "influx") == 0;
-    static const struct {
-        const char *name;
-        int64_t div, mul;
-    } precisions[] = {{"ns", 1000000, 1}, {"us", 1000, 1}, {"ms", 1, 1}, {"s", 1, 1000}};
-    a->ts_div = 0;
-    for (size_t i = 0; i < sizeof(precisions) / sizeof(precisions[0]); i++) {
-        if (strcmp(c->precision, precisions[i].name) == 0) {
-            a->ts_div = precisions[i].div;
-            a->ts_mul = precisions[i].mul;
-        }
-    }
-    if (a->ts_div == 0) {
-        fprintf(stderr, "rtdash-pub: --precision: '%s' is not ns, us, ms or s\n", c->precision);
-        return -1;
-    }
-    a->has_meta = c->title || c->unit || c->chart || c->min || c->max || c->interval_ms > 0;
+    rlog_set_level((rlog_level_t)c->log_level.value);
+    a->influx = c->format.value == FORMAT_INFLUX;
+    a->ts_div = s_ts_units[c->precision.value].div;
+    a->ts_mul = s_ts_units[c->precision.value].mul;
+    a->has_meta = c->title || c->unit || c->chart.name || c->min || c->max || c->interval_ms > 0;
     return 0;
 }
 
@@ -952,14 +734,17 @@ int main(int argc, char **argv)
     app_t a;
     memset(&a, 0, sizeof(a));
     settings_t *c = &a.cfg;
+    c->event.values = s_levels;
+    c->chart.values = s_charts;
+    c->format.values = s_formats;
+    c->precision.values = s_precisions;
+    c->log_level.values = rlog_level_values;
     const opt_t table[] = {
-        {"hub", OPT_STR, RTDASH_DEFAULT_HUB, 0, 0, &c->hub,
-         "ZeroMQ endpoints of the hubs to publish to, comma-separated"},
-        {"event", OPT_STR, NULL, 0, 0, &c->event,
-         "publish an event of this level (info, success, warning, error): TOPIC TEXT..."},
+        RTDASH_OPT_HUB(&c->hub),
+        {"event", OPT_ENUM, NULL, 0, 0, &c->event, "publish an event of this level: TOPIC TEXT..."},
         {"title", OPT_STR, NULL, 0, 0, &c->title, "meta: the topic's title"},
         {"unit", OPT_STR, NULL, 0, 0, &c->unit, "meta: the unit of the values"},
-        {"chart", OPT_STR, NULL, 0, 0, &c->chart, "meta: line, bar, area, gauge or number"},
+        {"chart", OPT_ENUM, NULL, 0, 0, &c->chart, "meta: how to draw the topic"},
         {"min", OPT_STR, NULL, 0, 0, &c->min, "meta: the lowest value"},
         {"max", OPT_STR, NULL, 0, 0, &c->max, "meta: the highest value"},
         {"meta-interval-ms", OPT_INT, "0", 0, 86400000, &c->interval_ms,
@@ -969,13 +754,12 @@ int main(int argc, char **argv)
          "wait this long after connecting before the first message"},
         {"linger-ms", OPT_INT, "200", 0, 60000, &c->linger_ms,
          "wait this long before exiting so queued messages leave"},
-        {"format", OPT_STR, "auto", 0, 0, &c->format,
+        {"format", OPT_ENUM, "auto", 0, 0, &c->format,
          "standard input: auto (plain and JSON lines) or influx (InfluxDB line protocol)"},
-        {"precision", OPT_STR, "ns", 0, 0, &c->precision,
-         "influx: unit of the timestamps, ns, us, ms or s"},
+        {"precision", OPT_ENUM, "ns", 0, 0, &c->precision, "influx: unit of the timestamps"},
         {"check", OPT_BOOL, "0", 0, 0, &c->check,
          "validate only: report each line, publish nothing; exit 1 if any line is bad"},
-        {"log-level", OPT_STR, "notice", 0, 0, &c->log_level, "error, warn, notice, info or debug"},
+        RLOG_OPT_LEVEL(&c->log_level),
     };
     const size_t ntable = sizeof(table) / sizeof(table[0]);
     rlog_set_prog("rtdash-pub");
@@ -994,7 +778,8 @@ int main(int argc, char **argv)
     char err[256];
     char **pos = argv + first;
     int npos = argc - first;
-    bool from_stdin = !c->event && (npos == 0 || (npos == 1 && strcmp(pos[0], "-") == 0));
+    const char *event = c->event.name; /* NULL: not an event */
+    bool from_stdin = !event && (npos == 0 || (npos == 1 && strcmp(pos[0], "-") == 0));
     if (a.influx && !from_stdin) {
         fprintf(stderr, "rtdash-pub: --format influx reads standard input only: "
                         "echo 'cpu,host=a usage=1.5' | rtdash-pub --format influx\n");
@@ -1004,7 +789,7 @@ int main(int argc, char **argv)
     static double values[MAX_FIELDS];
     int nfields = 0;
     char text[RTDASH_MAX_TEXT * 4 + 1];
-    if (c->event) {
+    if (event) {
         if (npos < 2) {
             fprintf(stderr, "rtdash-pub: --event LEVEL needs TOPIC TEXT... (see --help)\n");
             return 2;
@@ -1033,12 +818,18 @@ int main(int argc, char **argv)
         return 2;
     }
     if (!from_stdin && c->check) {
-        printf("ok: %s %s\n", pos[0], c->event ? "event" : "sample");
+        printf("ok: %s %s\n", pos[0], event ? "event" : "sample");
         return 0;
     }
     if (a.influx) {
         a.iline = influx_line_new(LINE_MAX_BYTES);
         if (!a.iline) {
+            fprintf(stderr, "rtdash-pub: out of memory\n");
+            return 1;
+        }
+    } else if (from_stdin) {
+        a.jsonl = jsonl_new();
+        if (!a.jsonl) {
             fprintf(stderr, "rtdash-pub: out of memory\n");
             return 1;
         }
@@ -1049,18 +840,14 @@ int main(int argc, char **argv)
     a.pub = rtdash_pub_new(c->check ? "inproc://rtdash-pub-check" : c->hub);
     if (!a.pub) {
         influx_line_destroy(&a.iline);
+        jsonl_destroy(&a.jsonl);
         return 1;
     }
     if (c->check) {
         c->connect_wait_ms = c->linger_ms = 0;
         setvbuf(stdout, NULL, _IOLBF, 0); /* in step with the errors on stderr */
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = s_on_signal; /* no SA_RESTART: poll() and sleeps must end */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    rtdash_stop_on_signals(&s_stop); /* poll() and sleeps end at once */
     msgpack_sbuffer_init(&a.head);
     msgpack_sbuffer_init(&a.rest);
 
@@ -1072,15 +859,17 @@ int main(int argc, char **argv)
         status = s_read_input(&a);
     } else {
         s_send_opt_meta(&a, pos[0]);
-        int rc = c->event ? rtdash_pub_event(a.pub, pos[0], c->event, text, 0)
-                          : rtdash_pub_sample(a.pub, pos[0], names, values, (size_t)nfields, 0);
+        int rc = event ? rtdash_pub_event(a.pub, pos[0], event, text, 0)
+                       : rtdash_pub_sample(a.pub, pos[0], names, values, (size_t)nfields, 0);
         status = rc < 0 ? 1 : 0;
     }
     /* The publisher closes with ZMQ_LINGER 0, which discards what is still
      * queued: give the I/O thread a moment to send it first. */
     s_sleep_ms(c->linger_ms);
+    status = s_check_delivery(&a, status);
     rtdash_pub_destroy(&a.pub);
     influx_line_destroy(&a.iline);
+    jsonl_destroy(&a.jsonl);
     s_topics_free(&a.topics);
     msgpack_sbuffer_destroy(&a.head);
     msgpack_sbuffer_destroy(&a.rest);

@@ -22,21 +22,12 @@
 #include "rtdash.h"
 
 #define META_PERIOD_NS (10 * 1000000000LL)
-/* The first tick waits at least this long, so a hub the PUB socket has just
- * connected to has subscribed (ZeroMQ's slow joiner) before the first meta. */
-#define FIRST_TICK_MIN_MS 100
 
 static const module_t *const s_modules[] = {&cpu_module, &mem_module, &load_module, &net_module,
                                             &disk_module};
 #define NMODULES (sizeof(s_modules) / sizeof(s_modules[0]))
 
 static volatile sig_atomic_t s_stop;
-
-static void s_on_signal(int sig)
-{
-    (void)sig;
-    s_stop = 1;
-}
 
 static void s_sample(void *arg, const char *topic, const char *const *names, const double *values,
                      size_t n, int64_t ts_ms)
@@ -51,50 +42,25 @@ static void s_meta(void *arg, const char *topic, const rtdash_meta_t *m)
         RLOG_RL(RLOG_WARN, "cannot publish the meta of %s", topic);
 }
 
-/* Sleep until the next multiple of interval_ms of the wall clock that is at
- * least min_ms away. Sleeps on the monotonic clock in slices, so a wall clock
- * stepped backwards costs at most one interval. Returns false if stopped. */
-static bool s_wait_tick(long interval_ms, long min_ms)
-{
-    int64_t now = rtdash_now_ms();
-    int64_t next = now - now % interval_ms + interval_ms;
-    while (next - now < min_ms)
-        next += interval_ms;
-    while (!s_stop) {
-        now = rtdash_now_ms();
-        if (now >= next)
-            return true;
-        if (next - now > interval_ms + min_ms) /* the clock went back: realign */
-            next = now - now % interval_ms + interval_ms;
-        int64_t d = next - now;
-        struct timespec ts = {(time_t)(d / 1000), (long)(d % 1000) * 1000000L};
-        (void)clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL); /* EINTR: loop checks s_stop */
-    }
-    return false;
-}
-
 int main(int argc, char **argv)
 {
-    const char *hub = NULL, *proc = NULL, *level = NULL;
+    const char *hub = NULL, *proc = NULL;
     long interval_ms = 1000;
+    opt_enum_t level = {rlog_level_values, 0, NULL};
     const opt_t table[] = {
-        {"hub", OPT_STR, RTDASH_DEFAULT_HUB, 0, 0, &hub,
-         "ZeroMQ endpoints of the hubs to publish to, comma-separated"},
+        RTDASH_OPT_HUB(&hub),
         {"interval-ms", OPT_INT, "1000", 50, 3600000, &interval_ms,
          "milliseconds between readings, aligned to the wall clock"},
         {"proc", OPT_STR, "/proc", 0, 0, &proc,
          "where proc is mounted (a container reads the host's /proc mounted elsewhere)"},
-        {"log-level", OPT_STR, "notice", 0, 0, &level, "error, warn, notice, info or debug"},
+        RLOG_OPT_LEVEL(&level),
     };
     const size_t ntable = sizeof(table) / sizeof(table[0]);
     rlog_set_prog("rtdash-sysmetrics");
     int r = opts_parse(table, ntable, argc, argv, "rtdash-sysmetrics [options]", NULL);
     if (r != 0)
         return r > 0 ? 0 : 2;
-    if (rlog_set_level_name(level) < 0) {
-        rlog(RLOG_ERROR, "unknown --log-level \"%s\"", level);
-        return 2;
-    }
+    rlog_set_level((rlog_level_t)level.value);
     char desc[1024];
     (void)opts_describe(table, ntable, desc, sizeof(desc));
     rlog(RLOG_NOTICE, "starting: %s", desc);
@@ -120,16 +86,11 @@ int main(int argc, char **argv)
         status = 1;
     }
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = s_on_signal; /* no SA_RESTART: the sleep must end */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    rtdash_stop_on_signals(&s_stop);
 
     int64_t last_meta = rtclock_mono_ns();
-    long min_wait = FIRST_TICK_MIN_MS;
-    while (enabled && s_wait_tick(interval_ms, min_wait)) {
+    long min_wait = RTDASH_FIRST_TICK_MIN_MS;
+    while (enabled && rtdash_tick_wait(interval_ms, min_wait, &s_stop)) {
         min_wait = 0;
         ctx.ts_ms = rtdash_now_ms();
         ctx.mono_ns = rtclock_mono_ns();

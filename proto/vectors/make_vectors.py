@@ -438,6 +438,102 @@ cerr("since_pattern_not_topic", '{"type":"subscribe","topics":["a.*"],"since":{"
 cerr("since_too_many", '{"type":"subscribe","topics":["a"],"since":{"a":[1,2],"b":[1,2]}}', "limit", "too many since entries: 2 > 1", max_topics=1)
 
 
+# ---------------------------------------------------------------- wire
+# The hub's own messages (SPEC §3 and §6), written here from SPEC with
+# Python's json module (compact separators, keys in SPEC's order), never by
+# the hub's code. Each vector names the wire_put_* function (fn), its inputs
+# and the exact text it must write. "points"/"last" inputs are the frames of
+# a topic's history (the JSON the hub keeps for each sample or event, with
+# its "type"); a history point is that message without "type".
+# "VERSION" in an expected text stands for the hub's version.
+W = []
+
+
+def dumps(o):
+    return json.dumps(o, separators=(",", ":"), ensure_ascii=False)
+
+
+def frame(topic, ts, seq, fields=None, text=None, level=None, kind="sample", **extra):
+    m = {"type": kind, "topic": topic, "ts": ts, "seq": seq}
+    if kind == "sample":
+        m["fields"] = fields
+    else:
+        m["text"] = text
+        m["level"] = level
+    m.update(extra)
+    return dumps(m)
+
+
+def point(fr):
+    m = json.loads(fr)
+    del m["type"]
+    return m
+
+
+def wire(name, fn, expect, **inputs):
+    W.append(dict(name=name, fn=fn, json=expect if isinstance(expect, str) else dumps(expect),
+                  **inputs))
+
+
+P1 = frame(T, NOW, 1, {"value": 1.5})
+P2 = frame(T, NOW + 1000, 2, {"user": 12, "system": 3.25}, host="a")
+P3 = frame("demo.feed", NOW, 9, kind="event", text='say "hi"\n', level="info")
+META = {"title": "Sales", "unit": "€", "chart": "line"}
+
+wire("error", "error", {"type": "error", "code": "bad_topic", "message": 'bad topic pattern "a..b"'},
+     code="bad_topic", message='bad topic pattern "a..b"')
+wire("error_escapes", "error", {"type": "error", "code": "limit", "message": "tab\there \\ \u00e9 \x01"},
+     code="limit", message="tab\there \\ \u00e9 \x01")
+wire("ack_topics", "ack", {"type": "subscribed", "topics": ["system.*", "demo.sales"]},
+     type="subscribed", topics=["system.*", "demo.sales"])
+wire("ack_all", "ack", {"type": "paused", "topics": ["*"]}, type="paused", topics=None)
+wire("ack_empty", "ack", {"type": "resumed", "topics": []}, type="resumed", topics=[])
+wire("pong", "pong", {"type": "pong"})
+wire("clients", "clients", {"type": "clients", "count": 10001}, count=10001)
+wire("stale", "stale", {"type": "stale", "topic": T, "since": NOW - 3000}, topic=T, since=NOW - 3000)
+wire("topic_meta", "topic", {"type": "topic", "topic": T, "meta": META}, topic=T, meta=META)
+wire("topic_no_meta", "topic", {"type": "topic", "topic": T, "meta": None}, topic=T, meta=None)
+wire("topic_info", "topic_info", {"topic": T, "meta": META, "last": point(P2), "stale": False},
+     topic=T, meta=META, points=[P1, P2], stale=False)
+wire("topic_info_empty_stale", "topic_info", {"topic": T, "meta": None, "last": None, "stale": True},
+     topic=T, meta=None, points=[], stale=True)
+wire("history_complete", "history",
+     {"type": "history", "topic": T, "complete": True, "points": [point(P1), point(P2)]},
+     topic=T, points=[P1, P2], start=0, complete=True)
+wire("history_from", "history",
+     {"type": "history", "topic": T, "complete": False, "points": [point(P2)]},
+     topic=T, points=[P1, P2], start=1, complete=False)
+wire("history_none", "history", {"type": "history", "topic": T, "complete": True, "points": []},
+     topic=T, points=[P1, P2], start=2, complete=True)
+wire("history_event", "history",
+     {"type": "history", "topic": "demo.feed", "complete": True, "points": [point(P3)]},
+     topic="demo.feed", points=[P3], start=0, complete=True)
+wire("history_doc", "history_doc", {"topic": T, "complete": True, "points": [point(P1), point(P2)]},
+     topic=T, points=[P1, P2])
+wire("with_gap", "with_gap",
+     dumps({"type": "sample", "gap": True, **{k: v for k, v in json.loads(P2).items() if k != "type"}}),
+     topic=T, points=[P2])
+wire("with_gap_event", "with_gap",
+     dumps({"type": "event", "gap": True, **point(P3)}), topic="demo.feed", points=[P3])
+wire("welcome", "welcome",
+     '{"type":"welcome","server":"rtdash-hub","version":"VERSION","epoch":"00ff00ff00ff00ff",'
+     '"client_id":7,"clients":2,"topics":[' + dumps({"topic": T, "meta": META, "last": point(P2), "stale": False}) +
+     "," + dumps({"topic": "demo.feed", "meta": None, "last": point(P3), "stale": False}) + "]}",
+     epoch="00ff00ff00ff00ff", client_id=7, clients=2,
+     topics=[{"topic": T, "meta": META, "points": [P1, P2]},
+             {"topic": "demo.feed", "meta": None, "points": [P3]}])
+wire("welcome_empty", "welcome",
+     '{"type":"welcome","server":"rtdash-hub","version":"VERSION","epoch":"0123456789abcdef",'
+     '"client_id":1,"clients":1,"topics":[]}',
+     epoch="0123456789abcdef", client_id=1, clients=1, topics=[])
+wire("health", "health",
+     '{"status":"ok","server":"rtdash-hub","version":"VERSION","epoch":"0123456789abcdef",'
+     '"uptime_s":86400,"clients":3,"topics":42}',
+     epoch="0123456789abcdef", uptime_s=86400, clients=3, topics=42)
+wire("http_error", "http_error", {"error": "not_found", "message": "no such topic"},
+     code="not_found", message="no such topic")
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     names = [v["name"] for v in V]
@@ -452,7 +548,13 @@ def main():
         f.write("[\n")
         f.write(",\n".join(json.dumps(c, ensure_ascii=False) for c in C))
         f.write("\n]\n")
-    print("%d vectors, %d command vectors" % (len(V), len(C)))
+    wnames = [w["name"] for w in W]
+    assert len(wnames) == len(set(wnames)), "duplicate wire vector names"
+    with open(os.path.join(here, "wire.json"), "w", encoding="utf-8") as f:
+        f.write("[\n")
+        f.write(",\n".join(json.dumps(w, ensure_ascii=False) for w in W))
+        f.write("\n]\n")
+    print("%d vectors, %d command vectors, %d wire vectors" % (len(V), len(C), len(W)))
 
 
 if __name__ == "__main__":

@@ -199,9 +199,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     jbuf_t o;
     jbuf_init(&o, 1 << 20);
     const char *ctype = NULL;
-    int status = httpapi_route(b, NULL, uri, fmt, &o, &ctype);
-    if (status != 200 && status != 400 && status != 404)
+    /* who asks, by the length of the URI: auth off, a viewer of f.x only,
+     * or nobody (auth on, no credentials) */
+    char *only_fx[] = {"f.x"};
+    access_t viewer = {.kind = ACCESS_TOKEN, .role = ROLE_VIEWER};
+    if (access_set_patterns(&viewer, only_fx, 1) < 0)
         abort();
+    access_t open = {.kind = ACCESS_OPEN};
+    int who = (int)(strlen(uri) % 3);
+    const access_t *acc = who == 0 ? &open : who == 1 ? &viewer : NULL;
+    int status = httpapi_route(b, NULL, acc, true, uri, fmt, &o, &ctype);
+    if (status != 200 && status != 400 && status != 404 && status != 401 && status != 403)
+        abort();
+    if ((status == 401) != (acc == NULL && strcmp(uri, "/healthz")))
+        abort(); /* nobody gets nothing but /healthz; everyone else is not 401 */
+    /* a viewer of f.x never sees f.y or f.s */
+    if (acc == &viewer && status == 200 &&
+        (memmem(jbuf_text(&o), o.len, "\"f.y\"", 5) || memmem(jbuf_text(&o), o.len, "\"f.s\"", 5)))
+        abort();
+    access_clear(&viewer);
     if (!ctype || jbuf_failed(&o) || o.len == 0)
         abort();
     const unsigned char *text = (const unsigned char *)jbuf_text(&o);

@@ -7,6 +7,7 @@ corpus/mp2json/  one file per body in proto/vectors/vectors.json (<= 4 KiB)
 corpus/cmd/      one file per input in proto/vectors/commands.json
 corpus/topic/    "PATTERN\\nTOPIC" pairs written below
 corpus/influx/   InfluxDB line protocol lines written below, good and bad
+corpus/jsonl/    rtdash-pub JSON lines written below, good and bad
 corpus/http/     "URI\n" + format selector byte + a body from vectors.json
 
 Each directory is rewritten from scratch. The seeds are small on purpose:
@@ -55,6 +56,55 @@ INFLUX_LINES = [
     b"m   v=1   42   ",
     b"\x80\x80,t=\xff v=tRUE",
 ]
+
+# One line each: every kind, passthrough of every JSON type, and one of each
+# error rtdash-pub reports for a JSON line.
+JSONL_LINES = [
+    b'{"topic":"room.temp","value":21.5}',
+    b'{"topic":"web.latency","fields":{"p50":12,"p99":80.5},"host":"web-1"}',
+    b'{"topic":"ops.feed","kind":"event","text":"Backup done","level":"success"}',
+    b'{"topic":"room.temp","kind":"meta","title":"Room","unit":"C","chart":"line",'
+    b'"min":-20,"max":50,"interval_ms":1000,"collector":"x","fields":{"v":{"label":"V"}}}',
+    b'{"z":[1,-2,2.5,true,false,null,"s",{"y":{}}],"seq":41,"fields":{"a":1,"b":null},'
+    b'"kind":"sample","ts":1764300000000.5,"topic":"j.f"}',
+    b'{"topic":"a.b","kind":"event","text":"caf\\u00e9 \\ud83d\\ude00 \xe2\x82\xac"}',
+    b'{"topic":"a.b","value":1,"x":[[[[[[[[[[[[[[1]]]]]]]]]]]]]]}',
+    b'{"topic":"a.b","value":1,"x":[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]}',
+    b'{"topic":"a.b","value":1',
+    b'{"topic":"a.b","value":1,"value":2}',
+    b'[1,2]',
+    b'{"value":1}',
+    b'{"topic":"a..b","value":1}',
+    b'{"topic":"a.b","kind":"samples","value":1}',
+    b'{"topic":"a.b","value":1,"ts":-1}',
+    b'{"topic":"a.b","value":1,"seq":1.5}',
+    b'{"topic":"a.b"}',
+    b'{"topic":"a.b","value":"1"}',
+    b'{"topic":"a.b","fields":{}}',
+    b'{"topic":"a.b","fields":{"ok":1,"bad":true}}',
+    b'{"topic":"a.b","kind":"event"}',
+    b'{"topic":"a.b","kind":"event","text":"t","level":"Info"}',
+    b'{"topic":"a.b","value":1}\x00',
+    b'{"topic":"a.b","value":9223372036854775807,"seq":9223372036854775807,"ts":0}',
+]
+
+# inputs fuzz_jsonl once failed on, kept as seeds
+JSONL_FOUND = {
+    # a real "ts" over 2^63 passed rtdash-pub, and the hub dropped it (bad_ts)
+    "found_ts_over_int64":
+        b'{"z":[1,-2,2.5,true,false,null,"s",{"y":{}}],"seq":41,"fields":{"a":1,"b-1e-308":null},'
+        b'"kInd":"sample","ts":19223372036854775807001313405441.5,"topic":"j.f"}',
+    # a meta's "interval_ms" of 1e22 passed rtdash-pub, and the hub dropped it (bad_meta)
+    "found_interval_over_int64":
+        b'{"topic":"room.temp","kind":"meta","titnullle":"Room","unit":"C","chart":"line",'
+        b'"min":-65,"max":50,"interval_ms":10009.3e18,"collector":"x","fMMMields":{"v":{"l":"V"}}}',
+    # a meta's "fields" that is not an object passed, and the hub dropped it (bad_meta)
+    "found_meta_fields_not_object":
+        b'{"zq":4,"fields":"roomp","kind":"meta","titn[[ullle":"","inter":1,"topic":"j"}',
+    # jansson's reason quoted a newline of the input: the report took two lines
+    "found_newline_in_reason":
+        b'{"topic":"a.b","kind":"event","text":"caf\\u0\n\x009(\\ud83d\\ude00 \xe2\x82\xac"}',
+}
 
 
 # fuzz_http: paths the hub routes (and near misses), crossed with the format
@@ -118,6 +168,13 @@ def main():
     for i, line in enumerate(INFLUX_LINES):
         with open(os.path.join(out, "line%02d" % i), "wb") as g:
             g.write(line)
+    out = reset("jsonl")
+    for i, line in enumerate(JSONL_LINES):
+        with open(os.path.join(out, "line%02d" % i), "wb") as g:
+            g.write(line)
+    for name, line in JSONL_FOUND.items():
+        with open(os.path.join(out, name), "wb") as g:
+            g.write(line)
     out = reset("http")
     with open(os.path.join(VECTORS, "vectors.json"), encoding="utf-8") as f:
         byname = {v["name"]: bytes.fromhex(v["msgpack_hex"]) for v in json.load(f)}
@@ -133,8 +190,8 @@ def main():
         with open(os.path.join(out, name), "wb") as g:
             g.write(base64.b64decode(b64))
         h += 1
-    print("seeds: mp2json %d, cmd %d, topic %d, influx %d, http %d"
-          % (n, m, len(TOPIC_PAIRS), len(INFLUX_LINES), h))
+    print("seeds: mp2json %d, cmd %d, topic %d, influx %d, jsonl %d, http %d"
+          % (n, m, len(TOPIC_PAIRS), len(INFLUX_LINES), len(JSONL_LINES) + len(JSONL_FOUND), h))
 
 
 if __name__ == "__main__":

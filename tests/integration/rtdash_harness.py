@@ -580,6 +580,22 @@ def ordered_keys(raw_json):
 
 # ---------------------------------------------------------------- raw WebSocket client (sync)
 
+def ws_client_frame(op, payload=b"", fin=True, rsv=0, mask=None, length=None):
+    """A client WebSocket frame: masked (random key unless mask is given), with
+    the length field written as `length` when given (a lie about the payload)."""
+    b0 = (0x80 if fin else 0) | (rsv << 4) | op
+    n = len(payload) if length is None else length
+    if n < 126:
+        head = bytes([b0, 0x80 | n])
+    elif n < 65536:
+        head = bytes([b0, 0x80 | 126]) + struct.pack(">H", n)
+    else:
+        head = bytes([b0, 0x80 | 127]) + struct.pack(">Q", n)
+    if mask is None:
+        mask = os.urandom(4)
+    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
 class RawWS:
     """A WebSocket client on a plain socket, for what websockets will not do:
     invalid frames, tiny receive buffers, reading nothing for a while."""
@@ -616,18 +632,9 @@ class RawWS:
         self.eof = False
 
     def send_frame(self, opcode, payload, fin=True, rsv=0):
-        b0 = (0x80 if fin else 0) | (rsv << 4) | opcode
-        n = len(payload)
-        if n < 126:
-            head = bytes([b0, 0x80 | n])
-        elif n < 65536:
-            head = bytes([b0, 0x80 | 126]) + struct.pack(">H", n)
-        else:
-            head = bytes([b0, 0x80 | 127]) + struct.pack(">Q", n)
-        mask = os.urandom(4)
-        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        data = ws_client_frame(opcode, payload, fin=fin, rsv=rsv)
         try:
-            self.sock.sendall(head + mask + masked)
+            self.sock.sendall(data)
         except OSError:
             pass  # the hub may close while we are still sending; read the close after
 
@@ -706,6 +713,39 @@ def split_json_frame(data):
 
 _SANITIZER_RE = re.compile(r"ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error: "
                            r"|WARNING: ThreadSanitizer")
+
+
+def slow_raw_reader(hub, topics=("*",), rcvbuf=4096):
+    """A raw WebSocket client with a small receive buffer that has read its
+    welcome and subscribed to topics, and then reads nothing: a slow consumer."""
+    slow = RawWS(hub.port, rcvbuf=rcvbuf)
+    slow.recv_message()  # welcome
+    slow.send_text(json.dumps({"type": "subscribe", "topics": list(topics)}))
+    return slow
+
+
+def rss_kb(pid):
+    """Resident set size of process pid in KiB (0 if it is gone)."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+async def wait_until(pred, timeout, step=0.1):
+    """Poll pred until it returns something true (returned) or timeout
+    seconds pass (then its last value is returned)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = pred()
+        if v:
+            return v
+        await asyncio.sleep(step)
+    return pred()
 
 
 def run_tests(namespace, per_test_timeout=90.0):

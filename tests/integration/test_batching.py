@@ -9,8 +9,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from rtdash_harness import (Hub, RawWS, WSClient, apublisher, check, check_eq,  # noqa: E402
-                            is_sample, run_tests, samples_of)
+from rtdash_harness import (Hub, WSClient, apublisher, check, check_eq, is_sample,  # noqa: E402
+                            run_tests, samples_of, slow_raw_reader)
 
 T0 = 1764300000000
 
@@ -52,9 +52,7 @@ async def test_burst_batched_frames_split_into_valid_lines():
     with Hub() as hub:
         fast = await WSClient.connect(hub)
         await fast.subscribe(["*"])
-        slow = RawWS(hub.port, rcvbuf=4096)
-        slow.recv_message()  # welcome
-        slow.send_text(json.dumps({"type": "subscribe", "topics": ["*"]}))
+        slow = slow_raw_reader(hub)
         time.sleep(0.3)
         pub = await apublisher(hub)
         topics = ["b.t%d" % i for i in range(4)]

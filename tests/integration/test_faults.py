@@ -24,22 +24,12 @@ import zmq
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rtdash_harness import (HOST, Hub, Publisher, RawWS, WSClient, bin_path, check,  # noqa: E402
-                            check_eq, free_port, http_get, http_json, metric_find, metrics,
-                            of_type, run_tests, samples_of, short, start_proc)
+                            check_eq, free_port, http_get, http_json, metric_find,
+                            metrics, of_type, rss_kb, run_tests, samples_of, short,
+                            start_proc, wait_until)
 
 
 # ---------------------------------------------------------------- helpers
-
-def rss_kb(pid):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
 
 def is_asan():
     try:
@@ -71,16 +61,6 @@ def kill9(proc):
     proc.stopped_by_us = True
     proc.proc.send_signal(signal.SIGKILL)
     proc.proc.wait(10)
-
-
-async def wait_until(pred, timeout, step=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = pred()
-        if v:
-            return v
-        await asyncio.sleep(step)
-    return pred()
 
 
 FLOODER = r"""

@@ -9,11 +9,13 @@ import os
 import random
 import struct
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from rtdash_harness import (Hub, SRC, WSClient, apublisher, check, check_eq, drops_by_reason,  # noqa: E402
-                            http_get, is_sample, metric_find, metric_names, metrics, mp_map_raw,
-                            mp_str_raw, now_ms, of_type, ordered_keys, pack, run_tests, short)
+from rtdash_harness import (Hub, SRC, WSClient, apublisher, check, check_eq,  # noqa: E402
+                            drops_by_reason, http_get, is_sample, metric_find,
+                            metric_names, metrics, mp_map_raw, mp_str_raw, now_ms,
+                            of_type, ordered_keys, pack, rss_kb, run_tests, short)
 import msgpack  # noqa: E402
 
 T0 = 1764300000000
@@ -573,14 +575,6 @@ async def test_topic_limit_bounds_growth():
         await c.close()
 
 
-def rss_kb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
 async def test_hostile_flood_keeps_serving():
     hub, c, pub = await setup()
     with hub:
@@ -618,6 +612,33 @@ async def test_hostile_flood_keeps_serving():
         st, _, _ = http_get(hub.port, "/healthz")
         check_eq(st, 200, "/healthz after the flood")
         c.check_framing()
+        await c.close()
+
+
+async def test_reject_log_names_topic_field_and_reason():
+    """A dropped message's log line names its topic (quoted, escaped, cut) and
+    what was wrong (the field at fault); each reason has its own rate limit,
+    so a flood of one mistake does not hide another."""
+    hub, c, pub = await setup()
+    with hub:
+        pub.send_raw(b"sys tem.cpu\xff", pack({"kind": "sample", "value": 1}))
+        pub.sample("app.lat", {"p50": 1.5, "p99": "slow"})
+        for i in range(40):  # a flood of one reason ...
+            pub.send_raw(b"app.kind", pack({"kind": "nope%d" % i, "value": 1}))
+        pub.event("app.log", "x", level="loud")  # ... then another reason
+        pub.sample("rej.sentinel", {"v": 1})
+        await c.wait_for(is_sample("rej.sentinel"), 5, "sentinel after the bad messages")
+        time.sleep(0.2)
+        log = hub.log()
+        check('"sys tem.cpu\\xff": bad_topic: a character other than' in log,
+              "bad topic named, escaped, with why; log:\n" + short(log, 3000))
+        check('on "app.lat": bad_fields: field "p99" is a string, not a number' in log,
+              "bad field named; log:\n" + short(log, 3000))
+        kinds = [l for l in log.splitlines() if '"app.kind": bad_kind' in l]
+        check_eq(len(kinds), 5, "bad_kind lines (5 per 10 s)")
+        check('kind "nope0" is not sample, event or meta' in log, "the bad kind quoted")
+        check('on "app.log": bad_level: level "loud" is not info' in log,
+              "another reason logged after a flood of the first; log:\n" + short(log, 3000))
         await c.close()
 
 

@@ -11,9 +11,10 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from rtdash_harness import (Hub, Publisher, RawWS, WSClient, apublisher, bin_path, check,  # noqa: E402
-                            check_eq, free_port, http_json, is_sample, metric_find, metrics,
-                            ordered_keys, run_tests, samples_of, start_proc)
+from rtdash_harness import (Hub, Publisher, WSClient, apublisher, bin_path, check,  # noqa: E402
+                            check_eq, free_port, http_json, is_sample, metric_find,
+                            metrics, ordered_keys, run_tests, samples_of,
+                            slow_raw_reader, start_proc)
 
 T0 = 1764300000000
 
@@ -185,9 +186,7 @@ async def test_slow_client_does_not_delay_others_and_sees_gap():
         readers = [await WSClient.connect(hub) for _ in range(2)]
         for r in readers:
             await r.subscribe(["*"])
-        slow = RawWS(hub.port, rcvbuf=4096)
-        slow.recv_message()  # welcome
-        slow.send_text(json.dumps({"type": "subscribe", "topics": ["*"]}))
+        slow = slow_raw_reader(hub)
         slow.recv_message()  # subscribed
         pub = await apublisher(hub)
         topics = ["slow.t%d" % i for i in range(4)]
@@ -237,9 +236,7 @@ async def test_slow_consumer_closed_after_30s():
     with Hub() as hub:
         reader = await WSClient.connect(hub)
         await reader.subscribe(["*"])
-        slow = RawWS(hub.port, rcvbuf=4096)
-        slow.recv_message()  # welcome
-        slow.send_text(json.dumps({"type": "subscribe", "topics": ["*"]}))
+        slow = slow_raw_reader(hub)
         slow.recv_message()  # subscribed
         pub = await apublisher(hub)
         clients = (r"^rtdash_(ws_)?clients$", r"clients(_connected)?$")

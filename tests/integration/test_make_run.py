@@ -112,9 +112,10 @@ async def test_port_from_the_environment():
     try:
         run.wait_for(r"rtdash: http://localhost:%d/ +\(Ctrl-C stops it\)" % port, 20)
         log = run.log()
-        hub_line = "http://localhost:%d/ ingest" % port  # the hub's own, once it listens
-        check(hub_line in log and log.index(hub_line) < log.index("rtdash: http://"),
-              "the URL comes after the hub's start line:\n%s" % log[-3000:])
+        hub_line = re.search(r"rtdash-hub notice: rtdash-hub \S+: http://\S+:%d/" % port, log)
+        check(hub_line and hub_line.start() < log.index("rtdash: http://"),
+              "the URL comes after the hub's start line (its own, once it listens):\n%s"
+              % log[-3000:])
         st, hd, body = http_get(port, "/")
         check(st == 200 and b"<html" in body.lower(), "GET / on %d: %d %r" % (port, st, body[:200]))
         deadline = time.monotonic() + 10

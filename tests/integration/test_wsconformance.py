@@ -29,7 +29,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from rtdash_harness import (Hub, RawWS, bin_path, check, metrics, run_tests, short)  # noqa: E402
+from rtdash_harness import (Hub, RawWS, bin_path, check, metrics, rss_kb, run_tests,  # noqa: E402
+                            short, ws_client_frame)
 
 STRICT = os.environ.get("RTDASH_STRICT_WS") == "1"
 PING_CMD = b'{"type":"ping"}'
@@ -61,20 +62,7 @@ LWS_DEVIATIONS = {
 
 # ---------------------------------------------------------------- frames
 
-def frame(op, payload=b"", fin=True, rsv=0, mask=None, length=None):
-    """A client frame: masked (random key unless mask is given), with the
-    length field written as `length` when given (a lie about the payload)."""
-    b0 = (0x80 if fin else 0) | (rsv << 4) | op
-    n = len(payload) if length is None else length
-    if n < 126:
-        head = bytes([b0, 0x80 | n])
-    elif n < 65536:
-        head = bytes([b0, 0x80 | 126]) + struct.pack(">H", n)
-    else:
-        head = bytes([b0, 0x80 | 127]) + struct.pack(">Q", n)
-    if mask is None:
-        mask = os.urandom(4)
-    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+frame = ws_client_frame
 
 
 def text(s, **kw):
@@ -664,14 +652,6 @@ def test_utf8():
 
 
 # ---------------------------------------------------------------- 9: lengths, empty, binary
-
-def rss_kb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
 
 def test_frame_lengths_and_empty_frames():
     """RELIABILITY P1/P4, NATS CVE-2026-27889: a 64-bit length with the top bit

@@ -87,13 +87,8 @@ static bool s_same(const char *name, const cmd_t *c, json_t *ok)
 
 static void test_vectors(void)
 {
-    char path[4096];
-    vectors_path(path, sizeof path, "commands.json");
-    json_error_t err;
-    json_t *root = json_load_file(path, 0, &err);
-    if (!root)
-        fprintf(stderr, "cannot load %s: %s (set RTDASH_SRC)\n", path, err.text);
-    CHECK(root != NULL && json_is_array(root));
+    json_t *root = vectors_load("commands.json");
+    CHECK(root != NULL);
     if (!root)
         return;
     CHECK(json_array_size(root) >= 40);

@@ -2,6 +2,7 @@
  * doubles and floats (checked against a reference written with snprintf and
  * strtod), string escaping with U+FFFD for invalid UTF-8, base64. */
 #include "check.h"
+#include "rng.h"
 #include "jbuf.h"
 
 #include <float.h>
@@ -16,11 +17,7 @@ static uint64_t s_rng = 0x9E3779B97F4A7C15ULL;
 
 static uint64_t s_rand64(void)
 {
-    /* xorshift64* */
-    s_rng ^= s_rng >> 12;
-    s_rng ^= s_rng << 25;
-    s_rng ^= s_rng >> 27;
-    return s_rng * 0x2545F4914F6CDD1DULL;
+    return rng_next(&s_rng);
 }
 
 /* The text of b as a NUL-terminated string (static storage). */

@@ -3,6 +3,8 @@
  * checks: limits, the pre-scan, output caps, shortest doubles through the
  * whole path, and random mutations of the vectors. */
 #include "check.h"
+#include "json_check.h"
+#include "rng.h"
 #include "mp2json.h"
 #include "vectors.h"
 
@@ -20,10 +22,7 @@ static uint64_t s_rng = 0x2545F4914F6CDD1DULL;
 
 static uint64_t s_rand64(void)
 {
-    s_rng ^= s_rng >> 12;
-    s_rng ^= s_rng << 25;
-    s_rng ^= s_rng >> 27;
-    return s_rng * 0x2545F4914F6CDD1DULL;
+    return rng_next(&s_rng);
 }
 
 /* Decode hex into a malloc'd buffer; *n gets its length. NULL on bad hex. */
@@ -49,26 +48,11 @@ static uint8_t *s_unhex(const char *hex, size_t *n)
  * newline (SPEC §3: messages are split on \n)? */
 static bool s_valid_json(const unsigned char *text, size_t n)
 {
-    if (n && memchr(text, '\n', n))
-        return false;
-    /* jansson refuses U+0000 in object keys (a limit of jansson, not of
-     * JSON): check a copy with every escape backslash-u0000 turned into
-     * backslash-u0001, which keeps
-     * valid text valid and invalid text invalid. */
-    char *copy = malloc(n + 1);
-    if (n)
-        memcpy(copy, text, n);
-    for (size_t i = 0; i + 6 <= n; i++)
-        if (memcmp(copy + i, "\\u0000", 6) == 0)
-            copy[i + 5] = '1';
-    json_error_t err;
-    json_t *j =
-        json_loadb(copy, n, JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_DECODE_INT_AS_REAL, &err);
-    free(copy);
-    if (!j)
-        fprintf(stderr, "invalid JSON (%s): %.*s\n", err.text, (int)(n > 300 ? 300 : n), text);
-    json_decref(j);
-    return j != NULL;
+    char why[160];
+    bool ok = json_check_text(text, n, why, sizeof why);
+    if (!ok)
+        fprintf(stderr, "invalid JSON (%s): %.*s\n", why, (int)(n > 300 ? 300 : n), text);
+    return ok;
 }
 
 static bool s_is_framing_error(const char *name)
@@ -79,13 +63,8 @@ static bool s_is_framing_error(const char *name)
 
 static void test_vectors(mp2json_t *c)
 {
-    char path[4096];
-    vectors_path(path, sizeof path, "vectors.json");
-    json_error_t err;
-    json_t *root = json_load_file(path, 0, &err);
-    if (!root)
-        fprintf(stderr, "cannot load %s: %s (set RTDASH_SRC)\n", path, err.text);
-    CHECK(root != NULL && json_is_array(root));
+    json_t *root = vectors_load("vectors.json");
+    CHECK(root != NULL);
     if (!root)
         return;
     CHECK(json_array_size(root) >= 40);

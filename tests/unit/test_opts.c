@@ -14,6 +14,10 @@ static long port, interval;
 static const char *host, *title;
 static int verbose;
 static opt_list_t origins;
+enum { LOW = 10, MID = 20, HIGH = 30 };
+static const opt_enum_value_t speeds[] = {
+    {"low", LOW}, {"mid", MID}, {"medium", MID}, {"high", HIGH}, {NULL, 0}};
+static opt_enum_t speed = {speeds, 0, NULL}, shape = {speeds, 0, NULL};
 
 static const opt_t table[] = {
     {"port", OPT_INT, "8080", 1, 65535, &port, "HTTP and WebSocket port"},
@@ -22,6 +26,8 @@ static const opt_t table[] = {
     {"title", OPT_STR, "rtdash", 0, 0, &title, "page title"},
     {"verbose", OPT_BOOL, "false", 0, 0, &verbose, "log more"},
     {"allow-origin", OPT_LIST, "http://localhost:8080", 0, 0, &origins, "allowed Origin"},
+    {"speed", OPT_ENUM, "mid", 0, 0, &speed, "how fast"},
+    {"shape", OPT_ENUM, NULL, 0, 0, &shape, "unset by default"},
 };
 #define NOPTS (sizeof table / sizeof table[0])
 
@@ -33,6 +39,8 @@ static void clear_env(void)
     unsetenv("RTDASH_TITLE");
     unsetenv("RTDASH_VERBOSE");
     unsetenv("RTDASH_ALLOW_ORIGIN");
+    unsetenv("RTDASH_SPEED");
+    unsetenv("RTDASH_SHAPE");
 }
 
 /* Capture what is written to fd 1 or 2 during a parse. */
@@ -309,6 +317,106 @@ static void test_lists(void)
     free(err);
 }
 
+/* The splitter behind lists (and the collector library's hub list). */
+static void test_list_next(void)
+{
+    const char *pos = " a ,,\tbb\t, ,c", *item;
+    size_t len = 99;
+    item = opts_list_next(&pos, &len);
+    CHECK(item && len == 1 && item[0] == 'a');
+    item = opts_list_next(&pos, &len);
+    CHECK(item && len == 2 && memcmp(item, "bb", 2) == 0);
+    item = opts_list_next(&pos, &len);
+    CHECK(item && len == 1 && item[0] == 'c');
+    CHECK(opts_list_next(&pos, &len) == NULL);
+    CHECK(len == 0 && *pos == '\0');
+    CHECK(opts_list_next(&pos, &len) == NULL); /* stays at the end */
+
+    static const char *const empty[] = {"", ",", " , ,\t", ",,,"};
+    for (size_t i = 0; i < sizeof empty / sizeof empty[0]; i++) {
+        pos = empty[i];
+        CHECK(opts_list_next(&pos, &len) == NULL);
+    }
+    /* Spaces inside an item stay; a trailing comma adds nothing. */
+    pos = "tcp://h:1 x,";
+    item = opts_list_next(&pos, &len);
+    CHECK(item && len == 11 && memcmp(item, "tcp://h:1 x", 11) == 0);
+    CHECK(opts_list_next(&pos, &len) == NULL);
+}
+
+static void test_enums(void)
+{
+    clear_env();
+    /* The default, and unset: name NULL, value 0. */
+    speed.value = -1;
+    shape.value = -1;
+    shape.name = "garbage";
+    CHECK(parse(NULL, NULL, NULL) == 0);
+    CHECK(speed.value == MID);
+    CHECK_STREQ(speed.name, "mid");
+    CHECK(shape.value == 0 && shape.name == NULL);
+
+    /* A valid word, in either form, any case; name is the table's word. */
+    CHECK(parse(NULL, NULL, "--speed", "high", NULL) == 0);
+    CHECK(speed.value == HIGH && speed.name == speeds[3].name);
+    CHECK(parse(NULL, NULL, "--speed=LOW", NULL) == 0);
+    CHECK(speed.value == LOW);
+    CHECK_STREQ(speed.name, "low");
+    /* An alias gives its entry's value. */
+    CHECK(parse(NULL, NULL, "--speed", "Medium", NULL) == 0);
+    CHECK(speed.value == MID);
+    CHECK_STREQ(speed.name, "medium");
+
+    /* An invalid word: one line naming the flag, the word and the allowed
+     * words (aliases left out). */
+    char *err = NULL;
+    speed.value = LOW;
+    CHECK(parse(&err, NULL, "--speed", "warp", NULL) == -1);
+    CHECK_STREQ(err, "rtdash-test: --speed: 'warp' is not low, mid or high\n");
+    CHECK(count_lines(err) == 1);
+    free(err);
+    static const char *const bad[] = {"", "lo", "low ", "highest", "mid,high"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK(parse(&err, NULL, "--shape", bad[i], NULL) == -1);
+        CHECK(strstr(err, "--shape") && strstr(err, "is not low, mid or high"));
+        CHECK(count_lines(err) == 1);
+        free(err);
+    }
+
+    /* The environment: valid, then checked like a flag, naming the variable. */
+    setenv("RTDASH_SPEED", "HIGH", 1);
+    CHECK(parse(NULL, NULL, NULL) == 0);
+    CHECK(speed.value == HIGH);
+    CHECK(parse(NULL, NULL, "--speed", "low", NULL) == 0); /* the flag wins */
+    CHECK(speed.value == LOW);
+    setenv("RTDASH_SPEED", "fast", 1);
+    CHECK(parse(&err, NULL, NULL) == -1);
+    CHECK_STREQ(err, "rtdash-test: RTDASH_SPEED: 'fast' is not low, mid or high\n");
+    free(err);
+    /* ... even when a flag would override it (the environment is read first). */
+    CHECK(parse(NULL, NULL, "--speed", "low", NULL) == -1);
+    clear_env();
+
+    /* A single-word table and a two-word one read naturally. */
+    static const opt_enum_value_t one[] = {{"only", 1}, {NULL, 0}};
+    static const opt_enum_value_t two[] = {{"auto", 0}, {"influx", 1}, {NULL, 0}};
+    opt_enum_t e1 = {one, 0, NULL}, e2 = {two, 0, NULL};
+    const opt_t t2[] = {{"one", OPT_ENUM, NULL, 0, 0, &e1, ""},
+                        {"two", OPT_ENUM, NULL, 0, 0, &e2, ""}};
+    char *argv[] = {(char *)"rtdash-test", (char *)"--one=x", NULL};
+    capture_begin(2);
+    CHECK(opts_parse(t2, 2, 2, argv, NULL, NULL) == -1);
+    err = capture_end();
+    CHECK_STREQ(err, "rtdash-test: --one: 'x' is not only\n");
+    free(err);
+    argv[1] = (char *)"--two=x";
+    capture_begin(2);
+    CHECK(opts_parse(t2, 2, 2, argv, NULL, NULL) == -1);
+    err = capture_end();
+    CHECK_STREQ(err, "rtdash-test: --two: 'x' is not auto or influx\n");
+    free(err);
+}
+
 static void test_errors(void)
 {
     clear_env();
@@ -392,6 +500,8 @@ static void test_help(void)
         {"--title TEXT", "RTDASH_TITLE", "rtdash"},
         {"--verbose", "RTDASH_VERBOSE", "false"},
         {"--allow-origin A,B,...", "RTDASH_ALLOW_ORIGIN", "http://localhost:8080"},
+        {"--speed WORD", "RTDASH_SPEED", "mid"},
+        {"--shape WORD", "RTDASH_SHAPE", "(unset)"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         const char *line = strstr(buf, rows[i][0]);
@@ -406,6 +516,11 @@ static void test_help(void)
         CHECK(strstr(line, table[i].help) && strstr(line, table[i].help) < eol);
     }
     CHECK(strstr(buf, "[1..65535]") != NULL);
+    /* An enum's line ends with its words, aliases left out. */
+    static const char speed_tail[] = "how fast [low|mid|high]\n";
+    const char *sp = strstr(buf, "--speed WORD");
+    const char *sp_end = sp ? strchr(sp, '\n') + 1 : NULL;
+    CHECK(sp && strncmp(sp_end - strlen(speed_tail), speed_tail, strlen(speed_tail)) == 0);
     CHECK(strstr(buf, "--help") != NULL);
     CHECK(strstr(buf, "--version") != NULL);
     CHECK(count_lines(buf) == 4 + (int)NOPTS + 2);
@@ -450,11 +565,12 @@ static void test_help(void)
 static void test_describe(void)
 {
     clear_env();
-    CHECK(parse(NULL, NULL, "--port=81", "--verbose", "--allow-origin=a,b", NULL) == 0);
+    CHECK(parse(NULL, NULL, "--port=81", "--verbose", "--allow-origin=a,b", "--speed=MID", NULL) ==
+          0);
     char buf[512];
     size_t n = opts_describe(table, NOPTS, buf, sizeof buf);
     const char *want = "port=81 interval-ms=1000 host=(unset) title=rtdash verbose=true "
-                       "allow-origin=a,b";
+                       "allow-origin=a,b speed=mid shape=(unset)";
     CHECK_STREQ(buf, want);
     CHECK(n == strlen(want));
 
@@ -475,6 +591,8 @@ int main(void)
     test_numbers();
     test_bools();
     test_lists();
+    test_list_next();
+    test_enums();
     test_errors();
     test_positional();
     test_help();

@@ -1,16 +1,26 @@
 /* test_pub.c - the collector library against real ZeroMQ SUB sockets
  * (proto/rtdash_pub.c): two frames, msgpack bodies decoded with msgpack-c,
- * per-topic seq, publishing to every hub of a list, never blocking. */
+ * per-topic seq, publishing to every hub of a list, never blocking; what
+ * rtdash_pub_status() learns from ZeroMQ's handshakes (a hub, a server that
+ * is not ZeroMQ, nobody); and the collectors' aligned tick,
+ * rtdash_tick_wait(), with rtdash_stop_on_signals(). */
 #include "check.h"
 #include "rtclock.h"
 #include "rtdash.h"
 #include "topic.h"
 
+#include <arpa/inet.h>
 #include <math.h>
 #include <msgpack.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 #include <zmq.h>
 
 static void *s_ctx;
@@ -536,6 +546,154 @@ static void test_seq_table(void)
     rtdash_pub_destroy(&p);
 }
 
+/* Publish one sample and read the status until done(st) or 3 s pass; a
+ * listening TCP socket lfd (if >= 0) accepts and closes every connection,
+ * like a server that does not speak ZeroMQ. */
+static void status_until(rtdash_pub_t *p, int lfd, rtdash_pub_status_t *st,
+                         bool (*done)(const rtdash_pub_status_t *))
+{
+    const char *names[] = {"value"};
+    const double values[] = {1.0};
+    CHECK(rtdash_pub_sample(p, "status.x", names, values, 1, 0) == 0);
+    int64_t end = rtclock_mono_ms() + 3000;
+    do {
+        if (lfd >= 0) {
+            struct pollfd pfd = {lfd, POLLIN, 0};
+            if (poll(&pfd, 1, 20) == 1) {
+                int c = accept(lfd, NULL, NULL);
+                if (c >= 0)
+                    close(c);
+            }
+        } else {
+            sleep_ms(20);
+        }
+        rtdash_pub_status(p, st);
+    } while (!done(st) && rtclock_mono_ms() < end);
+}
+
+static bool has_bad_peer(const rtdash_pub_status_t *st)
+{
+    return st->bad_peers > 0;
+}
+
+static bool has_handshake(const rtdash_pub_status_t *st)
+{
+    return st->handshakes > 0;
+}
+
+static bool never(const rtdash_pub_status_t *st)
+{
+    (void)st;
+    return false;
+}
+
+static void test_status(void)
+{
+    /* A server that is not ZeroMQ: every handshake fails, none succeeds. */
+    int lfd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t salen = sizeof sa;
+    CHECK(bind(lfd, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(lfd, 16) == 0);
+    CHECK(getsockname(lfd, (struct sockaddr *)&sa, &salen) == 0);
+    char ep[64];
+    snprintf(ep, sizeof ep, "tcp://127.0.0.1:%u", (unsigned)ntohs(sa.sin_port));
+    fprintf(stderr, "(the next 'not a ZeroMQ peer' line is expected)\n");
+    rtdash_pub_t *p = rtdash_pub_new(ep);
+    CHECK(p != NULL);
+    rtdash_pub_status_t st;
+    if (p) {
+        status_until(p, lfd, &st, has_bad_peer);
+        CHECK(st.sent == 1);
+        CHECK(st.bad_peers >= 1 && st.handshakes == 0);
+        CHECK(st.bad_endpoint && strcmp(st.bad_endpoint, ep) == 0);
+        rtdash_pub_destroy(&p);
+    }
+    close(lfd);
+
+    /* A SUB socket, as the hub binds: a handshake, nothing bad. */
+    void *sub = bind_sub(ep, sizeof ep);
+    p = rtdash_pub_new(ep);
+    CHECK(p != NULL);
+    if (p) {
+        status_until(p, -1, &st, has_handshake);
+        CHECK(st.sent == 1 && st.handshakes == 1 && st.bad_peers == 0 && !st.bad_endpoint);
+        rtdash_pub_destroy(&p);
+    }
+    zmq_close(sub);
+
+    /* Nobody listening: neither, whatever the time (a hub may come later). */
+    p = rtdash_pub_new("tcp://127.0.0.1:1");
+    CHECK(p != NULL);
+    if (p) {
+        status_until(p, -1, &st, never);
+        CHECK(st.sent == 1 && st.handshakes == 0 && st.bad_peers == 0);
+        rtdash_pub_destroy(&p);
+    }
+}
+
+static volatile sig_atomic_t s_alarm;
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    s_alarm = 1;
+}
+
+/* The tick lands on multiples of the interval of the wall clock, waits at
+ * least min_ms, and ends at once when the stop flag is set by a signal. */
+static void test_tick(void)
+{
+    const int64_t iv = 200, slack = 80; /* slack: a busy, shared machine */
+    volatile sig_atomic_t stop = 1;
+    int64_t t0 = rtclock_mono_ms();
+    CHECK(rtdash_tick_wait(10000, 0, &stop) == 0);
+    CHECK(rtclock_mono_ms() - t0 < 50);
+
+    stop = 0;
+    int64_t start = rtdash_now_ms(), prev = 0;
+    for (int i = 0; i < 3; i++) {
+        CHECK(rtdash_tick_wait(iv, i == 0 ? 150 : 0, &stop) == 1);
+        int64_t now = rtdash_now_ms();
+        CHECK(now % iv < slack);
+        if (now % iv >= slack)
+            fprintf(stderr, "tick %d: %lld ms past the boundary\n", i, (long long)(now % iv));
+        if (i == 0)
+            CHECK(now - start >= 150);
+        else
+            CHECK(now / iv > prev / iv); /* a later boundary every time */
+        prev = now;
+    }
+    CHECK(rtdash_tick_wait(iv, 0, NULL) == 1); /* no stop flag at all */
+    CHECK(rtdash_now_ms() % iv < slack);
+
+    /* A signal that sets the flag ends a long wait at once. */
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_alarm; /* no SA_RESTART */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGALRM, &sa, &old);
+    struct itimerval it = {{0, 0}, {0, 100000}};
+    s_alarm = 0;
+    t0 = rtclock_mono_ms();
+    setitimer(ITIMER_REAL, &it, NULL);
+    CHECK(rtdash_tick_wait(3600000, 0, &s_alarm) == 0);
+    int64_t waited = rtclock_mono_ms() - t0;
+    CHECK(waited >= 90 && waited < 1000);
+    sigaction(SIGALRM, &old, NULL);
+
+    /* rtdash_stop_on_signals(): SIGTERM and SIGINT set the flag, nothing else. */
+    volatile sig_atomic_t flag = 0;
+    CHECK(rtdash_stop_on_signals(&flag) == 0);
+    raise(SIGTERM);
+    CHECK(flag == 1);
+    flag = 0;
+    raise(SIGINT);
+    CHECK(flag == 1);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+}
+
 int main(void)
 {
     s_ctx = zmq_ctx_new();
@@ -543,6 +701,8 @@ int main(void)
     test_no_hub();
     test_bad_endpoints();
     test_seq_table();
+    test_status();
+    test_tick();
     zmq_ctx_term(s_ctx);
     return CHECK_DONE();
 }

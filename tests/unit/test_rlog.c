@@ -217,11 +217,43 @@ static void test_rl_macro(void)
     rlog_set_level(RLOG_NOTICE);
 }
 
+/* RLOG_RL_ON with one limiter per reason: a flood of one reason leaves the
+ * other's lines through. */
+static void test_rl_per_reason(void)
+{
+    rlog_rl_t rl[2] = {{0}};
+    rlog_set_level(RLOG_NOTICE);
+    capture_begin();
+    for (int i = 0; i < 50; i++)
+        RLOG_RL_ON(&rl[0], RLOG_WARN, "reason a %d", i);
+    RLOG_RL_ON(&rl[1], RLOG_WARN, "reason b");
+    char *out = capture_end();
+    CHECK(count_lines(out) == 6);
+    CHECK(strstr(out, "reason b\n") != NULL);
+    free(out);
+}
+
+static void test_quote(void)
+{
+    char q[32];
+    CHECK_STREQ(rlog_quote(q, sizeof(q), "demo.sales", 10), "demo.sales");
+    CHECK_STREQ(rlog_quote(q, sizeof(q), "a\"b\\c", 5), "a\\\"b\\\\c");
+    CHECK_STREQ(rlog_quote(q, sizeof(q), "sys tem\n\xff", 9), "sys tem\\x0a\\xff");
+    CHECK_STREQ(rlog_quote(q, sizeof(q), "a\0b", 3), "a\\x00b");
+    /* cut where dst is full, never inside an escape */
+    const char *longer = "0123456789012345678901234567890123456789";
+    CHECK_STREQ(rlog_quote(q, sizeof(q), longer, 40), "0123456789012345678901234567...");
+    CHECK_STREQ(rlog_quote(q, 8, "\x01\x02", 2), "\\x01...");
+    CHECK(strlen(rlog_quote(q, sizeof(q), "\x01\x01\x01\x01\x01\x01\x01\x01", 8)) < sizeof(q));
+}
+
 int main(void)
 {
     test_format();
     test_levels();
     test_rate_limiter();
     test_rl_macro();
+    test_rl_per_reason();
+    test_quote();
     return CHECK_DONE();
 }

@@ -1,6 +1,15 @@
 /* test_topic.c - topic names, patterns, matching and covering (proto/topic.c). */
 #include "check.h"
 #include "topic.h"
+#include <string.h>
+
+/* One check for a loop of many: counted once, failing cases printed. */
+static int s_mismatch;
+#define CHECK_SILENT_EQ(a, b)                                                                      \
+    do {                                                                                           \
+        if ((a) != (b) && s_mismatch++ < 5)                                                        \
+            fprintf(stderr, "mismatch at %s:%d\n", __FILE__, __LINE__);                          \
+    } while (0)
 
 #include <string.h>
 
@@ -211,12 +220,37 @@ static void test_covers_consistent(void)
     CHECK(violations == 0);
 }
 
+static void test_why(void)
+{
+    size_t at = 99;
+    CHECK(topic_invalid_why("system.cpu", 10, &at) == NULL);
+    CHECK_STREQ(topic_invalid_why("", 0, &at), "empty");
+    CHECK(at == 0);
+    CHECK_STREQ(topic_invalid_why("a..b", 4, &at), "empty segment");
+    CHECK(at == 2);
+    CHECK_STREQ(topic_invalid_why("a.", 2, &at), "empty segment");
+    CHECK(at == 2);
+    CHECK(strstr(topic_invalid_why("sys tem", 7, &at), "other than a letter") != NULL);
+    CHECK(at == 3);
+    char big[200];
+    memset(big, 'a', sizeof(big));
+    CHECK_STREQ(topic_invalid_why(big, 129, NULL), "longer than 128 bytes");
+    CHECK(topic_invalid_why(big, 128, NULL) == NULL);
+    /* the same verdict as topic_is_valid on every short byte string */
+    for (unsigned v = 0; v < 65536; v++) {
+        char t[2] = {(char)(v & 0xff), (char)(v >> 8)};
+        CHECK_SILENT_EQ(topic_invalid_why(t, 2, NULL) == NULL, topic_is_valid(t, 2));
+    }
+}
+
 int main(void)
 {
+    test_why();
     test_valid();
     test_pattern_valid();
     test_match();
     test_covers();
     test_covers_consistent();
+    CHECK(s_mismatch == 0);
     return CHECK_DONE();
 }

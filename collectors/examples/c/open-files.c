@@ -28,7 +28,7 @@
  * own collector. */
 // SPDX-License-Identifier: MIT
 #if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
-#define _POSIX_C_SOURCE 200809L /* sigaction, nanosleep with -std=c11 */
+#define _POSIX_C_SOURCE 200809L /* sigaction with -std=c11 */
 #endif
 #include <signal.h>
 #include <stdint.h>
@@ -148,13 +148,6 @@ static int s_claim(const char *topic, const char *hubs)
     return 0;
 }
 
-/* Sleep ms milliseconds, or less when a signal arrives. */
-static void s_sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 int main(int argc, char **argv)
 {
     const char *hub = NULL, *topic = NULL, *path = NULL;
@@ -189,9 +182,11 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    s_sleep_ms(300); /* let the hubs subscribe: PUB drops what it sends before that */
-    int64_t last_meta = 0;
-    while (!s_stop) {
+    /* One sample per tick of the wall clock; the first tick waits a little
+     * so the hubs subscribe first: PUB drops what it sends before that. */
+    int64_t last_meta = 0, min_wait = RTDASH_FIRST_TICK_MIN_MS;
+    while (rtdash_tick_wait(interval_ms, min_wait, &s_stop)) {
+        min_wait = 0;
         int64_t now = rtdash_now_ms();
         if (last_meta == 0 || now - last_meta >= META_PERIOD_MS || now < last_meta) {
             s_send_meta(pub, topic, interval_ms);
@@ -203,7 +198,6 @@ int main(int argc, char **argv)
             rtdash_pub_sample(pub, topic, names, &open_files, 1, now);
         else
             RLOG_RL(RLOG_WARN, "cannot read %s", path);
-        s_sleep_ms(interval_ms);
     }
     rtdash_pub_destroy(&pub);
     return 0;

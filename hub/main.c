@@ -5,6 +5,7 @@
 #include "origin.h"
 #include "rlog.h"
 #include "supervisor.h"
+#include "tlscheck.h"
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -215,6 +216,10 @@ int main(int argc, char **argv)
         {"metrics-token", OPT_STR, NULL, 0, 0, &ac.metrics_token_file,
          "file holding a token that may read /metrics only (for Prometheus)"},
         {"session-hours", OPT_INT, "12", 1, 8760, &session_h, "how long a login lasts"},
+        {"tls-cert", OPT_STR, NULL, 0, 0, &cfg.tls_cert,
+         "serve https and wss with this PEM certificate (chain included) and --tls-key"},
+        {"tls-key", OPT_STR, NULL, 0, 0, &cfg.tls_key,
+         "the certificate's PEM private key (mode 600)"},
         {"allow-origin", OPT_STR, NULL, 0, 0, &origins,
          "web origins besides the hub's own that may open the WebSocket and call the API "
          "(comma-separated scheme://host[:port]; '*' = any)"},
@@ -241,6 +246,19 @@ int main(int argc, char **argv)
     if (s_check_collectors(&cfg.collectors) < 0)
         return 2;
     ac.session_ms = session_h * 3600 * 1000;
+    if (!cfg.tls_cert != !cfg.tls_key) {
+        fprintf(stderr, "rtdash-hub: --tls-cert and --tls-key go together\n");
+        return 2;
+    }
+    if (cfg.tls_cert) {
+        char err[512], warn[256];
+        if (tlscheck_files(cfg.tls_cert, cfg.tls_key, err, sizeof err, warn, sizeof warn) < 0) {
+            fprintf(stderr, "rtdash-hub: %s\n", err);
+            return 2;
+        }
+        if (warn[0])
+            rlog(RLOG_WARN, "%s", warn);
+    }
     if (s_load_security(&cfg, &ac, origins, hosts) < 0) {
         auth_destroy(&cfg.auth);
         origin_policy_destroy(&cfg.origin);

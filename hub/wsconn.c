@@ -245,6 +245,11 @@ static int s_confirm_upgrade(struct lws *wsi, wsconn_env_t *env, const char *upg
     if (st)
         return s_refuse(wsi, env, st == 421 ? REFUSE_HOST : REFUSE_ORIGIN, st,
                         st == 421 ? "misdirected" : "forbidden", why);
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_PROTOCOL) > 127)
+        /* lws 4.1 copies the list into 128 bytes and hangs up past them */
+        return s_refuse(wsi, env, REFUSE_BAD_UPGRADE, 400, "bad_request",
+                        "Sec-WebSocket-Protocol over 127 bytes: send a long token (a JWT) as "
+                        "?token= or Authorization: Bearer");
     if (lws_hdr_total_length(wsi, WSI_TOKEN_KEY) <= 0)
         return s_refuse(wsi, env, REFUSE_BAD_UPGRADE, 400, "bad_request",
                         "no Sec-WebSocket-Key");

@@ -116,6 +116,26 @@ static int s_close(struct lws *wsi, int code, const char *why)
     return -1;
 }
 
+/* lws 4.1's own value for a close frame (lws-write.h keeps 4 for it: "is
+ * handled by lws_close_reason()", which sends it only as the socket closes).
+ * Pinned by Debian 12's lws; test_ws's close-code tests catch a change. */
+#define WSCONN_WRITE_CLOSE ((enum lws_write_protocol)4)
+
+/* Write a close frame with code and reason (at most 123 bytes). 0, or -1
+ * when it cannot be written (then the connection just closes). */
+static int s_send_close(struct lws *wsi, int code, const char *why)
+{
+    unsigned char buf[LWS_PRE + 125];
+    size_t rl = why ? strlen(why) : 0;
+    if (rl > 123)
+        rl = 123;
+    buf[LWS_PRE] = (unsigned char)(code >> 8);
+    buf[LWS_PRE + 1] = (unsigned char)(code & 0xff);
+    if (rl)
+        memcpy(buf + LWS_PRE + 2, why, rl);
+    return lws_write(wsi, buf + LWS_PRE, rl + 2, WSCONN_WRITE_CLOSE) < 0 ? -1 : 0;
+}
+
 /* Take one chunk of a (possibly fragmented) command; process complete ones.
  * lws hands a message over in chunks of at most rx_buffer_size bytes, one
  * callback each; a message may take at most max_fragments callbacks, so a
@@ -396,8 +416,20 @@ int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         client_t *c = pss->c;
         if (!c)
             return -1;
-        if (c->close_code)
-            return s_close(wsi, c->close_code, c->close_reason ? c->close_reason : "");
+        if (c->close_code) {
+            /* A policy close (flood, slow consumer, 1009, 4401, 4403) must
+             * reach the client: lws 4.1 closes its socket right after its
+             * own close frame, and with the peer still sending, the kernel's
+             * RST throws the frame away (the client saw 1006). So the frame
+             * is ours, the socket stays open and read until the peer's close
+             * answers (WS_PEER_INITIATED_CLOSE), at most 3 s. */
+            if (!pss->close_sent) {
+                pss->close_sent = true;
+                lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, 3);
+                return s_send_close(wsi, c->close_code, c->close_reason);
+            }
+            return 0;
+        }
         unsigned char *text;
         size_t n;
         uint32_t frames = broker_next_write(env->broker, c, &text, &n);
@@ -412,6 +444,10 @@ int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             lws_callback_on_writable(wsi);
         return 0;
     }
+
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        /* the answer to our close frame: nothing unread is left, hang up */
+        return pss->close_sent ? -1 : 0;
 
     case LWS_CALLBACK_CLOSED:
         s_undefer(env, wsi, pss);

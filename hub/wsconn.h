@@ -61,6 +61,7 @@ typedef struct wsconn_pss {
     size_t rxdiscard; /* bytes of an oversized message read and dropped before closing */
     char ip[IPCOUNT_ADDR_MAX + 1]; /* counted in per_ip when set */
     access_t acc; /* what the upgrade's credentials gave, until ESTABLISHED takes it */
+    bool close_sent; /* our close frame is out: reading until the peer's */
 } wsconn_pss_t;
 
 /* The lws protocol callback; the context user must be a wsconn_env_t *. */

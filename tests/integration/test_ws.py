@@ -14,6 +14,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rtdash_harness import (Hub, Publisher, RawWS, WSClient, apublisher, bin_path, check,  # noqa: E402
                             check_eq, is_sample, metric_find, metrics, of_type, ordered_keys,
                             run_tests, samples_of, short, start_proc)
+import websockets  # noqa: E402
 
 T0 = 1764300000000
 
@@ -572,6 +573,23 @@ async def test_command_rate_limit_and_flood_1008():
         if kicked0 is not None:
             check_eq(kicked1 - kicked0, 1, "rtdash_clients_closed_total{reason=command_flood} "
                      "after one flooding client")
+        # A client that keeps sending while the hub closes it must still
+        # read the 1008: the hub reads on until the client answers the close
+        # (with the kernel's reset, a close frame is lost: 1006)
+        codes = []
+        for _ in range(10):
+            ws = await websockets.connect(hub.ws_url, ping_interval=None, max_size=None)
+            try:
+                for _ in range(2000):
+                    await ws.send('{"type":"ping"}')
+            except websockets.ConnectionClosed:
+                pass
+            try:
+                while True:
+                    await ws.recv()
+            except websockets.ConnectionClosed as e:
+                codes.append(e.rcvd.code if e.rcvd else 1006)
+        check_eq(codes, [1008] * 10, "close codes seen by clients that flood without reading")
         d = await WSClient.connect(hub)
         await d.ping()
         await d.close()

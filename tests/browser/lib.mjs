@@ -338,13 +338,15 @@ export async function openPage(browser, hub, { width = 1440, height = 900, color
 }
 
 /**
- * Page errors except the browser's own notes on refused WebSocket connections
- * (expected while a hub restarts) and, for the HTTP statuses in allow (e.g.
- * [401] where the page asks /api/whoami without credentials on purpose), its
- * notes on those answers.
+ * Page errors except the browser's own notes on connections that failed
+ * (expected while a hub restarts or a link is cut: the WebSocket, and the
+ * /api/whoami the page asks before each attempt) and, for the HTTP statuses
+ * in allow (e.g. [401] where the page asks /api/whoami without credentials
+ * on purpose), its notes on those answers.
  */
 export function realErrors(page, { allow = [] } = {}) {
   return page.errors.filter((e) => !/WebSocket connection to .* failed/i.test(e)
+    && !/Failed to load resource: net::ERR_(CONNECTION_[A-Z_]+|EMPTY_RESPONSE)\b/.test(e)
     && !allow.some((st) => e.includes(`the server responded with a status of ${st} `)));
 }
 

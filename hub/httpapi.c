@@ -156,13 +156,19 @@ static void s_metrics(const broker_t *b, jbuf_t *o)
     s_collector_metrics(b, o);
 }
 
+/* One CSV cell of text. A cell that a spreadsheet would run as a formula
+ * (it starts with = + - @ TAB or CR) gets a leading apostrophe (OWASP's CSV
+ * injection advice); numbers are not written through here and stay numbers. */
 static void s_csv_cell(jbuf_t *o, const char *s)
 {
-    if (!strpbrk(s, ",\"\r\n")) {
+    bool formula = strchr("=+-@\t\r", s[0]) && s[0];
+    if (!formula && !strpbrk(s, ",\"\r\n")) {
         jbuf_puts(o, s);
         return;
     }
     jbuf_putc(o, '"');
+    if (formula)
+        jbuf_putc(o, '\'');
     for (; *s; s++) {
         if (*s == '"')
             jbuf_putc(o, '"');

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <openssl/ssl.h>
 #include <sys/stat.h>
 
 struct hub {
@@ -39,6 +41,25 @@ void hub_request_reload(void)
 {
     s_reload = 1;
 }
+
+/* Headers on every response (lws's "best practices" set, but a CSP whose
+ * connect-src is 'self' - the page talks to its own hub only - instead of any
+ * ws: or wss: host, and no deprecated x-xss-protection); HSTS under TLS. */
+static const struct lws_protocol_vhost_options s_hdr_hsts = {
+    NULL, NULL, "strict-transport-security:", "max-age=31536000"};
+static const struct lws_protocol_vhost_options s_hdr_referrer = {NULL, NULL, "referrer-policy:",
+                                                                 "no-referrer"};
+static const struct lws_protocol_vhost_options s_hdr_frame = {&s_hdr_referrer, NULL,
+                                                              "x-frame-options:", "deny"};
+static const struct lws_protocol_vhost_options s_hdr_nosniff = {
+    &s_hdr_frame, NULL, "x-content-type-options:", "nosniff"};
+static const struct lws_protocol_vhost_options s_hdr_csp = {
+    &s_hdr_nosniff, NULL, "content-security-policy:",
+    "default-src 'none'; img-src 'self' data:; script-src 'self'; font-src 'self'; "
+    "style-src 'self'; connect-src 'self'; manifest-src 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'"};
+/* the same list with HSTS at its end (lws walks it from the head) */
+static struct lws_protocol_vhost_options s_hdr_tls[5];
 
 static const struct lws_protocol_vhost_options s_mime_svg = {NULL, NULL, ".svg", "image/svg+xml"};
 static const struct lws_protocol_vhost_options s_mime_mjs = {&s_mime_svg, NULL, ".mjs",
@@ -208,6 +229,8 @@ hub_t *hub_new(const hub_cfg_t *cfg)
      * rest, such as the page's linter (a devDependency), is not; the web
      * root's own node_modules/ gets the API's 404. */
     snprintf(h->vendor, sizeof(h->vendor), "%s/node_modules/chart.js", cfg->web_root);
+    if (!(h->env.web = webroot_new(cfg->web_root, h->vendor, cfg->source_maps)))
+        goto fail;
     s_mount(&h->m_modules, "/node_modules", "rtdash-http", LWSMPRO_CALLBACK, NULL, NULL);
     s_mount(&h->m_metrics, "/metrics", "rtdash-http", LWSMPRO_CALLBACK, NULL, &h->m_modules);
     s_mount(&h->m_healthz, "/healthz", "rtdash-http", LWSMPRO_CALLBACK, NULL, &h->m_metrics);
@@ -233,19 +256,50 @@ hub_t *hub_new(const hub_cfg_t *cfg)
     info.timeout_secs_ah_idle = (unsigned int)cfg->handshake_s;
     info.max_http_header_data = (unsigned short)cfg->max_header_bytes;
     info.retry_and_idle_policy = &h->retry;
-    info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 |
-                   LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
+    info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+    info.headers = &s_hdr_csp;
+    if (cfg->tls_cert) {
+        /* TLS 1.2 or later, HTTP/1.1 only (the API reads HTTP/1 request
+         * lines; h2 would bring :path), plain HTTP on this port refused */
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+        info.ssl_cert_filepath = cfg->tls_cert;
+        info.ssl_private_key_filepath = cfg->tls_key;
+        info.ssl_options_set = SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1;
+        info.alpn = "http/1.1";
+        size_t i = 0;
+        for (const struct lws_protocol_vhost_options *o = &s_hdr_csp; o; o = o->next, i++) {
+            s_hdr_tls[i] = *o;
+            s_hdr_tls[i].next = &s_hdr_tls[i + 1];
+        }
+        s_hdr_tls[i - 1].next = &s_hdr_hsts;
+        info.headers = &s_hdr_tls[0];
+        h->env.tls = true;
+    }
     info.vhost_name = "default";
     lws_set_log_level(LLL_ERR | LLL_WARN, s_lws_log);
+    /* the context alone, then each listening vhost with its own options:
+     * lws binds an IPv4 literal on an IPv6 socket as "::" - every interface
+     * (the v4 address lands in sin6_flowinfo) - so an IPv4 address is bound
+     * with IPv6 off for its vhost only, which a context-wide option cannot do */
+    uint64_t base = info.options;
+    info.options = base | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
     h->cx = lws_create_context(&info);
-    if (!h->cx) {
-        rlog(RLOG_ERROR, "cannot listen on port %ld (in use?)", cfg->port);
+    if (!h->cx)
+        goto fail;
+    struct in_addr a4;
+    info.options = base;
+    if (info.iface && inet_pton(AF_INET, info.iface, &a4) == 1)
+        info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+    if (!lws_create_vhost(h->cx, &info)) {
+        rlog(RLOG_ERROR, "cannot listen on %s port %ld (in use?)",
+             info.iface ? info.iface : "every interface,", cfg->port);
         goto fail;
     }
     if (loopback) {
         /* the same site on IPv6's loopback, when the machine has one */
         info.iface = "::1";
         info.vhost_name = "default6";
+        info.options = base;
         if (!lws_create_vhost(h->cx, &info))
             rlog(RLOG_NOTICE, "no IPv6 loopback: serving on 127.0.0.1 only");
         info.iface = "127.0.0.1";
@@ -274,14 +328,18 @@ hub_t *hub_new(const hub_cfg_t *cfg)
         h->env.sv = h->sv;
     }
     lws_sul_schedule(h->cx, 0, &h->sul_cron, s_cron, LWS_US_PER_SEC);
+    const char *scheme = cfg->tls_cert ? "https" : "http";
     if (loopback)
-        rlog(RLOG_NOTICE, "rtdash-hub %s: http://127.0.0.1:%ld/ and http://[::1]:%ld/ (loopback "
+        rlog(RLOG_NOTICE, "rtdash-hub %s: %s://127.0.0.1:%ld/ and %s://[::1]:%ld/ (loopback "
                           "only), ingest %s, web root %s",
-             RTDASH_VERSION, cfg->port, cfg->port, cfg->ingest, cfg->web_root);
+             RTDASH_VERSION, scheme, cfg->port, scheme, cfg->port, cfg->ingest, cfg->web_root);
     else
-        rlog(RLOG_NOTICE, "rtdash-hub %s: http://%s:%ld/ (%s), ingest %s, web root %s",
-             RTDASH_VERSION, info.iface ? info.iface : "*", cfg->port,
+        rlog(RLOG_NOTICE, "rtdash-hub %s: %s://%s:%ld/ (%s), ingest %s, web root %s",
+             RTDASH_VERSION, scheme, info.iface ? info.iface : "*", cfg->port,
              info.iface ? "this address" : "every interface", cfg->ingest, cfg->web_root);
+    if (auth_on(h->env.auth) && !cfg->tls_cert && !s_is_loopback(info.iface))
+        rlog(RLOG_WARN, "tokens and passwords travel in cleartext: give --tls-cert/--tls-key, "
+                        "or put a TLS proxy in front");
     if (!auth_on(h->env.auth) && !loopback && !s_is_loopback(info.iface))
         rlog(RLOG_WARN, "anonymous read access to every topic on %s:%ld: give --auth or --users "
                         "to put the hub on a network",
@@ -334,6 +392,7 @@ void hub_destroy(hub_t **ph)
     broker_destroy(&h->env.broker);
     ipcount_free(&h->env.per_ip);
     auth_destroy(&h->env.auth);
+    webroot_destroy(&h->env.web);
     origin_policy_destroy(&h->env.origin);
     auth_destroy(&h->cfg.auth);
     origin_policy_destroy(&h->cfg.origin);

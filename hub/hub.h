@@ -41,6 +41,9 @@ typedef struct hub_cfg {
     const char *collectors_dir; /* --collectors-dir: run every executable in it */
     auth_t *auth;               /* credentials; taken over by hub_new (NULL = none) */
     origin_policy_t *origin;    /* allowed Origin/Host; taken over by hub_new */
+    const char *tls_cert;       /* --tls-cert / --tls-key: https and wss (both or none) */
+    const char *tls_key;
+    int source_maps;            /* serve Chart.js's .map files too */
 } hub_cfg_t;
 
 typedef struct hub hub_t;

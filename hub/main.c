@@ -4,10 +4,13 @@
 #include "opts.h"
 #include "origin.h"
 #include "rlog.h"
+#include "supervisor.h"
+#include "tlscheck.h"
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +119,33 @@ static int s_load_security(hub_cfg_t *cfg, const auth_cfg_t *ac, const char *ori
     return 0;
 }
 
+/* Refuse a collector command the shell cannot run, now: restarted, it would
+ * fail forever. The environment form is split at commas, so a comma inside a
+ * command there leaves a piece that is not a command: say so. */
+static int s_check_collectors(const opt_list_t *l)
+{
+    const char *env = getenv("RTDASH_COLLECTOR");
+    uintptr_t env_lo = (uintptr_t)env, env_hi = env ? env_lo + strlen(env) : 0;
+    for (size_t i = 0; i < l->n; i++) {
+        char *cmd = strndup(l->v[i], l->len[i]);
+        char why[1200];
+        int rc = cmd ? supervisor_check_command(cmd, why, sizeof(why)) : 0;
+        if (rc < 0) {
+            bool from_env = (uintptr_t)l->v[i] >= env_lo && (uintptr_t)l->v[i] < env_hi;
+            fprintf(stderr, "rtdash-hub: %s: collector '%s' cannot run: %s\n",
+                    from_env ? "RTDASH_COLLECTOR" : "--collector", cmd, why);
+            if (from_env && strchr(env, ','))
+                fprintf(stderr, "rtdash-hub: RTDASH_COLLECTOR is split at every comma; a "
+                                "command with a comma in it goes in a --collector flag, whose "
+                                "value is one command\n");
+        }
+        free(cmd);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     hub_cfg_t cfg;
@@ -186,14 +216,21 @@ int main(int argc, char **argv)
         {"metrics-token", OPT_STR, NULL, 0, 0, &ac.metrics_token_file,
          "file holding a token that may read /metrics only (for Prometheus)"},
         {"session-hours", OPT_INT, "12", 1, 8760, &session_h, "how long a login lasts"},
+        {"tls-cert", OPT_STR, NULL, 0, 0, &cfg.tls_cert,
+         "serve https and wss with this PEM certificate (chain included) and --tls-key"},
+        {"tls-key", OPT_STR, NULL, 0, 0, &cfg.tls_key,
+         "the certificate's PEM private key (mode 600)"},
+        {"serve-source-maps", OPT_BOOL, "0", 0, 0, &cfg.source_maps,
+         "serve Chart.js's source maps at /vendor/ (for debugging the page)"},
         {"allow-origin", OPT_STR, NULL, 0, 0, &origins,
          "web origins besides the hub's own that may open the WebSocket and call the API "
          "(comma-separated scheme://host[:port]; '*' = any)"},
         {"allow-host", OPT_STR, NULL, 0, 0, &hosts,
          "Host names besides localhost, IP literals, this machine's name and the allowed "
          "origins' (comma-separated; '*' = any)"},
-        {"collector", OPT_LIST, NULL, 0, 0, &cfg.collectors,
-         "run this collector command (sh -c, no comma in it), restart it when it exits"},
+        {"collector", OPT_LIST, NULL, OPT_LIST_WHOLE, 0, &cfg.collectors,
+         "run this collector command (sh -c), restart it when it exits; a flag is one "
+         "command, RTDASH_COLLECTOR is split at commas"},
         {"collectors-dir", OPT_STR, NULL, 0, 0, &cfg.collectors_dir,
          "run every executable file of this directory as a supervised collector"},
     };
@@ -208,7 +245,22 @@ int main(int argc, char **argv)
         fprintf(stderr, "rtdash-hub: --idle-s must be larger than --ping-s\n");
         return 2;
     }
+    if (s_check_collectors(&cfg.collectors) < 0)
+        return 2;
     ac.session_ms = session_h * 3600 * 1000;
+    if (!cfg.tls_cert != !cfg.tls_key) {
+        fprintf(stderr, "rtdash-hub: --tls-cert and --tls-key go together\n");
+        return 2;
+    }
+    if (cfg.tls_cert) {
+        char err[512], warn[256];
+        if (tlscheck_files(cfg.tls_cert, cfg.tls_key, err, sizeof err, warn, sizeof warn) < 0) {
+            fprintf(stderr, "rtdash-hub: %s\n", err);
+            return 2;
+        }
+        if (warn[0])
+            rlog(RLOG_WARN, "%s", warn);
+    }
     if (s_load_security(&cfg, &ac, origins, hosts) < 0) {
         auth_destroy(&cfg.auth);
         origin_policy_destroy(&cfg.origin);

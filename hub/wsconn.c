@@ -219,6 +219,18 @@ static void s_pending_count(struct lws *wsi, wsconn_env_t *env)
     broker_count_refused(env->broker, timed_out ? REFUSE_HANDSHAKE_TIMEOUT : REFUSE_INCOMPLETE);
 }
 
+/* Paths answered by httpapi rather than by a file. */
+static bool s_is_dynamic(const char *uri)
+{
+    static const char *const prefixes[] = {"/api", "/healthz", "/metrics", "/node_modules"};
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+        size_t n = strlen(prefixes[i]);
+        if (!strncmp(uri, prefixes[i], n) && (uri[n] == '\0' || uri[n] == '/'))
+            return true;
+    }
+    return false;
+}
+
 /* Refuse an upgrade with status (counted as reason): 1, the "answered" value
  * of LWS_CALLBACK_HTTP_CONFIRM_UPGRADE, or -1 to hang up. */
 static int s_refuse(struct lws *wsi, wsconn_env_t *env, int reason, unsigned status,
@@ -245,6 +257,11 @@ static int s_confirm_upgrade(struct lws *wsi, wsconn_env_t *env, const char *upg
     if (st)
         return s_refuse(wsi, env, st == 421 ? REFUSE_HOST : REFUSE_ORIGIN, st,
                         st == 421 ? "misdirected" : "forbidden", why);
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_PROTOCOL) > 127)
+        /* lws 4.1 copies the list into 128 bytes and hangs up past them */
+        return s_refuse(wsi, env, REFUSE_BAD_UPGRADE, 400, "bad_request",
+                        "Sec-WebSocket-Protocol over 127 bytes: send a long token (a JWT) as "
+                        "?token= or Authorization: Bearer");
     if (lws_hdr_total_length(wsi, WSI_TOKEN_KEY) <= 0)
         return s_refuse(wsi, env, REFUSE_BAD_UPGRADE, 400, "bad_request",
                         "no Sec-WebSocket-Key");
@@ -313,6 +330,20 @@ int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             broker_count_refused(env->broker, st == 421 ? REFUSE_HOST : REFUSE_ORIGIN);
             httpreq_refuse(wsi, st, NULL, NULL, st == 421 ? "misdirected" : "forbidden", why);
             return 1;
+        }
+        const char *uri = in;
+        if (uri && !s_is_dynamic(uri)) {
+            /* a static file: GET or HEAD, and only what webroot allows */
+            if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0 &&
+                lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) <= 0) {
+                httpreq_refuse(wsi, 405, "allow:", "GET, HEAD", "method_not_allowed",
+                               "files are read with GET");
+                return 1;
+            }
+            if (env->web && !webroot_allows(env->web, uri)) {
+                httpreq_refuse(wsi, 404, NULL, NULL, "not_found", "no such file");
+                return 1;
+            }
         }
         return lws_callback_http_dummy(wsi, reason, user, in, len);
     }

@@ -9,6 +9,7 @@
 #include "broker.h"
 #include "ipcount.h"
 #include "origin.h"
+#include "webroot.h"
 #include <libwebsockets.h>
 
 #define HTTPAPI_PENDING_MAX 32 /* logins waiting for their password check */
@@ -29,6 +30,7 @@ struct wsconn_env {
     auth_t *auth;            /* credentials (owned by the hub); auth_on() false = open */
     origin_policy_t *origin; /* allowed Origin and Host (owned by the hub) */
     bool tls;                /* the port serves https/wss */
+    webroot_t *web;          /* which static files are served (owned by the hub) */
     struct pwcheck *pw; /* password checks off the loop (with --users), or NULL */
     struct {
         struct lws *wsi; /* a login waiting for its check; NULL = free */

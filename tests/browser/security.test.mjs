@@ -21,9 +21,10 @@ const USERS = [
   { name: 'alice', role: 'admin', password: 'alice-correct-horse' },
   { name: 'vic', role: 'viewer', password: 'vic-battery-staple', patterns: ['demo.*'] },
 ];
-const TOK = { admin: makeToken('admin'), viewer: makeToken('viewer'), gone: makeToken('gone') };
+const TOK = { admin: makeToken('admin'), viewer: makeToken('viewer'), gone: makeToken('gone'), long: `long_${'x'.repeat(150)}_${makeToken()}` };
 const TOKENS = [
   { token: TOK.admin, role: 'admin' },
+  { token: TOK.long, role: 'viewer', patterns: ['demo.*'] },
   { token: TOK.viewer, role: 'viewer', patterns: ['demo.*'] },
   { token: TOK.gone, role: 'viewer', patterns: ['demo.*'] },
 ];
@@ -204,6 +205,21 @@ test('?token= (the old way) still works: moved to sessionStorage and stripped', 
   assert.ok(page.url().endsWith('/?trace=1'), page.url());
   assert.equal(await page.evaluate(() => window.sessionStorage.getItem('rtdash.token')), TOK.viewer);
   assert.deepEqual(page.sockets.map((s) => s.url).filter((u) => u.includes('token')), []);
+  await page.context().close();
+});
+
+test('a token too long for the subprotocol header (over 127 bytes with rtdash.v1) goes as ?token= to /ws only', async () => {
+  const urls = [];
+  const page = await freshPage({
+    path: `#token=${TOK.long}`,
+    setup: (p) => { p.on('request', (r) => urls.push(r.url())); },
+  });
+  await waitLive(page);
+  await waitCount(page, 'demo.sales', 1);
+  assert.ok(!page.url().includes(TOK.long));
+  assert.deepEqual(urls.filter((u) => u.includes(TOK.long)), [], 'no HTTP request holds it');
+  assert.equal(page.sockets.length, 1);
+  assert.ok(page.sockets[0].url.endsWith(`/ws?token=${TOK.long}`), 'the WebSocket carries it in its query');
   await page.context().close();
 });
 

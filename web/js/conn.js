@@ -19,14 +19,14 @@ export class Connection {
    * @param {(msg: object) => void} o.onMessage
    * @param {(state: object) => void} o.onState  state: {state, retryAt?, attempt, rtt}
    * @param {() => Promise<'ok'|'retry'|'stop'>} [o.check]  before each attempt: go on, try later, or give up (the app took over)
-   * @param {() => string[]} [o.protocols]  subprotocols to offer (default rtdash.v1)
+   * @param {() => {protocols: string[], query: string}} [o.creds]  subprotocols to offer and a query for the URL (default rtdash.v1, none)
    * @param {(code: number, reason: string) => void} [o.onAuthClose]  closed with 4401 or 4403: not retried
    */
-  constructor({ onMessage, onState, check, protocols, onAuthClose }) {
+  constructor({ onMessage, onState, check, creds, onAuthClose }) {
     this.onMessage = onMessage;
     this.onState = onState;
     this.check = check || null;
-    this.protocols = protocols || (() => ['rtdash.v1']);
+    this.creds = creds || (() => ({ protocols: ['rtdash.v1'], query: '' }));
     this.onAuthClose = onAuthClose || (() => {});
     this.checkGen = 0;
     this.ws = null;
@@ -44,11 +44,11 @@ export class Connection {
     window.addEventListener('offline', () => { if (!this.stopped && this.state !== 'open') this.setState(this.state); });
   }
 
-  /** The WebSocket's address. Credentials never go in it: a token travels as a subprotocol (SPEC §7). */
-  url() {
+  /** The WebSocket's address; query: '' (a token travels as a subprotocol, SPEC §7) or '?token=…' (see main.js wsCreds). */
+  url(query = '') {
     const loc = window.location;
     const proto = loc.protocol === 'https:' ? 'wss:' : 'ws:';
-    return `${proto}//${loc.host}/ws`;
+    return `${proto}//${loc.host}/ws${query}`;
   }
 
   start() {
@@ -86,7 +86,8 @@ export class Connection {
   openSocket() {
     let ws;
     try {
-      ws = new WebSocket(this.url(), this.protocols());
+      const c = this.creds();
+      ws = new WebSocket(this.url(c.query), c.protocols);
     } catch {
       this.scheduleRetry();
       return;

@@ -22,6 +22,7 @@ import { TokenStore, takeToken, validToken, whoami, login, logout, sameIdentity 
 import { Gate } from './gate.js';
 
 const NOTE_KEY = 'rtdash.note'; // a note for the gate that survives the reload after a logout
+const SUBPROTOCOL_MAX = 127;    // bytes of Sec-WebSocket-Protocol the hub takes (lws 4.1)
 
 function takeNote() {
   try {
@@ -89,7 +90,7 @@ class App {
       onMessage: (m) => this.onMessage(m),
       onState: (s) => this.onConnState(s),
       check: () => this.checkAccess(),
-      protocols: () => this.protocols(),
+      creds: () => this.wsCreds(),
       onAuthClose: (code) => this.onAuthClose(code),
     });
     this.session = new Session(this.conn, this.store);
@@ -137,10 +138,18 @@ class App {
   }
 
   // ---------------------------------------------------------------- access
-  /** The subprotocols offered: rtdash.v1, and the token as bearer.<token> (never in the URL). */
-  protocols() {
+  /**
+   * How the WebSocket carries the token: as the subprotocol bearer.<token>
+   * besides rtdash.v1, so never in a URL. The hub (lws 4.1) reads at most
+   * 127 bytes of Sec-WebSocket-Protocol and answers 400 past them; a longer
+   * token (a JWT) goes as ?token=, the only other place a browser's
+   * WebSocket can put it.
+   */
+  wsCreds() {
     const t = this.tokens.get();
-    return t && validToken(t) ? ['rtdash.v1', `bearer.${t}`] : ['rtdash.v1'];
+    if (!t || !validToken(t)) return { protocols: ['rtdash.v1'], query: '' };
+    if (`rtdash.v1, bearer.${t}`.length > SUBPROTOCOL_MAX) return { protocols: ['rtdash.v1'], query: `?token=${encodeURIComponent(t)}` };
+    return { protocols: ['rtdash.v1', `bearer.${t}`], query: '' };
   }
 
   /**

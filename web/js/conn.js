@@ -1,6 +1,12 @@
 // The WebSocket to the hub: reconnects by itself with exponential backoff and
 // full jitter, splits batched frames on '\n', keeps the link alive with pings
 // and notices a dead link (no traffic at all for WATCHDOG_MS).
+//
+// Before each attempt it asks check() (GET /api/whoami, see main.js): a
+// browser cannot read why a WebSocket handshake failed, so a 401 there would
+// look like a network error and turn into an endless reconnect. A close with
+// 4401 (session or token expired, logged out) or 4403 (access revoked) is not
+// retried either: onAuthClose tells the app, which asks for credentials.
 
 const BASE_MS = 500;
 const MAX_MS = 15000;
@@ -12,10 +18,17 @@ export class Connection {
    * @param {object} o
    * @param {(msg: object) => void} o.onMessage
    * @param {(state: object) => void} o.onState  state: {state, retryAt?, attempt, rtt}
+   * @param {() => Promise<'ok'|'retry'|'stop'>} [o.check]  before each attempt: go on, try later, or give up (the app took over)
+   * @param {() => {protocols: string[], query: string}} [o.creds]  subprotocols to offer and a query for the URL (default rtdash.v1, none)
+   * @param {(code: number, reason: string) => void} [o.onAuthClose]  closed with 4401 or 4403: not retried
    */
-  constructor({ onMessage, onState }) {
+  constructor({ onMessage, onState, check, creds, onAuthClose }) {
     this.onMessage = onMessage;
     this.onState = onState;
+    this.check = check || null;
+    this.creds = creds || (() => ({ protocols: ['rtdash.v1'], query: '' }));
+    this.onAuthClose = onAuthClose || (() => {});
+    this.checkGen = 0;
     this.ws = null;
     this.state = 'connecting';
     this.attempt = 0;
@@ -27,22 +40,32 @@ export class Connection {
     this.rtt = null;
     this.badFrames = 0;
     this.stopped = false;
-    window.addEventListener('online', () => { if (this.state !== 'open') this.retryNow(); });
-    window.addEventListener('offline', () => { if (this.state !== 'open') this.setState(this.state); });
+    window.addEventListener('online', () => { if (!this.stopped && this.state !== 'open') this.retryNow(); });
+    window.addEventListener('offline', () => { if (!this.stopped && this.state !== 'open') this.setState(this.state); });
   }
 
-  url() {
+  /** The WebSocket's address; query: '' (a token travels as a subprotocol, SPEC §7) or '?token=…' (see main.js wsCreds). */
+  url(query = '') {
     const loc = window.location;
     const proto = loc.protocol === 'https:' ? 'wss:' : 'ws:';
-    // A token given to the page (?token=) is passed on to the hub (SPEC §7).
-    const token = new URLSearchParams(loc.search).get('token');
-    return `${proto}//${loc.host}/ws` + (token ? `?token=${encodeURIComponent(token)}` : '');
+    return `${proto}//${loc.host}/ws${query}`;
   }
 
   start() {
     this.stopped = false;
+    this.attempt = 0;
     this.open();
-    this.pingTimer = window.setInterval(() => this.keepAlive(), 5000);
+    if (!this.pingTimer) this.pingTimer = window.setInterval(() => this.keepAlive(), 5000);
+  }
+
+  /** Close and stay closed until start(): no retry. state: what to show meanwhile. */
+  stop(state = 'stopped') {
+    this.stopped = true;
+    this.checkGen++;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = 0;
+    this.drop();
+    this.setState(state);
   }
 
   open() {
@@ -50,9 +73,21 @@ export class Connection {
     this.retryTimer = 0;
     this.drop(); // never two sockets at once
     this.setState(this.attempt ? 'reconnecting' : 'connecting');
+    if (!this.check) { this.openSocket(); return; }
+    const gen = ++this.checkGen;
+    Promise.resolve().then(() => this.check()).catch(() => 'retry').then((verdict) => {
+      if (gen !== this.checkGen || this.stopped) return; // overtaken by a newer attempt, or stopped
+      if (verdict === 'ok') this.openSocket();
+      else if (verdict === 'retry') this.scheduleRetry();
+      // 'stop': the app stopped us (credentials needed)
+    });
+  }
+
+  openSocket() {
     let ws;
     try {
-      ws = new WebSocket(this.url(), 'rtdash.v1');
+      const c = this.creds();
+      ws = new WebSocket(this.url(c.query), c.protocols);
     } catch {
       this.scheduleRetry();
       return;
@@ -74,7 +109,14 @@ export class Connection {
       if (this.ws !== ws) return;
       this.ws = null;
       this.closeInfo = { code: e.code, reason: e.reason };
-      if (!this.stopped) this.scheduleRetry();
+      if (this.stopped) return;
+      if (e.code === 4401 || e.code === 4403) {
+        // Expired, logged out or revoked: trying again cannot help.
+        this.stop('auth');
+        this.onAuthClose(e.code, e.reason);
+        return;
+      }
+      this.scheduleRetry();
     };
     ws.onerror = () => { /* onclose follows */ };
   }
@@ -125,6 +167,7 @@ export class Connection {
   }
 
   retryNow() {
+    if (this.stopped) return;
     if (this.ws && (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING)) return;
     this.open();
   }

@@ -3,9 +3,19 @@
 
 import { fmtISO } from './format.js';
 
-function csvCell(v) {
+// A spreadsheet runs a cell that starts with one of these as a formula
+// (=HYPERLINK(…), +cmd|…): a string cell gets a leading ' so that it stays
+// text (SPEC §7, SECURITY.md S7.4). Numbers are written as numbers: -3.5 stays.
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+export function csvCell(v) {
   if (v == null) return '';
-  const t = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : String(v);
+  let t;
+  if (typeof v === 'number') t = Number.isFinite(v) ? String(v) : '';
+  else {
+    t = String(v);
+    if (FORMULA_START.test(t)) t = `'${t}`;
+  }
   return /[",\r\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
 }
 

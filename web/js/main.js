@@ -1,6 +1,8 @@
 // rtdash dashboard: wires the connection, the session (session.js), the
 // per-topic store, the widgets (drawn by frames.js), the activity log and the
-// controls together. Protocol: SPEC.md §3–§4, proto/PROTOCOL.md.
+// controls together. Protocol: SPEC.md §3–§4, proto/PROTOCOL.md. Access
+// (SPEC §7, SECURITY.md S8): /api/whoami before each connection, the login
+// or token screen (gate.js) when the hub wants credentials.
 
 import { setText } from './dom.js';
 import { Connection } from './conn.js';
@@ -16,6 +18,19 @@ import { buildExport, download } from './export.js';
 import { resetThemeColors, chartLib } from './charts.js';
 import { fmtCount, fmtRate, fmtTime, fmtValue } from './format.js';
 import { load, save } from './prefs.js';
+import { TokenStore, takeToken, validToken, whoami, login, logout, sameIdentity } from './auth.js';
+import { Gate } from './gate.js';
+
+const NOTE_KEY = 'rtdash.note'; // a note for the gate that survives the reload after a logout
+const SUBPROTOCOL_MAX = 127;    // bytes of Sec-WebSocket-Protocol the hub takes (lws 4.1)
+
+function takeNote() {
+  try {
+    const n = window.sessionStorage.getItem(NOTE_KEY);
+    window.sessionStorage.removeItem(NOTE_KEY);
+    return n || '';
+  } catch { return ''; }
+}
 
 class App {
   constructor() {
@@ -46,7 +61,21 @@ class App {
       pause: document.getElementById('pause-all'),
       search: document.getElementById('search'),
       foot: document.getElementById('foot-info'),
+      who: document.getElementById('who'),
+      whoName: document.getElementById('who-name'),
+      whoRole: document.getElementById('who-role'),
+      logout: document.getElementById('logout-btn'),
     };
+
+    // Who we are to the hub. A token given in the address (#token=…, or
+    // ?token=…) moves to sessionStorage and out of the address bar first.
+    this.tokens = new TokenStore();
+    takeToken(this.tokens);
+    this.who = null;           // the last whoami or login answer (auth.js identity())
+    this.dataOwner = null;     // the identity the data on the page was received under
+    this.canLogin = null;      // from the hub's last 401: people can log in (else tokens only)
+    this.note = takeNote();    // why the gate is shown, for its first showing
+    this.gate = new Gate({ onLogin: (u, p) => this.doLogin(u, p), onToken: (t) => this.doToken(t) });
 
     this.activity = new Activity(this.el.log, this.el.toasts);
     this.frames = new Frames(() => setText(this.el.msgs, fmtCount(this.msgCount)));
@@ -57,7 +86,13 @@ class App {
       onClear: (r, sr, v) => this.onAlertClear(r, sr, v),
       onChange: (topic) => { this.refreshAlertKpi(); const w = this.widgets.get(topic); if (w) w.setAlerting(this.alerts.firing(topic)); },
     });
-    this.conn = new Connection({ onMessage: (m) => this.onMessage(m), onState: (s) => this.onConnState(s) });
+    this.conn = new Connection({
+      onMessage: (m) => this.onMessage(m),
+      onState: (s) => this.onConnState(s),
+      check: () => this.checkAccess(),
+      creds: () => this.wsCreds(),
+      onAuthClose: (code) => this.onAuthClose(code),
+    });
     this.session = new Session(this.conn, this.store);
     // All a widget may ask of the app.
     this.actions = {
@@ -95,14 +130,133 @@ class App {
       trace: () => (this.trace ? this.trace.slice() : null),
       state: () => {
         const ss = this.session;
-        return { conn: this.conn.state, epoch: ss.epoch, paused: ss.paused, msgs: this.msgCount, stopped: [...ss.stopped], subscribed: [...ss.subscribed] };
+        return { conn: this.conn.state, epoch: ss.epoch, paused: ss.paused, msgs: this.msgCount, stopped: [...ss.stopped], subscribed: [...ss.subscribed],
+          who: this.who ? { user: this.who.user, role: this.who.role, patterns: this.who.patterns.slice(), auth: this.who.auth } : null,
+          gate: this.gate.isOpen() ? this.gate.mode : null };
       },
     };
+  }
+
+  // ---------------------------------------------------------------- access
+  /**
+   * How the WebSocket carries the token: as the subprotocol bearer.<token>
+   * besides rtdash.v1, so never in a URL. The hub (lws 4.1) reads at most
+   * 127 bytes of Sec-WebSocket-Protocol and answers 400 past them; a longer
+   * token (a JWT) goes as ?token=, the only other place a browser's
+   * WebSocket can put it.
+   */
+  wsCreds() {
+    const t = this.tokens.get();
+    if (!t || !validToken(t)) return { protocols: ['rtdash.v1'], query: '' };
+    if (`rtdash.v1, bearer.${t}`.length > SUBPROTOCOL_MAX) return { protocols: ['rtdash.v1'], query: `?token=${encodeURIComponent(t)}` };
+    return { protocols: ['rtdash.v1', `bearer.${t}`], query: '' };
+  }
+
+  /**
+   * Before each connection attempt: may we? 'ok' (connect), 'retry' (the hub
+   * did not answer: back off as for a lost link) or 'stop' (credentials
+   * needed: the gate is shown and nothing is retried).
+   */
+  async checkAccess() {
+    const token = this.tokens.get();
+    const r = await whoami(token);
+    if (r.kind === 'ok') { this.setWho(r.who); return 'ok'; }
+    if (r.kind === 'unreachable') return 'retry';
+    this.canLogin = r.login;
+    if (token) {
+      this.tokens.clear();
+      this.askCredentials('token', { error: 'The hub did not accept this token (wrong, expired or revoked).' });
+    } else {
+      // Known before (the hub restarted, or the session ran out while the link was down)?
+      const ended = this.dataOwner && this.dataOwner.auth ? 'Your session ended. Log in again.' : undefined;
+      this.askCredentials('login', { note: ended });
+    }
+    return 'stop';
+  }
+
+  /** Show the gate instead of the dashboard; no connection until it is passed. */
+  askCredentials(mode, { note, error } = {}) {
+    this.conn.stop('auth');
+    this.setWho(null);
+    const n = note ?? this.note;
+    this.note = '';
+    this.gate.show(mode, { note: n, error, canLogin: this.canLogin !== false });
+  }
+
+  async doLogin(user, password) {
+    const r = await login(user, password);
+    if (!r.ok) return r.error;
+    this.tokens.clear(); // the person's session, not an old token
+    this.admit(r.who);
+    return null;
+  }
+
+  async doToken(token) {
+    if (!validToken(token)) return 'That is not a token: tokens are letters, digits and . _ ~ - only.';
+    const r = await whoami(token);
+    if (r.kind === 'unreachable') return 'The hub cannot be reached. Check the connection and try again.';
+    if (r.kind !== 'ok') return 'The hub did not accept this token.';
+    this.tokens.set(token);
+    this.admit(r.who);
+    return null;
+  }
+
+  /** Past the gate: connect, or start afresh when the page holds someone else's data. */
+  admit(who) {
+    if (this.dataOwner && !sameIdentity(this.dataOwner, who)) {
+      // What is on the page was received with other rights: none of it may stay.
+      window.location.reload();
+      return;
+    }
+    this.gate.hide();
+    this.setWho(who);
+    if (who.auth) this.activity.log('success', who.user ? `Logged in as ${who.user} (${who.role})` : `Access token accepted (${who.role})`, 'system');
+    this.conn.start();
+  }
+
+  /** The hub closed with 4401 (expired, logged out elsewhere) or 4403 (revoked). */
+  async onAuthClose(code) {
+    const wasToken = !!(this.who && this.who.auth && this.who.user == null);
+    if (wasToken) this.tokens.clear();
+    const note = code === 4403 ? 'Your access to this hub was revoked.'
+      : wasToken ? 'Your access token expired.' : 'Your session ended. Log in again.';
+    this.activity.log('warning', note, 'system');
+    this.setWho(null);
+    // Whether people can log in here, if not known yet (the page may never have seen a 401).
+    if (this.canLogin == null) {
+      const r = await whoami(null);
+      if (r.kind === 'unauthorized') this.canLogin = r.login;
+    }
+    this.askCredentials(wasToken || this.canLogin === false ? 'token' : 'login', { note });
+  }
+
+  async doLogout() {
+    this.conn.stop('auth');
+    await logout();
+    this.tokens.clear();
+    // Start from a clean page: nothing received for whom just left stays in memory.
+    try { window.sessionStorage.setItem(NOTE_KEY, 'You are logged out.'); } catch { /* no note then */ }
+    window.location.reload();
+  }
+
+  setWho(who) {
+    this.who = who;
+    const shown = !!(who && who.auth);
+    this.el.who.hidden = !shown;
+    if (shown) {
+      setText(this.el.whoName, who.user ?? 'token');
+      setText(this.el.whoRole, who.role);
+      this.el.who.title = who.user ? `Logged in as ${who.user} (${who.role})` : `Connected with an access token (${who.role})`;
+    }
+    // Controls that need more than a viewer check this (css: .needs-editor, .needs-admin).
+    if (who) document.documentElement.dataset.role = who.role;
+    else delete document.documentElement.dataset.role;
   }
 
   // ---------------------------------------------------------------- controls
   bindControls() {
     this.el.retry.addEventListener('click', () => this.conn.retryNow());
+    this.el.logout.addEventListener('click', () => this.doLogout());
     this.el.pause.addEventListener('click', () => this.setPaused(!this.session.paused));
     document.getElementById('theme-btn').addEventListener('click', () => this.theme.cycle());
     document.getElementById('activity-clear').addEventListener('click', () => this.activity.clear());
@@ -199,6 +353,7 @@ class App {
     // Where each chart stopped is taken before the welcome's last values are
     // shown: resume from there (same hub), or reload everything (new epoch).
     const { restarted, reconnect, since } = this.session.welcome(m);
+    this.dataOwner = this.who;
     setText(this.el.server, [m.server, m.version].filter((x) => typeof x === 'string' && x).join(' '));
     setText(this.el.foot, `${String(m.server ?? 'rtdash')} ${String(m.version ?? '')} · epoch ${String(m.epoch ?? '?')} · client #${String(m.client_id ?? '?')}`);
     if (m.clients != null) this.setClients(m.clients);
@@ -377,7 +532,7 @@ class App {
     this.connState = s.state;
     this.retryAt = s.retryAt;
     if (s.state !== 'open') this.session.closed();
-    if (was === 'open' && s.state !== 'open') this.activity.log('error', 'Connection to the hub lost', 'system');
+    if (was === 'open' && s.state !== 'open' && s.state !== 'auth') this.activity.log('error', 'Connection to the hub lost', 'system');
     this.renderConn();
   }
 
@@ -388,6 +543,7 @@ class App {
     else if (st === 'connecting') text = 'Connecting…';
     else if (st === 'reconnecting') text = 'Reconnecting…';
     else if (st === 'offline') text = 'Offline';
+    else if (st === 'auth' || st === 'stopped') text = 'Not connected';
     else {
       const secs = Math.max(0, Math.ceil((this.retryAt - Date.now()) / 1000));
       text = `Reconnecting in ${secs} s`;

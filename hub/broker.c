@@ -830,3 +830,9 @@ void broker_count_login(broker_t *b, int how)
     if (how >= 0 && how < LOGIN__COUNT)
         b->st.logins[how]++;
 }
+
+void broker_count_auth_failure(broker_t *b, int why)
+{
+    if (why >= 0 && why < AUTHFAIL__COUNT)
+        b->st.auth_failures[why]++;
+}

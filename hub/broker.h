@@ -55,6 +55,15 @@ enum {
     REFUSE__COUNT
 };
 
+/* Why a request's credentials were refused (WebSocket upgrades and API). */
+enum {
+    AUTHFAIL_NONE = 0, /* no credentials */
+    AUTHFAIL_BAD,      /* an unknown token, a bad JWT, an ended session */
+    AUTHFAIL_EXPIRED,  /* a JWT or session past its end */
+    AUTHFAIL_CONFLICT, /* two different tokens, or a malformed one (400) */
+    AUTHFAIL__COUNT
+};
+
 /* How a login ended. */
 enum { LOGIN_OK = 0, LOGIN_FAILED, LOGIN_LIMITED, LOGIN__COUNT };
 
@@ -85,6 +94,7 @@ typedef struct broker_stats {
     uint64_t refused[REFUSE__COUNT];
     uint64_t reloads_ok, reloads_failed; /* configuration files read again (SIGHUP) */
     uint64_t logins[LOGIN__COUNT];
+    uint64_t auth_failures[AUTHFAIL__COUNT];
 } broker_stats_t;
 
 typedef struct broker broker_t;
@@ -175,6 +185,9 @@ int64_t broker_started_wall(const broker_t *b);
  * side (KICK_*: a message too big, an idle timeout lws enforced). */
 void broker_count_refused(broker_t *b, int reason);
 void broker_count_kick(broker_t *b, int kick);
+
+/* Count credentials refused (AUTHFAIL_*). */
+void broker_count_auth_failure(broker_t *b, int why);
 
 /* Count a login by how it ended (LOGIN_*). */
 void broker_count_login(broker_t *b, int how);

@@ -108,6 +108,14 @@ static void s_metrics(const broker_t *b, jbuf_t *o)
              "was kept).");
     s_value(o, "rtdash_config_reloads_total", "result", "ok", st->reloads_ok);
     s_value(o, "rtdash_config_reloads_total", "result", "failed", st->reloads_failed);
+    prom_head(o, "rtdash_auth_failures_total", "counter",
+             "Requests and upgrades refused for their credentials, by reason.");
+    s_value(o, "rtdash_auth_failures_total", "reason", "none", st->auth_failures[AUTHFAIL_NONE]);
+    s_value(o, "rtdash_auth_failures_total", "reason", "bad", st->auth_failures[AUTHFAIL_BAD]);
+    s_value(o, "rtdash_auth_failures_total", "reason", "expired",
+            st->auth_failures[AUTHFAIL_EXPIRED]);
+    s_value(o, "rtdash_auth_failures_total", "reason", "conflict",
+            st->auth_failures[AUTHFAIL_CONFLICT]);
     prom_head(o, "rtdash_logins_total", "counter",
              "Logins (POST /api/login), by result (limited: refused by the per-address rate).");
     s_value(o, "rtdash_logins_total", "result", "ok", st->logins[LOGIN_OK]);
@@ -435,6 +443,10 @@ static int s_respond(struct lws *wsi, httpapi_pss_t *pss, unsigned status, const
         (cookie && lws_add_http_header_by_name(wsi, (const unsigned char *)"set-cookie:",
                                                (const unsigned char *)cookie,
                                                (int)strlen(cookie), &p, end)) ||
+        (pss->retry_after[0] &&
+         lws_add_http_header_by_name(wsi, (const unsigned char *)"retry-after:",
+                                     (const unsigned char *)pss->retry_after,
+                                     (int)strlen(pss->retry_after), &p, end)) ||
         lws_finalize_write_http_header(wsi, start, &p, end))
         return 1;
     if (pss->head) /* HEAD: the same headers, no body */
@@ -443,16 +455,26 @@ static int s_respond(struct lws *wsi, httpapi_pss_t *pss, unsigned status, const
     return 0;
 }
 
-/* The caller's access (NULL: none, with auth on). */
-static bool s_access(struct lws *wsi, wsconn_env_t *env, access_t *acc)
+/* The caller's access: AUTH_OK (acc filled), or why not - AUTH_NONE,
+ * AUTH_BAD, AUTH_EXPIRED - or -1 for two different tokens (a 400). Refusals
+ * are counted. */
+static int s_access(struct lws *wsi, wsconn_env_t *env, access_t *acc)
 {
     httpreq_creds_t *cr = malloc(sizeof(*cr));
-    bool ok = cr && httpreq_creds(wsi, cr) == 0 &&
-              auth_resolve(env->auth, cr->blen ? cr->bearer : NULL, cr->blen,
-                           cr->slen ? cr->session : NULL, cr->slen, rtclock_wall_ms(),
-                           acc) == AUTH_OK;
+    if (!cr)
+        return AUTH_BAD;
+    int r = httpreq_creds(wsi, cr) < 0
+                ? -1
+                : (int)auth_resolve(env->auth, cr->blen ? cr->bearer : NULL, cr->blen,
+                                    cr->slen ? cr->session : NULL, cr->slen, rtclock_wall_ms(),
+                                    acc);
     free(cr);
-    return ok;
+    if (r != AUTH_OK)
+        broker_count_auth_failure(env->broker, r < 0                 ? AUTHFAIL_CONFLICT
+                                               : r == AUTH_NONE     ? AUTHFAIL_NONE
+                                               : r == AUTH_EXPIRED  ? AUTHFAIL_EXPIRED
+                                                                    : AUTHFAIL_BAD);
+    return r;
 }
 
 /* POST /api/login's body is in pss->post: check it, then queue the password
@@ -472,6 +494,8 @@ static int s_login_start(struct lws *wsi, wsconn_env_t *env, httpapi_pss_t *pss)
                  (long long)(retry + 999) / 1000);
         broker_count_login(env->broker, LOGIN_LIMITED);
         s_error(&pss->body, "limit", msg);
+        snprintf(pss->retry_after, sizeof pss->retry_after, "%lld",
+                 (long long)(retry + 999) / 1000);
         return s_respond(wsi, pss, 429, "application/json", NULL);
     }
     json_t *j = json_loadb((const char *)jbuf_text(&pss->post), pss->post.len, 0, NULL);
@@ -566,6 +590,7 @@ int httpapi_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
         int status;
         jbuf_init(&pss->body, HTTP_BODY_MAX);
         pss->sent = 0;
+        pss->retry_after[0] = '\0';
         pss->head = lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0;
         bool post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
         int ul = lws_hdr_copy(wsi, uri, sizeof(uri),
@@ -592,10 +617,25 @@ int httpapi_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
         char fmt[16];
         int has_fmt = s_query_format(wsi, fmt, sizeof(fmt));
         access_t acc;
-        bool have = s_access(wsi, env, &acc);
+        int r = s_access(wsi, env, &acc);
+        bool have = r == AUTH_OK;
+        if (r < 0) {
+            s_error(&pss->body, "bad_request", "two different tokens, or a malformed one");
+            return s_respond(wsi, pss, 400, ctype, NULL);
+        }
         status = httpapi_route(env->broker, env->sv, have ? &acc : NULL,
                                auth_has_users(env->auth), uri, has_fmt ? fmt : NULL, &pss->body,
                                &ctype);
+        if (status == 401 && r != AUTH_NONE) {
+            /* credentials were given but are no good: say so */
+            jbuf_reset(&pss->body);
+            jbuf_puts(&pss->body, r == AUTH_EXPIRED ? "{\"error\":\"unauthorized\",\"message\":"
+                                                       "\"credentials expired: log in again\""
+                                                     : "{\"error\":\"unauthorized\",\"message\":"
+                                                       "\"unknown or ended credentials\"");
+            jbuf_puts(&pss->body, auth_has_users(env->auth) ? ",\"login\":true}\n"
+                                                            : ",\"login\":false}\n");
+        }
         if (have)
             access_clear(&acc);
         return s_respond(wsi, pss, (unsigned)status, ctype, NULL);

@@ -17,6 +17,7 @@ typedef struct httpapi_pss {
     bool post_too_big;
     uint64_t login_id; /* the password check under way (pwcheck) */
     char login_user[65];
+    char retry_after[24]; /* a 429's Retry-After (seconds), or "" */
 } httpapi_pss_t;
 
 struct supervisor;

@@ -301,13 +301,19 @@ static int s_confirm_upgrade(struct lws *wsi, wsconn_env_t *env, const char *upg
                                              cr->slen ? cr->session : NULL, cr->slen,
                                              rtclock_wall_ms(), &acc);
         free(cr);
+        if (bad || r != AUTH_OK)
+            broker_count_auth_failure(env->broker, bad                  ? AUTHFAIL_CONFLICT
+                                                   : r == AUTH_NONE    ? AUTHFAIL_NONE
+                                                   : r == AUTH_EXPIRED ? AUTHFAIL_EXPIRED
+                                                                       : AUTHFAIL_BAD);
         if (bad)
             return s_refuse(wsi, env, REFUSE_AUTH, 400, "bad_request",
                             "two different tokens, or a malformed one");
         if (r != AUTH_OK)
             return s_refuse(wsi, env, REFUSE_AUTH, 401, "unauthorized",
                             r == AUTH_EXPIRED ? "credentials expired: log in again"
-                                              : "log in, or give a token");
+                            : r == AUTH_NONE  ? "log in, or give a token"
+                                              : "unknown or ended credentials");
         bool metrics_only = acc.kind == ACCESS_METRICS;
         access_clear(&acc);
         if (metrics_only)

@@ -222,11 +222,24 @@ async def test_token_required_before_any_101():
                      "/api/collectors"):
             st, _, _ = http_get(hub.port, path)
             check_eq(st, 401, "GET %s without a token" % path)
+        conn = http.client.HTTPConnection(HOST, hub.port, timeout=5)
+        conn.request("GET", "/api/whoami?token=" + TOKEN_ADMIN,
+                     headers={"Authorization": "Bearer " + TOKEN_DEMO})
+        r = conn.getresponse()
+        r.read()
+        conn.close()
+        check_eq(r.status, 400, "/api with two different tokens")
+        st, _, body = http_get(hub.port, "/api/whoami",
+                               headers={"Authorization": "Bearer wrong-token-0123456789"})
+        check(st == 401 and b"unknown or ended" in body, "a wrong token is told so: %r" % body)
         st, _, body = http_get(hub.port, "/healthz")
         check_eq((st, json.loads(body)), (200, {"status": "ok"}), "/healthz open, minimal")
         ms = metrics(hub.port, ADMIN_HDR)
         check(metric_find(ms, r"^rtdash_connections_refused_total$", {"reason": "auth"}) >= 3,
               "refused upgrades counted as auth")
+        for reason, least in (("none", 6), ("bad", 2), ("conflict", 2)):
+            n = metric_find(ms, r"^rtdash_auth_failures_total$", {"reason": reason})
+            check(n >= least, "rtdash_auth_failures_total{reason=%s} = %s" % (reason, n))
         check("admin-token" not in hub.log() and "demo-viewer" not in hub.log(),
               "tokens never logged")
 
@@ -384,8 +397,12 @@ async def test_login_logout_and_rate_limit():
         st, _, _ = http_get(hub.port, "/api/whoami", headers={"Cookie": cookie})
         check_eq(st, 401, "the cookie is dead after logout")
         # rate limit: 5 at once per address, then 429 with the wait
-        codes = [post("/api/login", {"user": "bob", "password": "x"})[0] for _ in range(7)]
+        answers = [post("/api/login", {"user": "bob", "password": "x"}) for _ in range(7)]
+        codes = [a[0] for a in answers]
         check(429 in codes, "login attempts rate-limited per address: %s" % codes)
+        limited = [a for a in answers if a[0] == 429][0]
+        check(limited[1].get("retry-after", "").isdigit(), "a 429 says when with Retry-After: %s"
+              % limited[1])
         ms = metrics(hub.port, {"Cookie": post_admin(post)})
         check(metric_find(ms, r"^rtdash_logins_total$", {"result": "limited"}) >= 1,
               "limited logins counted")

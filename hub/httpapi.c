@@ -2,6 +2,7 @@
 #include "httpapi.h"
 #include "cmd.h"
 #include "frame.h"
+#include "ingest.h"
 #include "rtclock.h"
 #include "prom.h"
 #include "supervisor.h"
@@ -350,6 +351,8 @@ int httpapi_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
             int has_fmt = s_query_format(wsi, fmt, sizeof(fmt));
             status = httpapi_route(env->broker, env->sv, uri, has_fmt ? fmt : NULL, &pss->body,
                                    &ctype);
+            if (status == 200 && !strcmp(uri, "/metrics"))
+                ingest_put_metrics(env->ingest, &pss->body); /* CURVE's counters, when on */
         }
         if (jbuf_failed(&pss->body)) {
             jbuf_reset(&pss->body);

@@ -27,11 +27,44 @@ struct hub {
     lws_retry_bo_t retry;
 };
 
-static volatile sig_atomic_t s_stop;
+static volatile sig_atomic_t s_stop, s_reload;
 
 void hub_request_stop(void)
 {
     s_stop = 1;
+}
+
+void hub_request_reload(void)
+{
+    s_reload = 1;
+}
+
+/* What ingest_new() is given for the hub's settings. */
+static ingest_cfg_t s_ingest_cfg(const hub_cfg_t *cfg)
+{
+    ingest_cfg_t ic = {
+        .endpoint = cfg->ingest,
+        /* the topic frame and ZeroMQ's own framing ride on top of the body */
+        .max_wire = (size_t)cfg->max_message * 4 + 4096,
+        .curve_secret = cfg->curve_secret,
+        .curve_clients = cfg->curve_clients,
+        .insecure = cfg->ingest_insecure != 0,
+    };
+    return ic;
+}
+
+int hub_check_cfg(const hub_cfg_t *cfg, char *err, size_t errlen)
+{
+    ingest_cfg_t ic = s_ingest_cfg(cfg);
+    return ingest_check_cfg(&ic, err, errlen);
+}
+
+/* SIGHUP: read the reloadable files again. */
+static void s_reload_now(hub_t *h)
+{
+    s_reload = 0;
+    if (ingest_reload(h->ingest) > 0)
+        rlog(RLOG_NOTICE, "SIGHUP: nothing to reload (no --curve-clients)");
 }
 
 static const struct lws_protocol_vhost_options s_mime_svg = {NULL, NULL, ".svg", "image/svg+xml"};
@@ -125,10 +158,11 @@ hub_t *hub_new(const hub_cfg_t *cfg)
     ipcount_init(&h->env.per_ip);
     if (!h->env.broker)
         goto fail;
-    /* the topic frame and ZeroMQ's own framing ride on top of the body */
-    h->ingest = ingest_new(cfg->ingest, (size_t)cfg->max_message * 4 + 4096, h->env.broker);
+    ingest_cfg_t ic = s_ingest_cfg(cfg);
+    h->ingest = ingest_new(&ic, h->env.broker);
     if (!h->ingest)
         goto fail;
+    h->env.ingest = h->ingest;
 
     snprintf(h->vendor, sizeof(h->vendor), "%s/node_modules", cfg->web_root);
     s_mount(&h->m_metrics, "/metrics", "rtdash-http", LWSMPRO_CALLBACK, NULL, NULL);
@@ -195,6 +229,8 @@ int hub_run(hub_t *h)
 {
     int rc = 0;
     while (!s_stop) {
+        if (s_reload) /* the signal ended lws's poll(): act on it now */
+            s_reload_now(h);
         if (lws_service(h->cx, 0) < 0) {
             rc = -1;
             break;

@@ -37,9 +37,17 @@ typedef struct hub_cfg {
     const char *log_level;
     opt_list_t collectors;      /* --collector: commands to run and supervise */
     const char *collectors_dir; /* --collectors-dir: run every executable in it */
+    const char *curve_secret;   /* --curve-secret: the hub's CURVE key file, or NULL */
+    const char *curve_clients;  /* --curve-clients: the collectors' keys, or NULL */
+    int ingest_insecure;        /* --ingest-insecure: a wide ingest without CURVE */
 } hub_cfg_t;
 
 typedef struct hub hub_t;
+
+/* Check what can be checked before anything starts (the ingest's secure
+ * default, the CURVE files). Returns 0, or -1 with one line in err: the
+ * settings are wrong, and the hub exits 2. */
+int hub_check_cfg(const hub_cfg_t *cfg, char *err, size_t errlen);
 
 /* Create the hub: bind the web port and the ingest endpoint, load nothing
  * lazily. Returns NULL and logs why (port in use, bad endpoint, web root
@@ -52,6 +60,10 @@ int hub_run(hub_t *h);
 
 /* Ask the loop to stop. Async-signal-safe. */
 void hub_request_stop(void);
+
+/* Ask the loop to read its reloadable files again (SIGHUP): the CURVE
+ * allow-list. Async-signal-safe; acted on at the loop's next turn. */
+void hub_request_reload(void);
 
 /* Free everything. NULL-safe; sets *h to NULL. */
 void hub_destroy(hub_t **h);

@@ -13,8 +13,10 @@
 
 static void s_on_signal(int sig)
 {
-    (void)sig;
-    hub_request_stop();
+    if (sig == SIGHUP)
+        hub_request_reload();
+    else
+        hub_request_stop();
 }
 
 int main(int argc, char **argv)
@@ -68,6 +70,15 @@ int main(int argc, char **argv)
          "run this collector command (sh -c, no comma in it), restart it when it exits"},
         {"collectors-dir", OPT_STR, NULL, 0, 0, &cfg.collectors_dir,
          "run every executable file of this directory as a supervised collector"},
+        {"curve-secret", OPT_STR, NULL, 0, 0, &cfg.curve_secret,
+         "the hub's CURVE key file (PUBLIC SECRET, mode 0600; rtdash-pub --gen-keys writes "
+         "one): with --curve-clients, collectors must authenticate"},
+        {"curve-clients", OPT_STR, NULL, 0, 0, &cfg.curve_clients,
+         "collectors allowed to publish: a line PUBLICKEY NAME [PATTERN...] each (SIGHUP "
+         "reloads it)"},
+        {"ingest-insecure", OPT_BOOL, "0", 0, 0, &cfg.ingest_insecure,
+         "allow a tcp:// ingest beyond loopback without CURVE (anyone who reaches it can "
+         "publish)"},
     };
     const size_t n = sizeof(table) / sizeof(table[0]);
     rlog_set_prog("rtdash-hub");
@@ -80,15 +91,20 @@ int main(int argc, char **argv)
         fprintf(stderr, "rtdash-hub: --idle-s must be larger than --ping-s\n");
         return 2;
     }
-    char eff[1024];
+    char eff[1024], why[600];
     opts_describe(table, n, eff, sizeof(eff));
     rlog(RLOG_INFO, "settings: %s", eff);
+    if (hub_check_cfg(&cfg, why, sizeof why) < 0) {
+        fprintf(stderr, "rtdash-hub: %s\n", why);
+        return 2;
+    }
 
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = s_on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     /* every browser is a file descriptor: take the hard limit, as servers do */
     struct rlimit rl;

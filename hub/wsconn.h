@@ -21,6 +21,7 @@ typedef struct wsconn_env {
     size_t max_per_ip;  /* WebSocket clients per peer address, 0 = no bound */
     ipcount_t per_ip;   /* counted only when max_per_ip is set */
     struct supervisor *sv; /* supervised collectors for /metrics, or NULL */
+    struct ingest *ingest; /* its CURVE counters for /metrics */
     /* write coalescing: a client written to less than write_delay_us ago
      * waits in deferred[] until one timer wakes them all */
     lws_usec_t write_delay_us;

@@ -2,6 +2,7 @@
 #include "check.h"
 #include "curve.h"
 #include "curvekey.h"
+#include "ingest.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,8 +283,36 @@ static void test_read_file(void)
     rmdir(s_dir);
 }
 
+/* The ingest's secure default: what counts as reachable from this machine only. */
+static void test_local_endpoints(void)
+{
+    CHECK(ingest_endpoint_is_local("tcp://127.0.0.1:5556"));
+    CHECK(ingest_endpoint_is_local("tcp://127.1.2.3:5556"));
+    CHECK(ingest_endpoint_is_local("tcp://[::1]:5556"));
+    CHECK(ingest_endpoint_is_local("tcp://[::ffff:127.0.0.1]:5556"));
+    CHECK(ingest_endpoint_is_local("tcp://lo:5556"));
+    CHECK(ingest_endpoint_is_local("tcp://localhost:5556"));
+    CHECK(ingest_endpoint_is_local("ipc:///run/rtdash/ingest"));
+    CHECK(ingest_endpoint_is_local("inproc://x"));
+    CHECK(!ingest_endpoint_is_local("tcp://*:5556"));
+    CHECK(!ingest_endpoint_is_local("tcp://0.0.0.0:5556"));
+    CHECK(!ingest_endpoint_is_local("tcp://[::]:5556"));
+    CHECK(!ingest_endpoint_is_local("tcp://[*]:5556"));
+    CHECK(!ingest_endpoint_is_local("tcp://192.168.1.5:5556"));
+    CHECK(!ingest_endpoint_is_local("tcp://128.0.0.1:5556"));
+    CHECK(!ingest_endpoint_is_local("tcp://eth0:5556"));
+    CHECK(!ingest_endpoint_is_local("tcp://[::2]:5556"));
+    CHECK(!ingest_endpoint_is_local("tcp://127.0.0.1"));
+    CHECK(!ingest_endpoint_is_local("tcp://:5556"));
+    CHECK(!ingest_endpoint_is_local("ws://127.0.0.1:5556"));
+    CHECK(!ingest_endpoint_is_local("pgm://eth0;239.192.1.1:5555"));
+    CHECK(!ingest_endpoint_is_local(""));
+    CHECK(!ingest_endpoint_is_local(NULL));
+}
+
 int main(void)
 {
+    test_local_endpoints();
     test_z85();
     test_keyfile();
     test_clients();

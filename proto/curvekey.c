@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zmq.h>
 
 static const char s_z85[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                             ".-:+=^!/*?&<>()[]{}@%$#";
@@ -167,4 +168,83 @@ void curvekey_wipe(void *p, size_t n)
     volatile unsigned char *v = p;
     while (n--)
         *v++ = 0;
+}
+
+int curvekey_generate(curvekey_pair_t *out, char *err, size_t errlen)
+{
+    char pub[CURVEKEY_Z85_LEN + 1], sec[CURVEKEY_Z85_LEN + 1];
+    int rc = -1;
+    if (zmq_curve_keypair(pub, sec) != 0)
+        snprintf(err, errlen, "cannot make a CURVE key pair: %s", zmq_strerror(zmq_errno()));
+    else if (!curvekey_z85_decode(pub, CURVEKEY_Z85_LEN, out->pub) ||
+             !curvekey_z85_decode(sec, CURVEKEY_Z85_LEN, out->sec))
+        snprintf(err, errlen, "libzmq made a key that is not Z85");
+    else
+        rc = 0;
+    if (rc == 0)
+        memcpy(out->pub_z85, pub, sizeof out->pub_z85);
+    curvekey_wipe(sec, sizeof sec);
+    return rc;
+}
+
+int curvekey_check_pair(const curvekey_pair_t *kp, char *err, size_t errlen)
+{
+    char sec[CURVEKEY_Z85_LEN + 1], pub[CURVEKEY_Z85_LEN + 1], want[CURVEKEY_Z85_LEN + 1];
+    curvekey_z85_encode(kp->sec, sec);
+    curvekey_z85_encode(kp->pub, want);
+    int rc = zmq_curve_public(pub, sec);
+    curvekey_wipe(sec, sizeof sec);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot check the key pair: %s", zmq_strerror(zmq_errno()));
+        return -1;
+    }
+    if (strcmp(pub, want) != 0) {
+        snprintf(err, errlen,
+                 "the public key is not the secret key's (write the file again "
+                 "with rtdash-pub --gen-keys)");
+        return -1;
+    }
+    return 0;
+}
+
+int curvekey_write_file(const char *path, const curvekey_pair_t *kp, char *err, size_t errlen)
+{
+    char line[2 * CURVEKEY_Z85_LEN + 3];
+    memcpy(line, kp->pub_z85, CURVEKEY_Z85_LEN);
+    line[CURVEKEY_Z85_LEN] = ' ';
+    curvekey_z85_encode(kp->sec, line + CURVEKEY_Z85_LEN + 1);
+    line[2 * CURVEKEY_Z85_LEN + 1] = '\n';
+    line[2 * CURVEKEY_Z85_LEN + 2] = '\0';
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        curvekey_wipe(line, sizeof line);
+        snprintf(err, errlen, "%s: %s", path,
+                 errno == EEXIST ? "exists already (a key file is never replaced)"
+                                 : strerror(errno));
+        return -1;
+    }
+    size_t len = sizeof line - 1, done = 0;
+    while (done < len) {
+        ssize_t w = write(fd, line + done, len - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break;
+        done += (size_t)w;
+    }
+    curvekey_wipe(line, sizeof line);
+    /* the mode is 0600 whatever the umask asked for */
+    bool ok = done == len && fchmod(fd, 0600) == 0 && fsync(fd) == 0;
+    int saved = ok ? 0 : errno;
+    if (close(fd) != 0 && ok) {
+        ok = false;
+        saved = errno;
+    }
+    if (!ok) {
+        unlink(path);
+        snprintf(err, errlen, "%s: cannot write it: %s", path,
+                 saved ? strerror(saved) : "short write");
+        return -1;
+    }
+    return 0;
 }

@@ -5,7 +5,9 @@
  * Shared by the hub and the collector library, so both read key files the
  * same way. The parsers are pure (no allocation, no globals) and fuzzed;
  * curvekey_read_file() is the one place that opens a key or allow-list file
- * and refuses one that others could change or read. */
+ * and refuses one that others could change or read, curvekey_write_file()
+ * the one that writes a key file, and curvekey_generate() and
+ * curvekey_check_pair() use libzmq's CURVE (libsodium or tweetnacl). */
 #ifndef RTDASH_CURVEKEY_H
 #define RTDASH_CURVEKEY_H
 
@@ -46,6 +48,18 @@ int curvekey_parse(const char *text, size_t len, curvekey_pair_t *out, char *err
  * "PATH: why" in err. */
 int curvekey_read_file(const char *path, size_t max, bool secret, char **buf, size_t *len,
                        char *err, size_t errlen);
+
+/* A fresh key pair (zmq_curve_keypair). Returns 0, or -1 with why in err
+ * (a libzmq without CURVE). */
+int curvekey_generate(curvekey_pair_t *out, char *err, size_t errlen);
+
+/* Does kp->pub belong to kp->sec (zmq_curve_public)? Returns 0, or -1 with
+ * why in err. */
+int curvekey_check_pair(const curvekey_pair_t *kp, char *err, size_t errlen);
+
+/* Write kp as a key file at path, mode 0600, refusing to replace a file that
+ * exists. Returns 0, or -1 with "PATH: why" in err (nothing is left behind). */
+int curvekey_write_file(const char *path, const curvekey_pair_t *kp, char *err, size_t errlen);
 
 /* Wipe n bytes at p (not optimised away). NULL-safe. */
 void curvekey_wipe(void *p, size_t n);

@@ -413,6 +413,122 @@ async def test_random_bytes_to_the_ingest():
                     >= 1, 5, "the garbage counted")
 
 
+# ---------------------------------------------------------------- collectors
+
+
+def collector_env(hub, keyfile, extra=None):
+    e = {"RTDASH_HUB": hub.ingest, "RTDASH_CURVE_SERVERKEY": hub.keys.pub.decode(),
+         "RTDASH_CURVE_KEYFILE": keyfile, "RTDASH_INTERVAL_MS": "200", "RTDASH_LOG_LEVEL": "",
+         "PATH": os.environ.get("RTDASH_BIN", "") + os.pathsep + os.environ.get("PATH", ""),
+         "ASAN_OPTIONS": ":".join(filter(None, [os.environ.get("ASAN_OPTIONS"),
+                                                "detect_leaks=1"]))}
+    e.update(extra or {})
+    return e
+
+
+def run_pub(args, env, timeout=20):
+    p = subprocess.run([bin_path("rtdash-pub")] + args, stdin=subprocess.DEVNULL,
+                       capture_output=True, timeout=timeout, env=dict(os.environ, **env))
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+def gen_keys(name):
+    path = os.path.join(WORK, name)
+    rc, out, err = run_pub(["--gen-keys", path], {})
+    check(rc == 0, "rtdash-pub --gen-keys: exit %d, %s" % (rc, err))
+    with open(path) as f:
+        words = f.read().split()
+    check_eq(out.strip(), words[0], "--gen-keys prints the public key")
+    return path, words[0]
+
+
+def test_gen_keys():
+    path, pub = gen_keys("gen.key")
+    st = os.stat(path)
+    check_eq(stat.S_IMODE(st.st_mode), 0o600, "the key file's mode")
+    with open(path) as f:
+        text = f.read()
+    words = text.split()
+    check(len(words) == 2 and all(len(w) == 40 for w in words) and text.endswith("\n") and
+          text.count("\n") == 1, "one line PUBLIC SECRET: %r" % text)
+    check_eq(zmq.curve_public(words[1].encode()).decode(), words[0], "a real key pair")
+    rc, out, err = run_pub(["--gen-keys", path], {})
+    check(rc == 1 and "exists already" in err, "never over an existing file: %d %s" % (rc, err))
+    with open(path) as f:
+        check_eq(f.read(), text, "the file is unchanged")
+
+
+async def test_rtdash_pub_with_curve():
+    keyfile, pub = gen_keys("pub.key")
+    other_file, other_pub = gen_keys("pub-unlisted.key")
+    with CurveHub([(type("K", (), {"pub": pub.encode()})(), "cli", "cli.*")]) as hub:
+        env = collector_env(hub, keyfile)
+        rc, out, err = run_pub(["cli.temp", "21.5"], env)
+        check(rc == 0, "rtdash-pub: exit %d, %s" % (rc, err))
+        await until(lambda: "cli.temp" in topics(hub), 5, "cli.temp from rtdash-pub")
+        # the refusals, named by the library's monitor
+        rc, out, err = run_pub(["cli.x", "1"], collector_env(hub, other_file))
+        check("the hub refused our key" in err and other_pub in err,
+              "an unlisted key is said so: %d %s" % (rc, err))
+        rc, out, err = run_pub(["cli.x", "1"], collector_env(
+            hub, keyfile, {"RTDASH_CURVE_SERVERKEY": Keys().pub.decode()}))
+        check("wrong server key" in err, "a wrong server key is said so: %d %s" % (rc, err))
+        rc, out, err = run_pub(["cli.x", "1"], {"RTDASH_HUB": hub.ingest})
+        check("wants CURVE" in err, "a plaintext rtdash-pub is told: %d %s" % (rc, err))
+        # bad settings stop it at start
+        for extra, want in (({"RTDASH_CURVE_KEYFILE": ""}, "CURVE needs both"),
+                            ({"RTDASH_CURVE_SERVERKEY": "short"}, "not a key of 40 Z85"),
+                            ({"RTDASH_CURVE_KEYFILE": os.path.join(WORK, "nope")},
+                             "No such file"),
+                            ({"RTDASH_CURVE_KEYFILE": hub.clients_file}, "more than")):
+            rc, out, err = run_pub(["cli.x", "1"], collector_env(hub, keyfile, extra))
+            check(rc != 0 and want in err, "%s: exit %d, %s" % (extra, rc, err))
+        os.chmod(keyfile, 0o640)
+        rc, out, err = run_pub(["cli.x", "1"], env)
+        check(rc != 0 and "readable by group or others" in err, "a key file others can read: "
+              "%d %s" % (rc, err))
+        os.chmod(keyfile, 0o600)
+    # a plaintext hub: the CURVE collector is told
+    with Hub() as plain:
+        plain.keys = Keys()
+        rc, out, err = run_pub(["cli.x", "1"], collector_env(plain, keyfile))
+        check("the hub does not use CURVE" in err, "a hub without CURVE is said so: %s" % err)
+
+
+async def run_collector(name, argv, topic, extra_env=None):
+    """A collector with a listed key of its own: its topic arrives, named by its key."""
+    keyfile, pub = gen_keys(name + ".key")
+    with CurveHub([(type("K", (), {"pub": pub.encode()})(), name)]) as hub:
+        p = start_proc(name, argv, collector_env(hub, keyfile, dict(
+            {"RTDASH_PORT": str(hub.port)}, **(extra_env or {}))))
+        try:
+            await until(lambda: topic in topics(hub) or not p.alive(), 15, topic)
+            check(p.alive(), "%s exited: %s" % (name, p.log()[-2000:]))
+            cols = http_json(hub.port, "/api/collectors")
+            check(name in short(cols, 100000), "%s named by its key: %s" % (name, short(cols)))
+        finally:
+            p.stop()
+
+
+async def test_c_library_with_curve():
+    await run_collector("example-c", [bin_path("rtdash-example-c")], "example.open_files")
+
+
+async def test_python_example_with_curve():
+    await run_collector("example-python", ["/usr/bin/python3",
+                                            os.path.join(EXAMPLES, "python", "processes.py")],
+                        "example.processes")
+
+
+async def test_node_example_with_curve():
+    node = shutil.which("node")
+    if not node or not os.path.isdir(os.path.join(EXAMPLES, "node", "node_modules")):
+        print("(skipped: node or collectors/examples/node/node_modules missing)")
+        return
+    await run_collector("example-node", [node, os.path.join(EXAMPLES, "node", "url-latency.mjs")],
+                        "example.latency")
+
+
 def teardown():
     shutil.rmtree(WORK, ignore_errors=True)
 

@@ -124,14 +124,9 @@ static int s_load_secret(const char *path, curvekey_pair_t *kp, char *err, size_
         snprintf(err, errlen, "%s: %s", path, why);
         return -1;
     }
-    char sec[CURVEKEY_Z85_LEN + 1], pub[CURVEKEY_Z85_LEN + 1];
-    curvekey_z85_encode(kp->sec, sec);
-    rc = zmq_curve_public(pub, sec);
-    curvekey_wipe(sec, sizeof sec);
-    if (rc != 0 || strcmp(pub, kp->pub_z85)) {
+    if (curvekey_check_pair(kp, why, sizeof why) < 0) {
         curvekey_wipe(kp, sizeof *kp);
-        snprintf(err, errlen, "%s: the public key is not the secret key's (%s)", path,
-                 rc ? zmq_strerror(errno) : "write the file again with rtdash-pub --gen-keys");
+        snprintf(err, errlen, "%s: %s", path, why);
         return -1;
     }
     return 0;

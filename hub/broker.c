@@ -41,7 +41,7 @@ struct broker {
 static const char *const s_kick_names[KICK__COUNT] = {"slow_consumer", "command_flood",
                                                       "message_too_big", "invalid_utf8",
                                                       "shutdown", "memory_limit",
-                                                      "idle_timeout", "out_of_memory"};
+                                                      "idle_timeout", "out_of_memory", "revoked"};
 
 const char *broker_reject_name(int reason)
 {
@@ -188,9 +188,16 @@ static void s_enqueue(broker_t *b, client_t *c, frame_t *f, int64_t now_mono)
     s_dirty(b, c);
 }
 
-/* Make a control frame of the ctl scratch text and queue it to c (or to
- * every client when c is NULL). */
-static void s_send_ctl(broker_t *b, client_t *c)
+/* May c see topic t? (Its access patterns; always when auth is off.) */
+static bool s_permits(const void *ud, const rtopic_t *t)
+{
+    const client_t *c = ud;
+    return access_permits_topic(&c->access, t->name, t->name_len);
+}
+
+/* Make a control frame of the ctl scratch text and queue it to c (or, when c
+ * is NULL, to every client that may see topic t; all when t is NULL). */
+static void s_send_ctl_about(broker_t *b, client_t *c, const rtopic_t *t)
 {
     if (jbuf_failed(&b->ctl)) {
         RLOG_RL(RLOG_WARN, "control message over %u bytes not sent", CTL_MAX);
@@ -203,9 +210,15 @@ static void s_send_ctl(broker_t *b, client_t *c)
         s_enqueue(b, c, f, 0);
     } else {
         for (client_t *x = b->clients; x; x = x->next)
-            s_enqueue(b, x, f, 0);
+            if (!t || s_permits(x, t))
+                s_enqueue(b, x, f, 0);
     }
     frame_unref(&f);
+}
+
+static void s_send_ctl(broker_t *b, client_t *c)
+{
+    s_send_ctl_about(b, c, NULL);
 }
 
 static void s_error(broker_t *b, client_t *c, cmd_err_t e, const char *msg)
@@ -220,7 +233,7 @@ static void s_topic_msg(broker_t *b, const rtopic_t *t)
 {
     jbuf_reset(&b->ctl);
     wire_put_topic(&b->ctl, t);
-    s_send_ctl(b, NULL);
+    s_send_ctl_about(b, NULL, t);
 }
 
 static void s_history_msg(broker_t *b, client_t *c, const rtopic_t *t, size_t from, bool complete)
@@ -400,11 +413,15 @@ void broker_ingest_from(broker_t *b, const char *topic, size_t tlen, const uint8
 
 /* ---- clients ------------------------------------------------------------- */
 
-client_t *broker_client_open(broker_t *b, void *wsi)
+client_t *broker_client_open(broker_t *b, void *wsi, access_t *acc)
 {
     client_t *c = client_new(b->next_client_id, b->cfg.queue_frames, b->cfg.queue_bytes);
     if (!c)
         return NULL;
+    if (acc) { /* taken over */
+        c->access = *acc;
+        memset(acc, 0, sizeof(*acc));
+    }
     b->next_client_id++;
     c->wsi = wsi;
     c->tokens = b->cfg.cmd_burst;
@@ -418,7 +435,7 @@ client_t *broker_client_open(broker_t *b, void *wsi)
     b->st.connections_total++;
 
     jbuf_reset(&b->ctl);
-    wire_put_welcome(&b->ctl, b->epoch, c->id, b->nclients, b->reg);
+    wire_put_welcome(&b->ctl, b->epoch, c->id, b->nclients, b->reg, s_permits, c);
     s_send_ctl(b, c);
     broker_flush(b);
     return c;
@@ -456,7 +473,23 @@ static bool s_cmd_matches(const cmd_t *cmd, const rtopic_t *t)
 
 static void s_subscribe(broker_t *b, client_t *c, const cmd_t *cmd)
 {
-    /* all or nothing: check the limit before changing anything */
+    /* all or nothing: check access and the limit before changing anything */
+    char msg[TOPIC_MAX_LEN + 64];
+    for (size_t i = 0; i < cmd->ntopics; i++) {
+        if (!access_permits_pattern(&c->access, cmd->topics[i], strlen(cmd->topics[i]))) {
+            snprintf(msg, sizeof(msg), "%s is outside your topics", cmd->topics[i]);
+            s_error(b, c, CMD_E_FORBIDDEN, msg);
+            return;
+        }
+    }
+    for (size_t i = 0; i < cmd->nsince; i++) {
+        if (!access_permits_topic(&c->access, cmd->since[i].topic,
+                                  strlen(cmd->since[i].topic))) {
+            snprintf(msg, sizeof(msg), "%s is outside your topics", cmd->since[i].topic);
+            s_error(b, c, CMD_E_FORBIDDEN, msg);
+            return;
+        }
+    }
     size_t fresh = 0;
     for (size_t i = 0; i < cmd->ntopics; i++) {
         bool have = false;
@@ -467,7 +500,6 @@ static void s_subscribe(broker_t *b, client_t *c, const cmd_t *cmd)
         fresh += !have;
     }
     if (c->npatterns + fresh > b->cfg.max_subs) {
-        char msg[96];
         snprintf(msg, sizeof(msg), "too many subscriptions: %zu > %zu", c->npatterns + fresh,
                  b->cfg.max_subs);
         s_error(b, c, CMD_E_LIMIT, msg);
@@ -709,6 +741,46 @@ void broker_put_collectors(const broker_t *b, jbuf_t *out)
     wire_put_collectors(out, &b->colreg, b->reg, REJ__COUNT, broker_reject_name);
 }
 
+/* Is t still within c's access and subscriptions? (frames of others go) */
+static bool s_keep(void *ud, const rtopic_t *t)
+{
+    client_t *c = ud;
+    return s_permits(c, t) && client_matches(c, t->name, t->name_len);
+}
+
+void broker_recheck_access(broker_t *b, int (*check)(void *ud, access_t *acc), void *ud)
+{
+    for (client_t *c = b->clients; c; c = c->next) {
+        if (c->close_code)
+            continue;
+        int code = check(ud, &c->access);
+        if (code) {
+            s_close(b, c, KICK_REVOKED, code, code == 4401 ? "expired" : "access revoked");
+            continue;
+        }
+        /* narrowed patterns: drop what they no longer cover (the Mosquitto
+         * CVE-2021-34434 lesson: paused ones and queued frames too) */
+        for (uint32_t i = 0; i < c->npatterns;) {
+            const char *p = c->patterns[i];
+            if (access_permits_pattern(&c->access, p, strlen(p))) {
+                i++;
+                continue;
+            }
+            char *gone = strdup(p);
+            client_unsubscribe(c, p);
+            if (gone) {
+                const char *list[1] = {gone};
+                jbuf_reset(&b->ctl);
+                wire_put_ack(&b->ctl, "unsubscribed", list, 1);
+                free(gone);
+                outq_filter(&c->q, s_keep, c);
+                s_send_ctl(b, c);
+            }
+        }
+    }
+    broker_flush(b);
+}
+
 size_t broker_queued_bytes(const broker_t *b)
 {
     size_t n = 0;
@@ -757,4 +829,18 @@ void broker_count_kick(broker_t *b, int kick)
 {
     if (kick >= 0 && kick < KICK__COUNT)
         b->st.kicked[kick]++;
+}
+
+void broker_count_reload(broker_t *b, bool ok)
+{
+    if (ok)
+        b->st.reloads_ok++;
+    else
+        b->st.reloads_failed++;
+}
+
+void broker_count_login(broker_t *b, int how)
+{
+    if (how >= 0 && how < LOGIN__COUNT)
+        b->st.logins[how]++;
 }

@@ -49,8 +49,15 @@ enum {
     REFUSE_BAD_PATH,
     REFUSE_HANDSHAKE_TIMEOUT, /* request headers not complete in time (slowloris) */
     REFUSE_INCOMPLETE,        /* closed earlier: header limit, malformed, or given up */
+    REFUSE_HOST,              /* a Host that is not allowed (421) */
+    REFUSE_ORIGIN,            /* an Origin that is not allowed (403) */
+    REFUSE_AUTH,              /* no valid credentials (401) */
+    REFUSE_BAD_UPGRADE,       /* no Sec-WebSocket-Key (400), a version not 13 (426) */
     REFUSE__COUNT
 };
+
+/* How a login ended. */
+enum { LOGIN_OK = 0, LOGIN_FAILED, LOGIN_LIMITED, LOGIN__COUNT };
 
 /* Why a client was closed by the hub. */
 enum {
@@ -61,7 +68,8 @@ enum {
     KICK_SHUTDOWN,
     KICK_MEMORY,
     KICK_IDLE,
-    KICK_OOM, /* the hub could not queue to it: out of memory */
+    KICK_OOM,     /* the hub could not queue to it: out of memory */
+    KICK_REVOKED, /* its token or user is gone (4403), or it expired (4401) */
     KICK__COUNT
 };
 
@@ -72,10 +80,12 @@ typedef struct broker_stats {
     uint64_t queued;        /* frame references queued to clients */
     uint64_t dropped_slow;  /* frames dropped from slow clients' queues */
     uint64_t ws_frames, ws_msgs, ws_bytes;
-    uint64_t cmds, cmd_errors[5]; /* indexed by cmd_err_t */
+    uint64_t cmds, cmd_errors[6]; /* indexed by cmd_err_t */
     uint64_t kicked[KICK__COUNT];
     uint64_t connections_total;
     uint64_t refused[REFUSE__COUNT];
+    uint64_t reloads_ok, reloads_failed; /* configuration files read again (SIGHUP) */
+    uint64_t logins[LOGIN__COUNT];
 } broker_stats_t;
 
 typedef struct broker broker_t;
@@ -111,9 +121,11 @@ void broker_reject(broker_t *b, int reason);
 /* Call wake for every client that got frames since the last flush. */
 void broker_flush(broker_t *b);
 
-/* A browser connected: new client with a welcome queued. NULL if out of
- * memory. The broker owns the client until broker_client_close(). */
-client_t *broker_client_open(broker_t *b, void *wsi);
+/* A browser connected: new client with a welcome queued, which lists only
+ * the topics acc permits (acc is taken over and cleared; NULL = auth off).
+ * NULL if out of memory. The broker owns the client until
+ * broker_client_close(). */
+client_t *broker_client_open(broker_t *b, void *wsi, access_t *acc);
 
 /* A browser's connection ended: forget and free it. Sets *c to NULL. */
 void broker_client_close(broker_t *b, client_t **c);
@@ -138,6 +150,13 @@ bool broker_cron(broker_t *b, int64_t now_wall, int64_t now_mono);
 /* Ask every client to close with code (e.g. 1001 at shutdown), counted as
  * kick (KICK_SHUTDOWN). */
 void broker_close_all(broker_t *b, int kick, int code, const char *reason);
+
+/* After a reload, or once a second: check(ud, acc) for every client, which
+ * brings acc's patterns up to date and returns 0, or a close code (4403: its
+ * token or user is gone; 4401: expired). A client whose patterns narrowed
+ * loses the subscriptions they no longer cover ("unsubscribed"), and the
+ * frames of those topics already queued to it. */
+void broker_recheck_access(broker_t *b, int (*check)(void *ud, access_t *acc), void *ud);
 
 /* Bytes queued to all clients (sum of their queues). */
 size_t broker_queued_bytes(const broker_t *b);
@@ -165,6 +184,12 @@ int64_t broker_started_wall(const broker_t *b);
  * side (KICK_*: a message too big, an idle timeout lws enforced). */
 void broker_count_refused(broker_t *b, int reason);
 void broker_count_kick(broker_t *b, int kick);
+
+/* Count a login by how it ended (LOGIN_*). */
+void broker_count_login(broker_t *b, int how);
+
+/* Count a configuration reload that worked or failed. */
+void broker_count_reload(broker_t *b, bool ok);
 
 /* Append /api/collectors to out. */
 void broker_put_collectors(const broker_t *b, jbuf_t *out);

@@ -35,6 +35,7 @@ void client_destroy(client_t **pc)
         free(c->rules[i].pattern);
     free(c->rules);
     free(c->gaps);
+    access_clear(&c->access);
     free(c);
     *pc = NULL;
 }

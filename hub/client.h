@@ -8,6 +8,7 @@
 #ifndef RTDASH_CLIENT_H
 #define RTDASH_CLIENT_H
 
+#include "access.h"
 #include "outq.h"
 #include "registry.h"
 #include <stdbool.h>
@@ -25,7 +26,8 @@ typedef struct client_rule {
 
 typedef struct client {
     uint64_t id;
-    void *wsi; /* the lws connection (opaque here) */
+    void *wsi;       /* the lws connection (opaque here) */
+    access_t access; /* what it may see (owned; ACCESS_OPEN when auth is off) */
     outq_t q;
     char **patterns; /* owned subscription patterns */
     uint32_t npatterns, patcap;

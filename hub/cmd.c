@@ -24,6 +24,8 @@ const char *cmd_err_code(cmd_err_t e)
         return "bad_topic";
     case CMD_E_LIMIT:
         return "limit";
+    case CMD_E_FORBIDDEN:
+        return "forbidden";
     }
     return "bad_request";
 }

@@ -19,6 +19,7 @@ typedef enum {
     CMD_E_UNKNOWN_TYPE, /* "unknown_type": "type" is a string we do not know */
     CMD_E_BAD_TOPIC,    /* "bad_topic": a topic or pattern is not valid */
     CMD_E_LIMIT,        /* "limit": more topics than allowed in one command */
+    CMD_E_FORBIDDEN,    /* "forbidden": outside the caller's topic patterns (SPEC §7) */
 } cmd_err_t;
 
 typedef struct cmd_since {

@@ -6,9 +6,13 @@
 #include "rtclock.h"
 #include "prom.h"
 #include "supervisor.h"
+#include "httpreq.h"
+#include "pwcheck.h"
+#include "rlog.h"
 #include "wire.h"
 #include "wsconn.h"
 #include <jansson.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -95,6 +99,21 @@ static void s_metrics(const broker_t *b, jbuf_t *o)
             st->refused[REFUSE_HANDSHAKE_TIMEOUT]);
     s_value(o, "rtdash_connections_refused_total", "reason", "incomplete_request",
             st->refused[REFUSE_INCOMPLETE]);
+    s_value(o, "rtdash_connections_refused_total", "reason", "host", st->refused[REFUSE_HOST]);
+    s_value(o, "rtdash_connections_refused_total", "reason", "origin", st->refused[REFUSE_ORIGIN]);
+    s_value(o, "rtdash_connections_refused_total", "reason", "auth", st->refused[REFUSE_AUTH]);
+    s_value(o, "rtdash_connections_refused_total", "reason", "bad_upgrade",
+            st->refused[REFUSE_BAD_UPGRADE]);
+    prom_head(o, "rtdash_config_reloads_total", "counter",
+             "Configuration files read again on SIGHUP, by result (failed: the last good one "
+             "was kept).");
+    s_value(o, "rtdash_config_reloads_total", "result", "ok", st->reloads_ok);
+    s_value(o, "rtdash_config_reloads_total", "result", "failed", st->reloads_failed);
+    prom_head(o, "rtdash_logins_total", "counter",
+             "Logins (POST /api/login), by result (limited: refused by the per-address rate).");
+    s_value(o, "rtdash_logins_total", "result", "ok", st->logins[LOGIN_OK]);
+    s_value(o, "rtdash_logins_total", "result", "failed", st->logins[LOGIN_FAILED]);
+    s_value(o, "rtdash_logins_total", "result", "limited", st->logins[LOGIN_LIMITED]);
     prom_head(o, "rtdash_topics", "gauge", "Topics known to the hub.");
     s_value(o, "rtdash_topics", NULL, NULL, registry_count(broker_registry(b)));
     prom_head(o, "rtdash_messages_in_total", "counter", "Collector messages received.");
@@ -126,7 +145,7 @@ static void s_metrics(const broker_t *b, jbuf_t *o)
     prom_head(o, "rtdash_commands_total", "counter", "Browser commands received.");
     s_value(o, "rtdash_commands_total", NULL, NULL, st->cmds);
     prom_head(o, "rtdash_command_errors_total", "counter", "Browser commands refused, by code.");
-    for (int e = CMD_E_BAD_REQUEST; e <= CMD_E_LIMIT; e++)
+    for (int e = CMD_E_BAD_REQUEST; e <= CMD_E_FORBIDDEN; e++)
         s_value(o, "rtdash_command_errors_total", "code", cmd_err_code((cmd_err_t)e),
                 st->cmd_errors[e]);
     prom_head(o, "rtdash_queue_bytes", "gauge", "Bytes queued to all clients.");
@@ -138,13 +157,19 @@ static void s_metrics(const broker_t *b, jbuf_t *o)
     s_collector_metrics(b, o);
 }
 
+/* One CSV cell of text. A cell that a spreadsheet would run as a formula
+ * (it starts with = + - @ TAB or CR) gets a leading apostrophe (OWASP's CSV
+ * injection advice); numbers are not written through here and stay numbers. */
 static void s_csv_cell(jbuf_t *o, const char *s)
 {
-    if (!strpbrk(s, ",\"\r\n")) {
+    bool formula = strchr("=+-@\t\r", s[0]) && s[0];
+    if (!formula && !strpbrk(s, ",\"\r\n")) {
         jbuf_puts(o, s);
         return;
     }
     jbuf_putc(o, '"');
+    if (formula)
+        jbuf_putc(o, '\'');
     for (; *s; s++) {
         if (*s == '"')
             jbuf_putc(o, '"');
@@ -271,29 +296,76 @@ static int s_query_format(struct lws *wsi, char *out, size_t outlen)
     return 0;
 }
 
-int httpapi_route(const broker_t *b, const struct supervisor *sv, const char *uri,
-                  const char *fmt, jbuf_t *o, const char **ctype)
+/* The topic-permission test of wire_put_catalog for the caller's access. */
+static bool s_permits(const void *ud, const rtopic_t *t)
+{
+    return access_permits_topic(ud, t->name, t->name_len);
+}
+
+/* Refuse a caller without access (401) or with too little (403). */
+static int s_denied(jbuf_t *o, const access_t *acc, bool users)
+{
+    if (!acc) {
+        jbuf_puts(o, users ? "{\"error\":\"unauthorized\",\"message\":\"log in\",\"login\":true}\n"
+                           : "{\"error\":\"unauthorized\",\"message\":\"give a token\","
+                             "\"login\":false}\n");
+        return 401;
+    }
+    s_error(o, "forbidden", "this needs the admin role");
+    return 403;
+}
+
+static bool s_is_admin(const access_t *acc)
+{
+    return acc && (acc->kind == ACCESS_OPEN || (acc->role == ROLE_ADMIN &&
+                                                acc->kind != ACCESS_METRICS));
+}
+
+int httpapi_route(const broker_t *b, const struct supervisor *sv, const access_t *acc, bool users,
+                  const char *uri, const char *fmt, jbuf_t *o, const char **ctype)
 {
     *ctype = "application/json";
     const registry_t *reg = broker_registry(b);
     if (!strcmp(uri, "/healthz")) {
+        /* open to all (load balancers); the details only to whom may see them */
+        if (!s_is_admin(acc)) {
+            jbuf_puts(o, "{\"status\":\"ok\"}\n");
+            return 200;
+        }
         wire_put_health(o, broker_epoch(b), (rtclock_wall_ms() - broker_started_wall(b)) / 1000,
                         broker_nclients(b), registry_count(reg));
         jbuf_putc(o, '\n');
         return 200;
     }
     if (!strcmp(uri, "/metrics")) {
+        if (!s_is_admin(acc) && !(acc && acc->kind == ACCESS_METRICS))
+            return s_denied(o, acc, users);
         *ctype = "text/plain; version=0.0.4; charset=utf-8";
         s_metrics(b, o);
         supervisor_put_metrics(sv, o);
         return 200;
     }
+    if (!acc || acc->kind == ACCESS_METRICS)
+        return s_denied(o, acc, users);
+    if (!strcmp(uri, "/api/whoami")) {
+        char *w = access_whoami_json(acc);
+        if (!w) {
+            s_error(o, "internal", "out of memory");
+            return 500;
+        }
+        jbuf_puts(o, w);
+        jbuf_putc(o, '\n');
+        free(w);
+        return 200;
+    }
     if (!strcmp(uri, "/api/topics")) {
-        wire_put_catalog(o, reg);
+        wire_put_catalog(o, reg, s_permits, acc);
         jbuf_putc(o, '\n');
         return 200;
     }
     if (!strcmp(uri, "/api/collectors")) {
+        if (!s_is_admin(acc))
+            return s_denied(o, acc, users);
         broker_put_collectors(b, o);
         jbuf_putc(o, '\n');
         return 200;
@@ -312,7 +384,8 @@ int httpapi_route(const broker_t *b, const struct supervisor *sv, const char *ur
             return 400;
         }
         const rtopic_t *t = registry_find(reg, name, len);
-        if (!t) {
+        /* a forbidden topic answers exactly as a missing one: no oracle */
+        if (!t || !access_permits_topic(acc, name, len)) {
             s_error(o, "not_found", "no such topic");
             return 404;
         }
@@ -329,6 +402,158 @@ int httpapi_route(const broker_t *b, const struct supervisor *sv, const char *ur
     return 404;
 }
 
+/* ---- the lws side ------------------------------------------------------- */
+
+#define LOGIN_BODY_MAX 4096
+#define LOGIN_PENDING_MAX 32
+
+/* A dummy hash checked for an unknown user, so that a login for a name that
+ * does not exist takes as long as one with a wrong password. */
+static char s_dummy_hash[160];
+
+static void s_pending_del(wsconn_env_t *env, struct lws *wsi)
+{
+    for (size_t i = 0; i < HTTPAPI_PENDING_MAX; i++)
+        if (env->login_pending[i].wsi == wsi)
+            env->login_pending[i].wsi = NULL;
+}
+
+/* Start writing the response in pss->body: headers now, the body as the
+ * socket takes it. extra: further header lines (name: value\r\n...) or NULL. */
+static int s_respond(struct lws *wsi, httpapi_pss_t *pss, unsigned status, const char *ctype,
+                     const char *cookie)
+{
+    if (jbuf_failed(&pss->body)) {
+        jbuf_reset(&pss->body);
+        s_error(&pss->body, "internal", "response too large");
+        status = 500;
+    }
+    unsigned char hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start,
+                                      *end = hdr + sizeof(hdr) - 1;
+    if (lws_add_http_common_headers(wsi, status, ctype, pss->body.len, &p, end) ||
+        lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
+                                     (const unsigned char *)"no-store", 8, &p, end) ||
+        (cookie && lws_add_http_header_by_name(wsi, (const unsigned char *)"set-cookie:",
+                                               (const unsigned char *)cookie,
+                                               (int)strlen(cookie), &p, end)) ||
+        lws_finalize_write_http_header(wsi, start, &p, end))
+        return 1;
+    if (pss->head) /* HEAD: the same headers, no body */
+        pss->sent = pss->body.len;
+    lws_callback_on_writable(wsi);
+    return 0;
+}
+
+/* The caller's access (NULL: none, with auth on). */
+static bool s_access(struct lws *wsi, wsconn_env_t *env, access_t *acc)
+{
+    httpreq_creds_t *cr = malloc(sizeof(*cr));
+    bool ok = cr && httpreq_creds(wsi, cr) == 0 &&
+              auth_resolve(env->auth, cr->blen ? cr->bearer : NULL, cr->blen,
+                           cr->slen ? cr->session : NULL, cr->slen, rtclock_wall_ms(),
+                           acc) == AUTH_OK;
+    free(cr);
+    return ok;
+}
+
+/* POST /api/login's body is in pss->post: check it, then queue the password
+ * check on the worker (the answer is written when it is done). */
+static int s_login_start(struct lws *wsi, wsconn_env_t *env, httpapi_pss_t *pss)
+{
+    char ip[64], hash[256];
+    int64_t retry = 0;
+    if (!auth_has_users(env->auth)) {
+        s_error(&pss->body, "not_found", "no users are configured (--users)");
+        return s_respond(wsi, pss, 404, "application/json", NULL);
+    }
+    if (!auth_login_allowed(env->auth, httpreq_peer(wsi, ip, sizeof ip), rtclock_wall_ms(),
+                            &retry)) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "too many login attempts: try again in %lld s",
+                 (long long)(retry + 999) / 1000);
+        broker_count_login(env->broker, LOGIN_LIMITED);
+        s_error(&pss->body, "limit", msg);
+        return s_respond(wsi, pss, 429, "application/json", NULL);
+    }
+    json_t *j = json_loadb((const char *)jbuf_text(&pss->post), pss->post.len, 0, NULL);
+    const char *user = json_string_value(json_object_get(j, "user"));
+    const char *pw = json_string_value(json_object_get(j, "password"));
+    size_t pwlen = pw ? json_string_length(json_object_get(j, "password")) : 0;
+    if (!user || !pw || strlen(user) > AUTHDB_NAME_MAX) {
+        json_decref(j);
+        s_error(&pss->body, "bad_request", "send {\"user\":..,\"password\":..}");
+        return s_respond(wsi, pss, 400, "application/json", NULL);
+    }
+    bool known = auth_user_hash(env->auth, user, hash, sizeof hash);
+    if (!known) {
+        if (!s_dummy_hash[0])
+            authdb_hash_password("x", 1, s_dummy_hash, sizeof s_dummy_hash);
+        snprintf(hash, sizeof hash, "%s", s_dummy_hash);
+    }
+    snprintf(pss->login_user, sizeof pss->login_user, "%s", known ? user : "");
+    uint64_t id = env->pw ? pwcheck_submit(env->pw, hash, pw, pwlen) : 0;
+    json_decref(j); /* the password's copy goes with it */
+    size_t slot = HTTPAPI_PENDING_MAX;
+    for (size_t i = 0; id && i < HTTPAPI_PENDING_MAX && slot == HTTPAPI_PENDING_MAX; i++)
+        if (!env->login_pending[i].wsi)
+            slot = i;
+    if (!id || slot == HTTPAPI_PENDING_MAX) {
+        s_error(&pss->body, "unavailable", "too many logins at once: try again");
+        return s_respond(wsi, pss, 503, "application/json", NULL);
+    }
+    env->login_pending[slot].wsi = wsi;
+    env->login_pending[slot].id = id;
+    pss->login_id = id;
+    return 0;
+}
+
+/* The worker's verdict for pss: open the session, or 401. */
+static int s_login_finish(struct lws *wsi, wsconn_env_t *env, httpapi_pss_t *pss, bool ok)
+{
+    char id[SESSION_ID_LEN + 1], cookie[256];
+    int64_t exp = 0, now = rtclock_wall_ms();
+    pss->login_id = 0;
+    if (!ok || !pss->login_user[0] || auth_login(env->auth, pss->login_user, now, id, &exp) < 0) {
+        broker_count_login(env->broker, LOGIN_FAILED);
+        rlog(RLOG_NOTICE, "login failed for \"%s\"", pss->login_user);
+        s_error(&pss->body, "unauthorized", "wrong user or password");
+        return s_respond(wsi, pss, 401, "application/json", NULL);
+    }
+    broker_count_login(env->broker, LOGIN_OK);
+    rlog(RLOG_INFO, "login: %s", pss->login_user);
+    snprintf(cookie, sizeof cookie, HTTPREQ_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; "
+                                                   "Max-Age=%lld%s",
+             id, (long long)((exp - now) / 1000), env->tls ? "; Secure" : "");
+    OPENSSL_cleanse(id, sizeof id);
+    access_t acc;
+    char *w = NULL;
+    if (auth_resolve(env->auth, NULL, 0, cookie + sizeof(HTTPREQ_COOKIE), SESSION_ID_LEN, now,
+                     &acc) == AUTH_OK) {
+        w = access_whoami_json(&acc);
+        access_clear(&acc);
+    }
+    jbuf_puts(&pss->body, w ? w : "{}");
+    jbuf_putc(&pss->body, '\n');
+    free(w);
+    int rc = s_respond(wsi, pss, 200, "application/json", cookie);
+    OPENSSL_cleanse(cookie, sizeof cookie);
+    return rc;
+}
+
+static int s_logout(struct lws *wsi, wsconn_env_t *env, httpapi_pss_t *pss)
+{
+    httpreq_creds_t *cr = malloc(sizeof(*cr));
+    if (cr && httpreq_creds(wsi, cr) == 0 && cr->slen) {
+        auth_logout(env->auth, cr->session, cr->slen);
+        if (env->recheck_access)
+            env->recheck_access(env); /* its WebSockets close with 4401 */
+    }
+    free(cr);
+    jbuf_puts(&pss->body, "{\"status\":\"logged out\"}\n");
+    return s_respond(wsi, pss, 200, "application/json",
+                     HTTPREQ_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+}
+
 int httpapi_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                      size_t len)
 {
@@ -338,36 +563,72 @@ int httpapi_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
     switch (reason) {
     case LWS_CALLBACK_HTTP: {
         char uri[256];
-        const char *ctype;
+        const char *ctype = "application/json";
         int status;
         jbuf_init(&pss->body, HTTP_BODY_MAX);
         pss->sent = 0;
-        if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0) {
-            s_error(&pss->body, "bad_request", "GET only");
-            ctype = "application/json";
-            status = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0 ? 414 : 405;
-        } else {
-            char fmt[16];
-            int has_fmt = s_query_format(wsi, fmt, sizeof(fmt));
-            status = httpapi_route(env->broker, env->sv, uri, has_fmt ? fmt : NULL, &pss->body,
-                                   &ctype);
-            if (status == 200 && !strcmp(uri, "/metrics"))
-                ingest_put_metrics(env->ingest, &pss->body); /* CURVE's counters, when on */
+        pss->head = lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0;
+        bool post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
+        int ul = lws_hdr_copy(wsi, uri, sizeof(uri),
+                              post        ? WSI_TOKEN_POST_URI
+                              : pss->head ? WSI_TOKEN_HEAD_URI
+                                          : WSI_TOKEN_GET_URI);
+        if (ul <= 0 && (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0 || post || pss->head)) {
+            s_error(&pss->body, "bad_request", "URI too long");
+            return s_respond(wsi, pss, 414, ctype, NULL);
         }
-        if (jbuf_failed(&pss->body)) {
-            jbuf_reset(&pss->body);
-            s_error(&pss->body, "internal", "response too large");
-            status = 500;
+        if (post && (!strcmp(uri, "/api/login") || !strcmp(uri, "/api/logout"))) {
+            pss->post_kind = !strcmp(uri, "/api/login") ? 1 : 2;
+            jbuf_init(&pss->post, LOGIN_BODY_MAX);
+            if (!lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) && pss->post_kind == 2)
+                return s_logout(wsi, env, pss); /* no body to wait for */
+            return 0; /* the body comes in LWS_CALLBACK_HTTP_BODY */
         }
-        unsigned char hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start,
-                                          *end = hdr + sizeof(hdr) - 1;
-        if (lws_add_http_common_headers(wsi, (unsigned int)status, ctype, pss->body.len, &p,
-                                        end) ||
-            lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
-                                         (const unsigned char *)"no-store", 8, &p, end) ||
-            lws_finalize_write_http_header(wsi, start, &p, end))
-            return 1;
-        lws_callback_on_writable(wsi);
+        if (ul <= 0 || post) {
+            /* PUT, DELETE, PATCH, OPTIONS... or POST elsewhere: a whole 405 */
+            int rc = httpreq_refuse(wsi, 405, "allow:", post ? "GET, HEAD, POST" : "GET, HEAD",
+                                    "method_not_allowed", "this path is read with GET");
+            return rc < 0 ? 1 : lws_http_transaction_completed(wsi);
+        }
+        char fmt[16];
+        int has_fmt = s_query_format(wsi, fmt, sizeof(fmt));
+        access_t acc;
+        bool have = s_access(wsi, env, &acc);
+        status = httpapi_route(env->broker, env->sv, have ? &acc : NULL,
+                               auth_has_users(env->auth), uri, has_fmt ? fmt : NULL, &pss->body,
+                               &ctype);
+        if (status == 200 && !strcmp(uri, "/metrics"))
+            ingest_put_metrics(env->ingest, &pss->body); /* CURVE's counters, when on */
+        if (have)
+            access_clear(&acc);
+        return s_respond(wsi, pss, (unsigned)status, ctype, NULL);
+    }
+    case LWS_CALLBACK_HTTP_BODY:
+        if (pss->post_kind && jbuf_put(&pss->post, in, len) < 0)
+            pss->post_too_big = true;
+        return 0;
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        if (pss->post_kind == 2)
+            return s_logout(wsi, env, pss);
+        if (pss->post_too_big || jbuf_failed(&pss->post)) {
+            s_error(&pss->body, "too_large", "a login body has at most 4096 bytes");
+            return s_respond(wsi, pss, 413, "application/json", NULL);
+        }
+        return s_login_start(wsi, env, pss);
+    case LWS_CALLBACK_EVENT_WAIT_CANCELLED: {
+        uint64_t id;
+        bool ok;
+        while (env->pw && pwcheck_take(env->pw, &id, &ok)) {
+            for (size_t i = 0; i < HTTPAPI_PENDING_MAX; i++) {
+                if (env->login_pending[i].wsi && env->login_pending[i].id == id) {
+                    struct lws *w = env->login_pending[i].wsi;
+                    httpapi_pss_t *p = lws_wsi_user(w);
+                    env->login_pending[i].wsi = NULL;
+                    if (p && s_login_finish(w, env, p, ok))
+                        lws_set_timeout(w, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+                }
+            }
+        }
         return 0;
     }
     case LWS_CALLBACK_HTTP_WRITEABLE: {
@@ -386,14 +647,21 @@ int httpapi_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
             return 0;
         }
         jbuf_free(&pss->body);
+        jbuf_free(&pss->post);
+        pss->post_kind = 0;
+        pss->post_too_big = false;
         if (lws_http_transaction_completed(wsi))
             return -1;
         return 0;
     }
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-        if (pss)
+        if (pss) {
+            s_pending_del(env, wsi);
             jbuf_free(&pss->body);
+            jbuf_free(&pss->post);
+            pss->post_kind = 0;
+        }
         return 0;
     default:
         return lws_callback_http_dummy(wsi, reason, user, in, len);

@@ -5,14 +5,16 @@
 #ifndef RTDASH_HUB_H
 #define RTDASH_HUB_H
 
+#include "auth.h"
 #include "opts.h"
+#include "origin.h"
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
 typedef struct hub_cfg {
     long port;
-    const char *host; /* NULL or "" = all interfaces */
+    const char *host; /* NULL or "" = loopback (127.0.0.1 and ::1), or all with auth */
     const char *ingest;
     long history;
     const char *web_root;
@@ -37,6 +39,11 @@ typedef struct hub_cfg {
     const char *log_level;
     opt_list_t collectors;      /* --collector: commands to run and supervise */
     const char *collectors_dir; /* --collectors-dir: run every executable in it */
+    auth_t *auth;               /* credentials; taken over by hub_new (NULL = none) */
+    origin_policy_t *origin;    /* allowed Origin/Host; taken over by hub_new */
+    const char *tls_cert;       /* --tls-cert / --tls-key: https and wss (both or none) */
+    const char *tls_key;
+    int source_maps;            /* serve Chart.js's .map files too */
     const char *curve_secret;   /* --curve-secret: the hub's CURVE key file, or NULL */
     const char *curve_clients;  /* --curve-clients: the collectors' keys, or NULL */
     int ingest_insecure;        /* --ingest-insecure: a wide ingest without CURVE */
@@ -50,8 +57,9 @@ typedef struct hub hub_t;
 int hub_check_cfg(const hub_cfg_t *cfg, char *err, size_t errlen);
 
 /* Create the hub: bind the web port and the ingest endpoint, load nothing
- * lazily. Returns NULL and logs why (port in use, bad endpoint, web root
- * missing...). Caller owns the result: hub_destroy(). */
+ * lazily. Takes over cfg->auth and cfg->origin, even when it fails. Returns
+ * NULL and logs why (port in use, bad endpoint, web root missing...).
+ * Caller owns the result: hub_destroy(). */
 hub_t *hub_new(const hub_cfg_t *cfg);
 
 /* Run the loop until hub_request_stop(); then close every client with 1001
@@ -61,8 +69,8 @@ int hub_run(hub_t *h);
 /* Ask the loop to stop. Async-signal-safe. */
 void hub_request_stop(void);
 
-/* Ask the loop to read its reloadable files again (SIGHUP): the CURVE
- * allow-list. Async-signal-safe; acted on at the loop's next turn. */
+/* Ask the loop to read its configuration files again (SIGHUP): the auth
+ * files and the CURVE allow-list. Async-signal-safe. */
 void hub_request_reload(void);
 
 /* Free everything. NULL-safe; sets *h to NULL. */

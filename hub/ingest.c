@@ -66,7 +66,6 @@ struct ingest {
     size_t nown;
     char server_z85[CURVEKEY_Z85_LEN + 1];
     uint64_t auth_failures[AUTH__COUNT];
-    uint64_t reloads_ok, reloads_failed;
     rlog_rl_t rl_auth[AUTH__COUNT];
 };
 
@@ -352,14 +351,12 @@ int ingest_reload(ingest_t *in)
         }
     }
     if (!c) {
-        in->reloads_failed++;
         rlog(RLOG_ERROR, "reload: %s; the last good list of %zu keys stays in force", err,
              curve_count(in->allow));
         return -1;
     }
     curve_destroy(&in->allow);
     in->allow = c;
-    in->reloads_ok++;
     rlog(RLOG_NOTICE, "reload: %s: %zu collector keys", in->cfg.curve_clients, nfile);
     return 0;
 }
@@ -726,10 +723,4 @@ void ingest_put_metrics(const ingest_t *in, jbuf_t *o)
     prom_head(o, "rtdash_ingest_curve_keys", "gauge",
               "Collector keys allowed now (the allow-list and the hub's own).");
     s_series(o, "rtdash_ingest_curve_keys", "", curve_count(in->allow));
-    prom_head(o, "rtdash_config_reloads_total", "counter",
-              "Reloads of a configuration file on SIGHUP, by result.");
-    s_series(o, "rtdash_config_reloads_total", "{file=\"curve-clients\",result=\"ok\"}",
-             in->reloads_ok);
-    s_series(o, "rtdash_config_reloads_total", "{file=\"curve-clients\",result=\"failed\"}",
-             in->reloads_failed);
 }

@@ -75,13 +75,12 @@ int ingest_curve_allow(ingest_t *in, const uint8_t pub[CURVEKEY_BYTES], const ch
 
 /* Read the allow-list again (SIGHUP). Returns 0 (the new list is in force),
  * 1 when there is nothing to reload (no CURVE), or -1 (logged: the last good
- * list stays). Counted in rtdash_config_reloads_total. */
+ * list stays). The hub counts it in rtdash_config_reloads_total. */
 int ingest_reload(ingest_t *in);
 
 /* Append the ingest's counters to o (Prometheus text, for /metrics):
- * rtdash_ingest_auth_failures_total{reason}, rtdash_ingest_curve_keys and
- * rtdash_config_reloads_total{file,result}. Nothing without CURVE or when
- * in is NULL. */
+ * rtdash_ingest_auth_failures_total{reason} and rtdash_ingest_curve_keys.
+ * Nothing without CURVE or when in is NULL. */
 void ingest_put_metrics(const ingest_t *in, jbuf_t *o);
 
 /* Close the sockets and the ZeroMQ context. NULL-safe; sets *in to NULL.

@@ -1,11 +1,21 @@
 /* main.c - rtdash-hub: settings -> hub_new -> hub_run -> hub_destroy. */
+#include "auth.h"
 #include "hub.h"
 #include "opts.h"
+#include "origin.h"
 #include "rlog.h"
+#include "supervisor.h"
+#include "tlscheck.h"
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #ifndef RTDASH_WEB_ROOT_DEFAULT
 #define RTDASH_WEB_ROOT_DEFAULT "web"
@@ -19,14 +29,143 @@ static void s_on_signal(int sig)
         hub_request_stop();
 }
 
+/* rtdash-hub --hash-password: the argon2id line of the users file for the
+ * password read from standard input (a terminal, a pipe or a file). */
+static int s_hash_password(void)
+{
+    char pw[1024], hash[256];
+    if (isatty(0))
+        fprintf(stderr, "password: ");
+    if (!fgets(pw, sizeof pw, stdin)) {
+        fprintf(stderr, "rtdash-hub: --hash-password reads the password from standard input\n");
+        return 2;
+    }
+    size_t n = strcspn(pw, "\r\n");
+    int rc = 0;
+    if (n == 0) {
+        fprintf(stderr, "rtdash-hub: an empty password\n");
+        rc = 2;
+    } else if (authdb_hash_password(pw, n, hash, sizeof hash) < 0) {
+        fprintf(stderr, "rtdash-hub: cannot hash the password\n");
+        rc = 1;
+    } else {
+        printf("%s\n", hash);
+    }
+    OPENSSL_cleanse(pw, sizeof pw);
+    return rc;
+}
+
+/* rtdash-hub --gen-token: a random token, and the sha256: form to put in the
+ * --auth file instead of the token itself. */
+static int s_gen_token(void)
+{
+    unsigned char raw[32], b64[48], digest[32];
+    char tok[48];
+    if (RAND_bytes(raw, sizeof raw) != 1)
+        return 1;
+    EVP_EncodeBlock(b64, raw, sizeof raw);
+    size_t n = 0;
+    for (; n < 43; n++)
+        tok[n] = b64[n] == '+' ? '-' : b64[n] == '/' ? '_' : (char)b64[n];
+    tok[n] = '\0';
+    authdb_sha256(tok, n, digest);
+    printf("token:  %s\nfile:   sha256:", tok);
+    for (int i = 0; i < 32; i++)
+        printf("%02x", digest[i]);
+    printf(" viewer PATTERN...   (or editor / admin)\n");
+    OPENSSL_cleanse(raw, sizeof raw);
+    return 0;
+}
+
+/* Read the auth files and the Origin/Host lists into cfg. 0, or -1 after
+ * saying why on stderr (the hub does not start: exit 2). */
+static int s_load_security(hub_cfg_t *cfg, const auth_cfg_t *ac, const char *origins,
+                           const char *hosts)
+{
+    char err[512];
+    cfg->auth = auth_new(ac, err, sizeof err);
+    if (!cfg->auth) {
+        fprintf(stderr, "rtdash-hub: %s\n", err);
+        return -1;
+    }
+    cfg->origin = origin_policy_new();
+    if (!cfg->origin)
+        return -1;
+    const char *pos = origins ? origins : "", *item;
+    size_t len;
+    while ((item = opts_list_next(&pos, &len)) != NULL) {
+        if (origin_allow_origin(cfg->origin, item, len, err, sizeof err) < 0) {
+            fprintf(stderr, "rtdash-hub: --allow-origin: %s\n", err);
+            return -1;
+        }
+    }
+    pos = hosts ? hosts : "";
+    while ((item = opts_list_next(&pos, &len)) != NULL) {
+        if (origin_allow_host(cfg->origin, item, len, err, sizeof err) < 0) {
+            fprintf(stderr, "rtdash-hub: --allow-host: %s\n", err);
+            return -1;
+        }
+    }
+    /* the machine's own name is a Host a browser may use */
+    char name[256];
+    if (gethostname(name, sizeof name) == 0) {
+        name[sizeof name - 1] = '\0';
+        (void)origin_allow_host(cfg->origin, name, strlen(name), err, sizeof err);
+    }
+    if (origin_any_origin(cfg->origin))
+        rlog(RLOG_WARN, "--allow-origin '*': any web page may open the WebSocket");
+    if (origin_any_host(cfg->origin))
+        rlog(RLOG_WARN, "--allow-host '*': the Host check against DNS rebinding is off");
+    return 0;
+}
+
+/* Refuse a collector command the shell cannot run, now: restarted, it would
+ * fail forever. The environment form is split at commas, so a comma inside a
+ * command there leaves a piece that is not a command: say so. */
+static int s_check_collectors(const opt_list_t *l)
+{
+    const char *env = getenv("RTDASH_COLLECTOR");
+    uintptr_t env_lo = (uintptr_t)env, env_hi = env ? env_lo + strlen(env) : 0;
+    for (size_t i = 0; i < l->n; i++) {
+        char *cmd = strndup(l->v[i], l->len[i]);
+        char why[1200];
+        int rc = cmd ? supervisor_check_command(cmd, why, sizeof(why)) : 0;
+        if (rc < 0) {
+            bool from_env = (uintptr_t)l->v[i] >= env_lo && (uintptr_t)l->v[i] < env_hi;
+            fprintf(stderr, "rtdash-hub: %s: collector '%s' cannot run: %s\n",
+                    from_env ? "RTDASH_COLLECTOR" : "--collector", cmd, why);
+            if (from_env && strchr(env, ','))
+                fprintf(stderr, "rtdash-hub: RTDASH_COLLECTOR is split at every comma; a "
+                                "command with a comma in it goes in a --collector flag, whose "
+                                "value is one command\n");
+        }
+        free(cmd);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     hub_cfg_t cfg;
     memset(&cfg, 0, sizeof(cfg));
     opt_enum_t log_level = {rlog_level_values, 0, NULL};
+    auth_cfg_t ac;
+    memset(&ac, 0, sizeof(ac));
+    const char *origins = NULL, *hosts = NULL;
+    long session_h = 12;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--hash-password"))
+            return s_hash_password();
+        if (!strcmp(argv[i], "--gen-token"))
+            return s_gen_token();
+    }
     const opt_t table[] = {
         {"port", OPT_INT, "8080", 1, 65535, &cfg.port, "HTTP + WebSocket port"},
-        {"host", OPT_STR, NULL, 0, 0, &cfg.host, "interface to listen on (default: all)"},
+        {"host", OPT_STR, NULL, 0, 0, &cfg.host,
+         "address to listen on (default: loopback, 127.0.0.1 and ::1; with --auth, --users or "
+         "--jwt-key: all)"},
         {"ingest", OPT_STR, "tcp://127.0.0.1:5556", 0, 0, &cfg.ingest,
          "ZeroMQ endpoint collectors publish to (the hub binds it)"},
         {"history", OPT_INT, "50", 1, 100000, &cfg.history, "points kept per topic"},
@@ -66,8 +205,32 @@ int main(int argc, char **argv)
         {"idle-s", OPT_INT, "75", 2, 7200, &cfg.idle_s,
          "close a connection silent this long (no pong)"},
         RLOG_OPT_LEVEL(&log_level),
-        {"collector", OPT_LIST, NULL, 0, 0, &cfg.collectors,
-         "run this collector command (sh -c, no comma in it), restart it when it exits"},
+        {"auth", OPT_STR, NULL, 0, 0, &ac.tokens_file,
+         "tokens file: TOKEN ROLE [PATTERN...] per line (mode 600)"},
+        {"users", OPT_STR, NULL, 0, 0, &ac.users_file,
+         "users file: NAME ROLE HASH [PATTERN...] per line (hash: rtdash-hub --hash-password)"},
+        {"jwt-key", OPT_STR, NULL, 0, 0, &ac.jwt_key_file,
+         "accept JWTs signed with this key: a PEM public key (RS256, ES256, EdDSA) or an HS256 "
+         "secret"},
+        {"jwt-aud", OPT_STR, NULL, 0, 0, &ac.jwt_aud, "the aud a JWT must name"},
+        {"metrics-token", OPT_STR, NULL, 0, 0, &ac.metrics_token_file,
+         "file holding a token that may read /metrics only (for Prometheus)"},
+        {"session-hours", OPT_INT, "12", 1, 8760, &session_h, "how long a login lasts"},
+        {"tls-cert", OPT_STR, NULL, 0, 0, &cfg.tls_cert,
+         "serve https and wss with this PEM certificate (chain included) and --tls-key"},
+        {"tls-key", OPT_STR, NULL, 0, 0, &cfg.tls_key,
+         "the certificate's PEM private key (mode 600)"},
+        {"serve-source-maps", OPT_BOOL, "0", 0, 0, &cfg.source_maps,
+         "serve Chart.js's source maps at /vendor/ (for debugging the page)"},
+        {"allow-origin", OPT_STR, NULL, 0, 0, &origins,
+         "web origins besides the hub's own that may open the WebSocket and call the API "
+         "(comma-separated scheme://host[:port]; '*' = any)"},
+        {"allow-host", OPT_STR, NULL, 0, 0, &hosts,
+         "Host names besides localhost, IP literals, this machine's name and the allowed "
+         "origins' (comma-separated; '*' = any)"},
+        {"collector", OPT_LIST, NULL, OPT_LIST_WHOLE, 0, &cfg.collectors,
+         "run this collector command (sh -c), restart it when it exits; a flag is one "
+         "command, RTDASH_COLLECTOR is split at commas"},
         {"collectors-dir", OPT_STR, NULL, 0, 0, &cfg.collectors_dir,
          "run every executable file of this directory as a supervised collector"},
         {"curve-secret", OPT_STR, NULL, 0, 0, &cfg.curve_secret,
@@ -91,13 +254,35 @@ int main(int argc, char **argv)
         fprintf(stderr, "rtdash-hub: --idle-s must be larger than --ping-s\n");
         return 2;
     }
-    char eff[1024], why[600];
-    opts_describe(table, n, eff, sizeof(eff));
-    rlog(RLOG_INFO, "settings: %s", eff);
+    if (s_check_collectors(&cfg.collectors) < 0)
+        return 2;
+    ac.session_ms = session_h * 3600 * 1000;
+    if (!cfg.tls_cert != !cfg.tls_key) {
+        fprintf(stderr, "rtdash-hub: --tls-cert and --tls-key go together\n");
+        return 2;
+    }
+    if (cfg.tls_cert) {
+        char err[512], warn[256];
+        if (tlscheck_files(cfg.tls_cert, cfg.tls_key, err, sizeof err, warn, sizeof warn) < 0) {
+            fprintf(stderr, "rtdash-hub: %s\n", err);
+            return 2;
+        }
+        if (warn[0])
+            rlog(RLOG_WARN, "%s", warn);
+    }
+    char why[600];
     if (hub_check_cfg(&cfg, why, sizeof why) < 0) {
         fprintf(stderr, "rtdash-hub: %s\n", why);
         return 2;
     }
+    if (s_load_security(&cfg, &ac, origins, hosts) < 0) {
+        auth_destroy(&cfg.auth);
+        origin_policy_destroy(&cfg.origin);
+        return 2;
+    }
+    char eff[2048];
+    opts_describe(table, n, eff, sizeof(eff));
+    rlog(RLOG_INFO, "settings: %s", eff);
 
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));

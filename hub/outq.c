@@ -90,6 +90,21 @@ int outq_push(outq_t *q, frame_t *f, outq_drop_fn on_drop, void *ud)
     return dropped;
 }
 
+uint32_t outq_filter(outq_t *q, bool (*keep)(void *ud, const struct rtopic *t), void *ud)
+{
+    uint32_t n = q->count, gone = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        frame_t *f = s_pop_head(q);
+        if (f->topic && !keep(ud, f->topic)) {
+            frame_unref(&f);
+            gone++;
+        } else {
+            s_push_tail(q, f);
+        }
+    }
+    return gone;
+}
+
 void outq_pop(outq_t *q, uint32_t n)
 {
     assert(n <= q->count);

@@ -8,6 +8,7 @@
 #define RTDASH_OUTQ_H
 
 #include "frame.h"
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +42,11 @@ static inline frame_t *outq_peek_at(const outq_t *q, uint32_t i)
 {
     return i < q->count ? q->ring[(q->head + i) % q->cap] : NULL;
 }
+
+/* Remove every queued frame whose topic keep(ud, topic) refuses (control
+ * frames, which have no topic, stay), keeping the order of the rest.
+ * Returns how many were removed. */
+uint32_t outq_filter(outq_t *q, bool (*keep)(void *ud, const struct rtopic *t), void *ud);
 
 /* Remove the oldest n frames (n <= count), releasing their references. */
 void outq_pop(outq_t *q, uint32_t n);

@@ -96,6 +96,14 @@ const session_t *sessions_find(const sessions_t *s, const char *id, size_t len, 
     return i >= 0 && s->v[i].expires_ms > now_ms ? &s->v[i] : NULL;
 }
 
+bool sessions_live(const sessions_t *s, const unsigned char digest[32], int64_t now_ms)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (!CRYPTO_memcmp(s->v[i].digest, digest, 32))
+            return s->v[i].expires_ms > now_ms;
+    return false;
+}
+
 bool sessions_end(sessions_t *s, const char *id, size_t len)
 {
     ssize_t i = s_index(s, id, len);

@@ -36,6 +36,9 @@ const session_t *sessions_create(sessions_t *s, const char *user, int64_t now_ms
  * expired at now_ms). Borrowed until the next change. */
 const session_t *sessions_find(const sessions_t *s, const char *id, size_t len, int64_t now_ms);
 
+/* Is the session whose id has this SHA-256 still live at now_ms? */
+bool sessions_live(const sessions_t *s, const unsigned char digest[32], int64_t now_ms);
+
 /* End the session with this id (logout); true if there was one. */
 bool sessions_end(sessions_t *s, const char *id, size_t len);
 

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,7 +73,6 @@ struct supervisor {
     int64_t first_ms, max_ms, reset_ms;
     lws_sorted_usec_list_t sul_reap;
 };
-
 
 /* ------------------------------------------------------------------------
  * Set-up.
@@ -222,6 +222,159 @@ oom:
     return -1;
 }
 
+/* ------------------------------------------------------------------------
+ * Can the shell run a command? Checked before the start.
+ * --------------------------------------------------------------------- */
+
+static bool s_is_name(const char *s, size_t n)
+{
+    if (!n || !(*s == '_' || (*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z')))
+        return false;
+    for (size_t i = 1; i < n; i++)
+        if (!(s[i] == '_' || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+              (s[i] >= '0' && s[i] <= '9')))
+            return false;
+    return true;
+}
+
+/* The first word of a /bin/sh -c command that names a program, unquoted,
+ * into out: variable assignments (NAME=value) and `exec` are skipped. Returns
+ * 1 when found; 0 when the command starts with what this does not follow (an
+ * operator, `(`, a redirection, an expansion, a glob, a function definition,
+ * an unfinished quote); -1 when the word does not fit in out. */
+static int s_first_program(const char *cmd, char *out, size_t size)
+{
+    const char *p = cmd;
+    for (;;) {
+        while (*p == ' ' || *p == '\t' || *p == '\n')
+            p++;
+        size_t n = 0;
+        bool quoted = false, assign = false;
+        while (*p && !strchr(" \t\n;&|<>()", *p)) {
+            char ch = *p++;
+            if (ch == '\'' || ch == '"') { /* '...' is literal; "..." too, bar expansions */
+                quoted = true;
+                while (*p && *p != ch) {
+                    if (ch == '"' && !assign && (*p == '$' || *p == '`'))
+                        return 0;
+                    if (ch == '"' && *p == '\\' && p[1] && strchr("$`\"\\\n", p[1]))
+                        p++;
+                    if (!assign && n + 1 < size)
+                        out[n] = *p;
+                    n++;
+                    p++;
+                }
+                if (*p++ != ch)
+                    return 0;
+                continue;
+            }
+            if (ch == '\\') {
+                if (!*p)
+                    return 0;
+                ch = *p++;
+                quoted = true;
+            } else if (!assign && strchr("$`*?[~", ch)) {
+                return 0;
+            } else if (ch == '=' && !assign && !quoted && s_is_name(out, n < size ? n : 0)) {
+                assign = true;
+            }
+            if (!assign && n + 1 < size)
+                out[n] = ch;
+            n++;
+        }
+        if (n == 0 || *p == '(')
+            return 0;
+        if (*p == '<' || *p == '>') /* "2>file cmd": a redirection first */
+            return 0;
+        if (assign)
+            continue;
+        if (n >= size)
+            return -1;
+        out[n] = '\0';
+        if (!quoted && strcmp(out, "exec") == 0)
+            continue;
+        return 1;
+    }
+}
+
+/* An executable regular file? */
+static bool s_executable(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+/* prog (no '/') is an executable file in a directory of PATH. */
+static bool s_on_path(const char *prog)
+{
+    const char *path = getenv("PATH");
+    if (!path || !*path)
+        path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"; /* sh's */
+    while (1) {
+        const char *end = strchr(path, ':');
+        size_t len = end ? (size_t)(end - path) : strlen(path);
+        char file[4096];
+        int w = len ? snprintf(file, sizeof(file), "%.*s/%s", (int)len, path, prog)
+                    : snprintf(file, sizeof(file), "%s", prog); /* empty: the current directory */
+        if (w > 0 && (size_t)w < sizeof(file) && s_executable(file))
+            return true;
+        if (!end)
+            return false;
+        path = end + 1;
+    }
+}
+
+/* /bin/sh knows word as a builtin or a keyword (`command -v`). True as well
+ * when the shell cannot be asked: the run will tell. */
+static bool s_shell_knows(const char *word)
+{
+    char *const argv[] = {"sh", "-c",         "command -v -- \"$1\" >/dev/null 2>&1",
+                          "sh", (char *)word, NULL};
+    pid_t pid;
+    if (posix_spawn(&pid, "/bin/sh", NULL, NULL, argv, environ) != 0)
+        return true;
+    int status;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR)
+            return true;
+    }
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+int supervisor_check_command(const char *command, char *why, size_t size)
+{
+    char prog[1024];
+    if (size)
+        why[0] = '\0';
+    if (!command || !command[strspn(command, " \t\n")]) {
+        snprintf(why, size, "the command is empty");
+        return -1;
+    }
+    int r = s_first_program(command, prog, sizeof(prog));
+    if (r == 0)
+        return 0;
+    if (r < 0) {
+        snprintf(why, size, "its program's name is longer than %zu bytes", sizeof(prog) - 1);
+        return -1;
+    }
+    if (strchr(prog, '/')) {
+        struct stat st;
+        if (stat(prog, &st) != 0)
+            snprintf(why, size, "%s: %s", prog, strerror(errno));
+        else if (S_ISDIR(st.st_mode))
+            snprintf(why, size, "%s: is a directory", prog);
+        else if (!S_ISREG(st.st_mode) || access(prog, X_OK) != 0)
+            snprintf(why, size, "%s: not an executable file", prog);
+        else
+            return 0;
+        return -1;
+    }
+    if (s_on_path(prog) || s_shell_knows(prog))
+        return 0;
+    snprintf(why, size, "%s: not found (not on PATH, not a shell builtin)", prog);
+    return -1;
+}
+
 static int s_cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -337,6 +490,9 @@ void supervisor_put_metrics(const supervisor_t *s, jbuf_t *o)
          "Signal that ended the collector's last run (0: none)."},
         {"rtdash_supervised_log_lines_dropped_total", "counter",
          "Output lines of the collector not logged (rate limit)."},
+        {"rtdash_supervised_failed", "gauge",
+         "1: the collector's command could not run (exit 126 or 127 at once) and it is not "
+         "restarted."},
     };
     if (!s || !s->n)
         return;
@@ -349,7 +505,8 @@ void supervisor_put_metrics(const supervisor_t *s, jbuf_t *o)
                         : k == 2 ? (c->starts ? (int64_t)c->starts - 1 : 0)
                         : k == 3 ? c->exit_code
                         : k == 4 ? c->exit_signal
-                                 : (int64_t)c->lines_dropped;
+                        : k == 5 ? (int64_t)c->lines_dropped
+                                 : c->failed;
             s_metric_line(o, m[k].name, c->name, v);
         }
     }
@@ -496,21 +653,24 @@ static void s_schedule_restart(child_t *c)
     lws_sul_schedule(s->cx, 0, &c->sul_restart, s_restart_cb, delay * LWS_US_PER_MS);
 }
 
-/* The environment of a child: ours with RTDASH_HUB replaced. The array is
- * allocated, its strings are not (but RTDASH_HUB= which is hub_var). */
-static char **s_child_env(const char *hub_var)
+/* The environment of a child: ours with RTDASH_HUB and RTDASH_COLLECTOR
+ * replaced (the hub's own RTDASH_COLLECTOR is its list of commands, not the
+ * child's name). The array is allocated, its strings are not (but the two
+ * variables, which are hub_var and name_var). */
+static char **s_child_env(const char *hub_var, const char *name_var)
 {
     size_t n = 0;
     for (char **e = environ; e && *e; e++)
         n++;
-    char **env = malloc((n + 2) * sizeof(*env));
+    char **env = malloc((n + 3) * sizeof(*env));
     if (!env)
         return NULL;
     size_t o = 0;
     for (char **e = environ; e && *e; e++)
-        if (strncmp(*e, "RTDASH_HUB=", 11) != 0)
+        if (strncmp(*e, "RTDASH_HUB=", 11) != 0 && strncmp(*e, "RTDASH_COLLECTOR=", 17) != 0)
             env[o++] = *e;
     env[o++] = (char *)hub_var;
+    env[o++] = (char *)name_var;
     env[o] = NULL;
     return env;
 }
@@ -550,9 +710,10 @@ static void s_start(child_t *c)
 {
     supervisor_t *s = c->sv;
     int fds[2] = {-1, -1};
-    char hub_var[sizeof(s->hub) + 16];
+    char hub_var[sizeof(s->hub) + 16], name_var[NAME_MAX_LEN + 24];
     snprintf(hub_var, sizeof(hub_var), "RTDASH_HUB=%s", s->hub);
-    char **env = s_child_env(hub_var);
+    snprintf(name_var, sizeof(name_var), "RTDASH_COLLECTOR=%s", c->name);
+    char **env = s_child_env(hub_var, name_var);
     pipe_t *p = calloc(1, sizeof(*p));
     struct rlimit rl;
     int max_fd =
@@ -640,6 +801,15 @@ static void s_exited(child_t *c, int status)
     s_describe_exit(c, why, sizeof(why));
     if (s->stopped) {
         rlog(RLOG_INFO, "[collector %s] %s", c->name, why);
+        return;
+    }
+    if ((c->pub.exit_code == 126 || c->pub.exit_code == 127) && ran < SUPERVISOR_CANNOT_RUN_MS) {
+        /* the shell could not run the command: it would not run next time */
+        c->pub.failed = true;
+        rlog(RLOG_ERROR,
+             "[collector %s] %s after %.1f s: the command cannot run (%s); not restarted: %s",
+             c->name, why, (double)ran / 1000.0,
+             c->pub.exit_code == 127 ? "not found" : "not executable", c->command);
         return;
     }
     if (ran >= s->reset_ms)

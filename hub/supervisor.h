@@ -1,17 +1,23 @@
 /* supervisor.h - the hub starts, watches and restarts collector processes.
  * Each collector runs as `/bin/sh -c COMMAND` in its own process group, with
- * RTDASH_HUB set to the hub's ingest endpoint; its stdout and stderr (one
+ * RTDASH_HUB set to the hub's ingest endpoint and RTDASH_COLLECTOR to its
+ * name (which a collector announces as the `collector` of its meta, so
+ * /metrics and /api/collectors name it alike); its stdout and stderr (one
  * pipe) are read inside the hub's lws loop as a raw file and logged line by
  * line as "[collector NAME] line". When it exits it is restarted after a
- * backoff (1 s doubling to 30 s, back to 1 s once a run lasted 60 s). No
- * threads and no SIGCHLD handler: children are reaped by a 200 ms lws_sul
- * timer with waitpid(WNOHANG), only the pids this module started.
- * Never blocks the loop; only supervisor_stop() waits (up to 3 s + KILL). */
+ * backoff (1 s doubling to 30 s, back to 1 s once a run lasted 60 s), except
+ * when it exits with status 126 or 127 (the shell could not run the command)
+ * within SUPERVISOR_CANNOT_RUN_MS of its start: that would fail again, so it
+ * is logged and left stopped. No threads and no SIGCHLD handler: children are
+ * reaped by a 200 ms lws_sul timer with waitpid(WNOHANG), only the pids this
+ * module started. Never blocks the loop; only supervisor_stop() waits (up to
+ * 3 s + KILL). */
 #ifndef RTDASH_SUPERVISOR_H
 #define RTDASH_SUPERVISOR_H
 
 #include "jbuf.h"
 #include <libwebsockets.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -23,6 +29,10 @@
 
 /* Longest logged line of a collector; the rest of a longer line is cut. */
 #define SUPERVISOR_LINE_MAX 1024
+
+/* A run that ends with status 126 or 127 sooner than this after its start is
+ * a command that cannot run: it is not restarted. */
+#define SUPERVISOR_CANNOT_RUN_MS 2000
 
 /* One supervised collector as /metrics and /api may show it. Read-only for
  * callers; valid until supervisor_destroy(). */
@@ -38,6 +48,7 @@ typedef struct supervisor_child {
     int64_t next_start_ms;  /* wall clock of the pending restart, 0 if none */
     uint64_t lines;         /* output lines logged */
     uint64_t lines_dropped; /* output lines not logged (rate limit) */
+    bool failed;            /* could not run (126/127 at once): not restarted */
 } supervisor_child_t;
 
 typedef struct supervisor supervisor_t;
@@ -58,6 +69,17 @@ int supervisor_connect_endpoint(const char *bind_endpoint, char *out, size_t siz
  * name), and a name already taken gets "#2", "#3"... Before supervisor_start()
  * only. Returns 0, or -1 (logged) if out of memory or the command is empty. */
 int supervisor_add(supervisor_t *s, const char *name, const char *command);
+
+/* Check, before the start, that the shell can run command: the first
+ * program it names (after variable assignments and `exec`) must be a shell
+ * builtin or keyword, an executable file on PATH, or, when it contains a '/',
+ * an executable file at that path. A command that starts with something
+ * this does not follow (`if`, `(`, `{`, a redirection, `$VAR`...) passes; its
+ * failure is seen when it runs. Returns 0, or -1 with the reason in why
+ * ("tcp://b:2: No such file or directory"), always NUL-terminated. Runs /bin/sh (to ask
+ * `command -v`) for a word that is not on PATH: call it before the hub has
+ * threads. */
+int supervisor_check_command(const char *command, char *why, size_t size);
 
 /* Add every executable regular file of dir (not those starting with '.'), in
  * name order, each named by its file name. Returns the number added (0 is
@@ -90,7 +112,8 @@ const supervisor_child_t *supervisor_child(const supervisor_t *s, size_t i);
 
 /* Append Prometheus text for every collector to o (for /metrics): gauges
  * rtdash_supervised_up, rtdash_supervised_last_exit_code (-1: none or killed),
- * rtdash_supervised_last_exit_signal, counters rtdash_supervised_starts_total,
+ * rtdash_supervised_last_exit_signal, rtdash_supervised_failed (1: it could
+ * not run and is not restarted), counters rtdash_supervised_starts_total,
  * rtdash_supervised_restarts_total, rtdash_supervised_log_lines_dropped_total,
  * each labelled {name="..."} (escaped). Nothing when s is NULL or empty. */
 void supervisor_put_metrics(const supervisor_t *s, jbuf_t *o);

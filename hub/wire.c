@@ -140,20 +140,23 @@ void wire_put_with_gap(jbuf_t *o, const frame_t *f)
     jbuf_put(o, frame_ctext(f) + f->body_off, f->len - f->body_off);
 }
 
-void wire_put_catalog(jbuf_t *o, const registry_t *reg)
+void wire_put_catalog(jbuf_t *o, const registry_t *reg, wire_permit_fn permit, const void *ud)
 {
     jbuf_putc(o, '[');
-    size_t n = registry_count(reg);
+    size_t n = registry_count(reg), k = 0;
     for (size_t i = 0; i < n; i++) {
-        if (i)
+        const rtopic_t *t = registry_at(reg, i);
+        if (permit && !permit(ud, t))
+            continue;
+        if (k++)
             jbuf_putc(o, ',');
-        wire_put_topic_info(o, registry_at(reg, i));
+        wire_put_topic_info(o, t);
     }
     jbuf_putc(o, ']');
 }
 
 void wire_put_welcome(jbuf_t *o, const char *epoch, uint64_t client_id, uint64_t clients,
-                      const registry_t *reg)
+                      const registry_t *reg, wire_permit_fn permit, const void *ud)
 {
     jbuf_puts(o, "{\"type\":\"welcome\",\"server\":\"rtdash-hub\",\"version\":\"" RTDASH_VERSION
                  "\",");
@@ -163,7 +166,7 @@ void wire_put_welcome(jbuf_t *o, const char *epoch, uint64_t client_id, uint64_t
     jbuf_puts(o, ",\"clients\":");
     jbuf_put_u64(o, clients);
     jbuf_puts(o, ",\"topics\":");
-    wire_put_catalog(o, reg);
+    wire_put_catalog(o, reg, permit, ud);
     jbuf_putc(o, '}');
 }
 

@@ -38,8 +38,12 @@ void wire_put_topic(jbuf_t *o, const rtopic_t *t);
  * entry (welcome, /api/topics). */
 void wire_put_topic_info(jbuf_t *o, const rtopic_t *t);
 
-/* [TOPIC_INFO,...]: every topic in creation order (welcome, /api/topics). */
-void wire_put_catalog(jbuf_t *o, const registry_t *reg);
+/* Which topics a reader may see (NULL: all). */
+typedef bool (*wire_permit_fn)(const void *ud, const rtopic_t *t);
+
+/* [TOPIC_INFO,...]: the topics permit allows, in creation order (welcome,
+ * /api/topics). */
+void wire_put_catalog(jbuf_t *o, const registry_t *reg, wire_permit_fn permit, const void *ud);
 
 /* One history point: the frame's message without its "type" key. */
 void wire_put_point(jbuf_t *o, const frame_t *f);
@@ -61,7 +65,7 @@ void wire_put_with_gap(jbuf_t *o, const frame_t *f);
 /* {"type":"welcome","server":"rtdash-hub","version":V,"epoch":E,
  *  "client_id":ID,"clients":N,"topics":[TOPIC_INFO,...]} */
 void wire_put_welcome(jbuf_t *o, const char *epoch, uint64_t client_id, uint64_t clients,
-                      const registry_t *reg);
+                      const registry_t *reg, wire_permit_fn permit, const void *ud);
 
 /* GET /healthz: {"status":"ok","server":"rtdash-hub","version":V,"epoch":E,
  * "uptime_s":S,"clients":N,"topics":N} */

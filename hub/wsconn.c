@@ -1,11 +1,13 @@
 /* wsconn.c - the rtdash.v1 WebSocket protocol on libwebsockets. */
 #include "wsconn.h"
+#include "httpreq.h"
 #include "rtclock.h"
 #include "rlog.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 _Static_assert(JBUF_PRE >= LWS_PRE, "frames need LWS_PRE bytes of headroom");
 
@@ -217,6 +219,96 @@ static void s_pending_count(struct lws *wsi, wsconn_env_t *env)
     broker_count_refused(env->broker, timed_out ? REFUSE_HANDSHAKE_TIMEOUT : REFUSE_INCOMPLETE);
 }
 
+/* Paths answered by httpapi rather than by a file. */
+static bool s_is_dynamic(const char *uri)
+{
+    static const char *const prefixes[] = {"/api", "/healthz", "/metrics", "/node_modules"};
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+        size_t n = strlen(prefixes[i]);
+        if (!strncmp(uri, prefixes[i], n) && (uri[n] == '\0' || uri[n] == '/'))
+            return true;
+    }
+    return false;
+}
+
+/* Refuse an upgrade with status (counted as reason): 1, the "answered" value
+ * of LWS_CALLBACK_HTTP_CONFIRM_UPGRADE, or -1 to hang up. */
+static int s_refuse(struct lws *wsi, wsconn_env_t *env, int reason, unsigned status,
+                    const char *code, const char *msg)
+{
+    broker_count_refused(env->broker, reason);
+    return httpreq_refuse(wsi, status, NULL, NULL, code, msg);
+}
+
+/* Everything about a WebSocket upgrade, checked before any 101 so that each
+ * refusal is a plain HTTP answer the client can read: the path, Host and
+ * Origin (DNS rebinding, cross-site hijacking), the handshake headers lws
+ * leaves unchecked, the credentials, the limits. 0 lets the upgrade go on. */
+static int s_confirm_upgrade(struct lws *wsi, wsconn_env_t *env, const char *upgrade)
+{
+    char buf[64], ip[IPCOUNT_ADDR_MAX + 1];
+    if (!upgrade || strcasecmp(upgrade, "websocket"))
+        return s_refuse(wsi, env, REFUSE_BAD_UPGRADE, 400, "bad_request",
+                        "only WebSocket upgrades are served");
+    if (!s_uri_is(wsi, "/ws"))
+        return s_refuse(wsi, env, REFUSE_BAD_PATH, 404, "not_found", "the WebSocket is at /ws");
+    const char *why;
+    unsigned st = httpreq_check_host_origin(wsi, env->origin, env->tls, &why);
+    if (st)
+        return s_refuse(wsi, env, st == 421 ? REFUSE_HOST : REFUSE_ORIGIN, st,
+                        st == 421 ? "misdirected" : "forbidden", why);
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_PROTOCOL) > 127)
+        /* lws 4.1 copies the list into 128 bytes and hangs up past them */
+        return s_refuse(wsi, env, REFUSE_BAD_UPGRADE, 400, "bad_request",
+                        "Sec-WebSocket-Protocol over 127 bytes: send a long token (a JWT) as "
+                        "?token= or Authorization: Bearer");
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_KEY) <= 0)
+        return s_refuse(wsi, env, REFUSE_BAD_UPGRADE, 400, "bad_request",
+                        "no Sec-WebSocket-Key");
+    if (lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_VERSION) <= 0 || strcmp(buf, "13")) {
+        broker_count_refused(env->broker, REFUSE_BAD_UPGRADE);
+        return httpreq_refuse(wsi, 426, "Sec-WebSocket-Version:", "13", "upgrade_required",
+                              "Sec-WebSocket-Version must be 13");
+    }
+    if (auth_on(env->auth)) {
+        httpreq_creds_t *cr = malloc(sizeof(*cr));
+        if (!cr)
+            return -1;
+        access_t acc;
+        int bad = httpreq_creds(wsi, cr);
+        auth_result_t r = bad ? AUTH_BAD
+                              : auth_resolve(env->auth, cr->blen ? cr->bearer : NULL, cr->blen,
+                                             cr->slen ? cr->session : NULL, cr->slen,
+                                             rtclock_wall_ms(), &acc);
+        free(cr);
+        if (bad)
+            return s_refuse(wsi, env, REFUSE_AUTH, 400, "bad_request",
+                            "two different tokens, or a malformed one");
+        if (r != AUTH_OK)
+            return s_refuse(wsi, env, REFUSE_AUTH, 401, "unauthorized",
+                            r == AUTH_EXPIRED ? "credentials expired: log in again"
+                                              : "log in, or give a token");
+        bool metrics_only = acc.kind == ACCESS_METRICS;
+        access_clear(&acc);
+        if (metrics_only)
+            return s_refuse(wsi, env, REFUSE_AUTH, 403, "forbidden",
+                            "the metrics token reads /metrics only");
+    }
+    if (broker_nclients(env->broker) >= env->max_clients) {
+        RLOG_RL(RLOG_WARN, "refusing a WebSocket: %zu clients connected", env->max_clients);
+        return s_refuse(wsi, env, REFUSE_MAX_CLIENTS, 503, "unavailable",
+                        "too many clients connected");
+    }
+    if (env->max_per_ip &&
+        ipcount_get(&env->per_ip, httpreq_peer(wsi, ip, sizeof ip)) >= env->max_per_ip) {
+        RLOG_RL(RLOG_WARN, "refusing a WebSocket from %s: %zu connected from there", ip,
+                env->max_per_ip);
+        return s_refuse(wsi, env, REFUSE_PER_IP, 429, "limit",
+                        "too many connections from your address");
+    }
+    return 0;
+}
+
 int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len)
 {
@@ -228,35 +320,52 @@ int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         s_pending_mark(wsi);
         return 0;
 
-    case LWS_CALLBACK_FILTER_HTTP_CONNECTION:
+    case LWS_CALLBACK_FILTER_HTTP_CONNECTION: {
+        /* every plain request (page, API) passes the Host and Origin checks
+         * (DNS rebinding, cross-site reads); upgrades are checked apart */
         s_pending_clear(wsi);
+        const char *why;
+        unsigned st = httpreq_check_host_origin(wsi, env->origin, env->tls, &why);
+        if (st) {
+            broker_count_refused(env->broker, st == 421 ? REFUSE_HOST : REFUSE_ORIGIN);
+            httpreq_refuse(wsi, st, NULL, NULL, st == 421 ? "misdirected" : "forbidden", why);
+            return 1;
+        }
+        const char *uri = in;
+        if (uri && !s_is_dynamic(uri)) {
+            /* a static file: GET or HEAD, and only what webroot allows */
+            if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0 &&
+                lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) <= 0) {
+                httpreq_refuse(wsi, 405, "allow:", "GET, HEAD", "method_not_allowed",
+                               "files are read with GET");
+                return 1;
+            }
+            if (env->web && !webroot_allows(env->web, uri)) {
+                httpreq_refuse(wsi, 404, NULL, NULL, "not_found", "no such file");
+                return 1;
+            }
+        }
         return lws_callback_http_dummy(wsi, reason, user, in, len);
+    }
 
     case LWS_CALLBACK_WSI_DESTROY:
         s_pending_count(wsi, env);
         return lws_callback_http_dummy(wsi, reason, user, in, len);
 
-    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
         s_pending_clear(wsi);
-        if (!s_uri_is(wsi, "/ws")) {
-            broker_count_refused(env->broker, REFUSE_BAD_PATH);
-            return 1; /* WebSocket only at /ws */
-        }
-        if (broker_nclients(env->broker) >= env->max_clients) {
-            broker_count_refused(env->broker, REFUSE_MAX_CLIENTS);
-            RLOG_RL(RLOG_WARN, "refusing a WebSocket: %zu clients connected", env->max_clients);
-            return 1;
-        }
-        char ip[IPCOUNT_ADDR_MAX + 1];
-        if (env->max_per_ip && ipcount_get(&env->per_ip, lws_get_peer_simple(wsi, ip, sizeof(ip))
-                                                             ? ip
-                                                             : "?") >= env->max_per_ip) {
-            broker_count_refused(env->broker, REFUSE_PER_IP);
-            RLOG_RL(RLOG_WARN, "refusing a WebSocket from %s: %zu connected from there", ip,
-                    env->max_per_ip);
-            return 1;
-        }
-        return 0;
+        return s_confirm_upgrade(wsi, env, (const char *)in);
+
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
+        /* s_confirm_upgrade has checked everything and answered any refusal
+         * with a status; this only takes the access the credentials give */
+        httpreq_creds_t *cr = malloc(sizeof(*cr));
+        int ok = cr && httpreq_creds(wsi, cr) == 0 &&
+                 auth_resolve(env->auth, cr->blen ? cr->bearer : NULL, cr->blen,
+                              cr->slen ? cr->session : NULL, cr->slen, rtclock_wall_ms(),
+                              &pss->acc) == AUTH_OK;
+        free(cr);
+        return ok ? 0 : 1;
     }
 
     case LWS_CALLBACK_ESTABLISHED:
@@ -266,7 +375,7 @@ int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             if (!ipcount_add(&env->per_ip, pss->ip))
                 pss->ip[0] = '\0'; /* out of memory: not counted */
         }
-        pss->c = broker_client_open(env->broker, wsi);
+        pss->c = broker_client_open(env->broker, wsi, &pss->acc);
         if (!pss->c)
             return s_close(wsi, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
         pss->c->last_rx_mono = rtclock_mono_ms();
@@ -317,6 +426,7 @@ int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             broker_count_kick(env->broker, KICK_IDLE);
         free(pss->rx); /* a command cut off mid-way */
         pss->rx = NULL;
+        access_clear(&pss->acc); /* when ESTABLISHED never took it */
         if (pss->c) {
             pss->c->wsi = NULL;
             broker_client_close(env->broker, &pss->c);

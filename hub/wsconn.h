@@ -5,13 +5,19 @@
 #ifndef RTDASH_WSCONN_H
 #define RTDASH_WSCONN_H
 
+#include "auth.h"
 #include "broker.h"
 #include "ipcount.h"
+#include "origin.h"
+#include "webroot.h"
 #include <libwebsockets.h>
+
+#define HTTPAPI_PENDING_MAX 32 /* logins waiting for their password check */
 
 /* What the protocol needs from the hub: the lws context user (the hub sets
  * info.user to its wsconn_env_t). */
-typedef struct wsconn_env {
+typedef struct wsconn_env wsconn_env_t;
+struct wsconn_env {
     broker_t *broker;
     size_t max_message;   /* reassembled command bytes: more closes with 1009 */
     uint32_t max_fragments;
@@ -22,6 +28,17 @@ typedef struct wsconn_env {
     ipcount_t per_ip;   /* counted only when max_per_ip is set */
     struct supervisor *sv; /* supervised collectors for /metrics, or NULL */
     struct ingest *ingest; /* its CURVE counters for /metrics */
+    auth_t *auth;            /* credentials (owned by the hub); auth_on() false = open */
+    origin_policy_t *origin; /* allowed Origin and Host (owned by the hub) */
+    bool tls;                /* the port serves https/wss */
+    webroot_t *web;          /* which static files are served (owned by the hub) */
+    struct pwcheck *pw; /* password checks off the loop (with --users), or NULL */
+    struct {
+        struct lws *wsi; /* a login waiting for its check; NULL = free */
+        uint64_t id;
+    } login_pending[HTTPAPI_PENDING_MAX];
+    /* check every client's access again now (after a logout); set by the hub */
+    void (*recheck_access)(struct wsconn_env *env);
     /* write coalescing: a client written to less than write_delay_us ago
      * waits in deferred[] until one timer wakes them all */
     lws_usec_t write_delay_us;
@@ -29,7 +46,7 @@ typedef struct wsconn_env {
     size_t ndeferred, capdeferred;
     lws_sorted_usec_list_t sul_deferred;
     lws_usec_t deferred_at; /* when sul_deferred fires; 0 = not armed */
-} wsconn_env_t;
+};
 
 /* Per-session data lws allocates for us. */
 typedef struct wsconn_pss {
@@ -44,6 +61,7 @@ typedef struct wsconn_pss {
     uint32_t rxfrags;
     size_t rxdiscard; /* bytes of an oversized message read and dropped before closing */
     char ip[IPCOUNT_ADDR_MAX + 1]; /* counted in per_ip when set */
+    access_t acc; /* what the upgrade's credentials gave, until ESTABLISHED takes it */
 } wsconn_pss_t;
 
 /* The lws protocol callback; the context user must be a wsconn_env_t *. */

@@ -7,7 +7,8 @@
  *    before it ("--host --port 1" is a missing value); use --host=--x;
  *  - a boolean takes a value only as --name=VALUE; --no-name sets it to 0;
  *  - list values are split on ',' from flags as well as from the
- *    environment; the first list flag on the command line replaces the
+ *    environment, except a flag's value of an OPT_LIST_WHOLE list, which is
+ *    one item; the first list flag on the command line replaces the
  *    environment's (or default's) values, later ones append;
  *  - OPT_INT with min == max == 0 has no range check;
  *  - an OPT_ENUM word matches without regard to case; its error line and
@@ -363,8 +364,17 @@ int opts_parse(const opt_t *table, size_t n, int argc, char **argv, const char *
         }
         if (o->type == OPT_LIST && !s_list_seen_before(o, flag_at, argv))
             ((opt_list_t *)o->ptr)->n = 0;
-        if (s_set(o, v, prog, where) != 0)
+        if (o->type == OPT_LIST && o->min == OPT_LIST_WHOLE) {
+            opt_list_t *list = (opt_list_t *)o->ptr;
+            if (list->n == OPT_LIST_MAX) {
+                fprintf(stderr, "%s: %s: more than %d values\n", prog, where, OPT_LIST_MAX);
+                return -1;
+            }
+            list->v[list->n] = v;
+            list->len[list->n++] = strlen(v);
+        } else if (s_set(o, v, prog, where) != 0) {
             return -1;
+        }
     }
 
     if (i < argc) {

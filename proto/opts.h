@@ -18,6 +18,11 @@ typedef enum {
     OPT_ENUM, /* opt_enum_t *ptr: one word of its table of allowed values */
 } opt_type_t;
 
+/* An OPT_LIST whose min is OPT_LIST_WHOLE takes each flag value whole, as one
+ * item (a command may contain commas); its environment value is still split
+ * on ','. */
+#define OPT_LIST_WHOLE 1
+
 /* One allowed value of an OPT_ENUM setting: its word and the number it stands
  * for. An entry with the same value as the entry before it is an alias: it is
  * accepted, but --help and error messages list only the first word. */
@@ -49,7 +54,7 @@ typedef struct opt {
     const char *name; /* "port" -> --port / RTDASH_PORT */
     opt_type_t type;
     const char *def; /* default as text, NULL = unset (string stays NULL) */
-    long min, max;   /* OPT_INT only */
+    long min, max;   /* OPT_INT: the range; OPT_LIST: min may be OPT_LIST_WHOLE */
     void *ptr;
     const char *help;
 } opt_t;

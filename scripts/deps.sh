@@ -23,6 +23,6 @@ if [ "$(id -u)" = 0 ]; then
     apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing
 else
     echo "missing Debian packages. Install them with:"
-    echo "  sudo apt-get install -y$missing"
+    echo "  apt-get install -y$missing      # as root"
     exit 1
 fi

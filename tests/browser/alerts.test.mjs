@@ -4,24 +4,15 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Harness, checkSetup, openPage, waitCount, waitFor, info, screenshot, sleep, waitLive, realErrors } from './lib.mjs';
+import { Harness, pubUntilShown, waitCount, info, screenshot, sleep, waitLive, realErrors } from './lib.mjs';
 
 const h = new Harness('alerts');
-let hub, browser, page, pub;
+let page, pub;
 const T = 'alert.t';
 
 before(async () => {
-  checkSetup();
-  hub = await h.hub();
-  browser = await h.browserStart();
-  pub = await h.pubStream(hub, 'pub-alerts');
-  page = await openPage(browser, hub, { width: 1280, height: 900 });
-  // Until the ZeroMQ link is up, lines are dropped: repeat until the widget is there.
-  await waitFor(async () => {
-    pub.write(JSON.stringify({ topic: T, kind: 'meta', title: 'Alert test', unit: 'u', chart: 'line' }));
-    pub.write(`${T} 10`);
-    return page.waitForFunction((t) => window.rtdash.info(t)?.count >= 1, T, { timeout: 1000 }).then(() => true, () => false);
-  }, { timeout: 20000, interval: 0, what: 'the alert topic on the page' });
+  ({ pub, page } = await h.standardPage({ collectors: false, pub: 'pub-alerts', page: { width: 1280, height: 900 } }));
+  await pubUntilShown(page, pub, T, [{ topic: T, kind: 'meta', title: 'Alert test', unit: 'u', chart: 'line' }, `${T} 10`]);
   await page.waitForSelector(`.widget[data-topic="${T}"] .w-title:text("Alert test")`, { timeout: 10000 });
 });
 

@@ -5,22 +5,18 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Harness, checkSetup, openPage, waitCount, widgetData, info, series, waitSeqAbove, waitTsAbove, waitHistory, screenshot, sleep,
-  assertOrderedUnique, assertNoSeqGap, realErrors,
+  Harness, info, series, waitSeqAbove, screenshot, sleep, assertOrderedUnique, assertNoSeqGap, realErrors,
 } from './lib.mjs';
 
 const h = new Harness('controls');
-let hub, browser, page;
+let page;
 
 before(async () => {
-  checkSetup();
-  hub = await h.hub();
-  h.collectors(hub, 200);
-  browser = await h.browserStart();
-  await waitHistory(hub, 'demo.sales', 10);
-  page = await openPage(browser, hub, { width: 1440, height: 1600 });
-  await waitCount(page, 'demo.sales', 10);
-  await waitCount(page, 'system.cpu', 10);
+  ({ page } = await h.standardPage({
+    history: { 'demo.sales': 10 },
+    page: { width: 1440, height: 1600 },
+    count: { 'demo.sales': 10, 'system.cpu': 10 },
+  }));
 });
 
 after(async () => { await h.close(); });

@@ -3,43 +3,21 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import {
-  Harness, checkSetup, openPage, waitCount, series, waitHistory, pubUntilSeen, realErrors,
-} from './lib.mjs';
+import { Harness, series, pubUntilSeen, realErrors } from './lib.mjs';
+import { parseCSV } from '../web/csv.mjs';
 
 const h = new Harness('export');
-let hub, browser, page;
+let hub, page;
 
 before(async () => {
-  checkSetup();
-  hub = await h.hub();
-  h.collectors(hub, 200);
-  browser = await h.browserStart();
-  await waitHistory(hub, 'demo.sales', 15);
-  page = await openPage(browser, hub, { width: 1440, height: 2400, acceptDownloads: true });
-  await waitCount(page, 'demo.sales', 15);
-  await waitCount(page, 'system.cpu', 15);
+  ({ hub, page } = await h.standardPage({
+    history: { 'demo.sales': 15 },
+    page: { width: 1440, height: 2400, acceptDownloads: true },
+    count: { 'demo.sales': 15, 'system.cpu': 15 },
+  }));
 });
 
 after(async () => { await h.close(); });
-
-/** RFC 4180 parser (quoted cells, "" escapes, CRLF or LF). */
-function parseCSV(text) {
-  const rows = [];
-  let row = [], cell = '', q = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (q) {
-      if (c === '"') { if (text[i + 1] === '"') { cell += '"'; i++; } else q = false; } else cell += c;
-    } else if (c === '"') q = true;
-    else if (c === ',') { row.push(cell); cell = ''; }
-    else if (c === '\r' && text[i + 1] === '\n') { /* CRLF: the \n ends the row */ }
-    else if (c === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; }
-    else cell += c;
-  }
-  if (cell !== '' || row.length) { row.push(cell); rows.push(row); }
-  return rows;
-}
 
 async function exportOf(topic, kind) {
   const w = `.widget[data-topic="${topic}"]`;

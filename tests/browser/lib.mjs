@@ -186,6 +186,18 @@ export async function pubStream(tag, hub, name = 'pub', args = []) {
   };
 }
 
+/**
+ * Write lines (strings, or objects sent as JSON) to a pubStream until the
+ * page holds a point of topic: what is written before the ZeroMQ link is up
+ * is dropped (PUB semantics), so the lines are repeated until then.
+ */
+export async function pubUntilShown(page, pub, topic, lines, timeout = 20000) {
+  await waitFor(async () => {
+    for (const l of lines) pub.write(typeof l === 'string' ? l : JSON.stringify(l));
+    return page.waitForFunction((t) => window.rtdash.info(t)?.count >= 1, topic, { timeout: 1000 }).then(() => true, () => false);
+  }, { timeout, interval: 0, what: `${topic} on the page` });
+}
+
 /** One rtdash-pub invocation (e.g. --event info demo.x TEXT); resolves with its exit code. */
 export async function pubOnce(tag, hub, args, name = 'pub-once') {
   const proc = run(tag, name, 'rtdash-pub', args, { RTDASH_HUB: hub.ingest });
@@ -326,6 +338,28 @@ export class Harness {
   collectors(hub, intervalMs) { const c = startCollectors(this.tag, hub, intervalMs); this.procs.push(...c); return c; }
   async pubStream(hub, name, args) { const p = await pubStream(this.tag, hub, name, args); this.procs.push(p.proc); return p; }
   async browserStart() { this.browser = await launchBrowser(); return this.browser; }
+
+  /**
+   * The usual set-up of a test file: a hub, the two standard collectors every
+   * intervalMs (none with collectors: false), the browser, an rtdash-pub
+   * reading standard input if `pub` names one; then wait until the hub holds
+   * `history` points of each topic named ({topic: n}). With `page` (openPage
+   * options), a page on the hub (or on `await url(hub)`) that holds `count`
+   * points of each topic named (default: the same as history).
+   * @returns {Promise<{hub, browser, pub, page}>} pub and page are null unless asked for
+   */
+  async standardPage({ collectors = true, intervalMs = 200, pub, history = {}, page, url, count = history } = {}) {
+    checkSetup();
+    const hub = await this.hub();
+    if (collectors) this.collectors(hub, intervalMs);
+    const browser = await this.browserStart();
+    const stream = pub ? await this.pubStream(hub, pub) : null;
+    for (const [t, n] of Object.entries(history)) await waitHistory(hub, t, n);
+    if (!page) return { hub, browser, pub: stream, page: null };
+    const pg = await openPage(browser, url ? { url: await url(hub) } : hub, page);
+    for (const [t, n] of Object.entries(count)) await waitCount(pg, t, n);
+    return { hub, browser, pub: stream, page: pg };
+  }
   async close() {
     if (this.browser) await this.browser.close().catch(() => {});
     await Promise.all(this.procs.map((p) => p.stop('SIGTERM', 2000)));

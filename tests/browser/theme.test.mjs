@@ -3,16 +3,13 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Harness, checkSetup, openPage, waitCount, screenshot, waitLive, realErrors } from './lib.mjs';
+import { Harness, openPage, waitCount, screenshot, waitLive, realErrors } from './lib.mjs';
 
 const h = new Harness('theme');
 let hub, browser;
 
 before(async () => {
-  checkSetup();
-  hub = await h.hub();
-  h.collectors(hub, 200);
-  browser = await h.browserStart();
+  ({ hub, browser } = await h.standardPage());
 });
 
 after(async () => { await h.close(); });

@@ -92,6 +92,8 @@ static void s_check_csv(const unsigned char *s, size_t n)
         if (c == '"') {
             if (!at_start)
                 abort(); /* a quote inside an unquoted cell */
+            if (i + 1 < n && strchr("=+-@\t\r", s[i + 1]) && s[i + 1])
+                abort(); /* a quoted formula: it needs its apostrophe */
             quoted = true;
             at_start = false;
         } else if (c == ',') {
@@ -113,6 +115,11 @@ static void s_check_csv(const unsigned char *s, size_t n)
         } else if (c == '\n') {
             abort(); /* a bare newline outside quotes */
         } else {
+            /* an unquoted cell that a spreadsheet would run: only a negative
+             * number may start with '-' */
+            if (at_start && (strchr("=+@\t", c) ||
+                             (c == '-' && !(i + 1 < n && s[i + 1] >= '0' && s[i + 1] <= '9'))))
+                abort();
             at_start = false;
         }
         i++;
@@ -199,9 +206,40 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     jbuf_t o;
     jbuf_init(&o, 1 << 20);
     const char *ctype = NULL;
-    int status = httpapi_route(b, NULL, uri, fmt, &o, &ctype);
-    if (status != 200 && status != 400 && status != 404)
+    /* who asks, by the length of the URI: auth off, a viewer of f.x only,
+     * or nobody (auth on, no credentials) */
+    char *only_fx[] = {"f.x"};
+    access_t viewer = {.kind = ACCESS_TOKEN, .role = ROLE_VIEWER};
+    if (access_set_patterns(&viewer, only_fx, 1) < 0)
         abort();
+    access_t open = {.kind = ACCESS_OPEN};
+    int who = (int)(strlen(uri) % 3);
+    const access_t *acc = who == 0 ? &open : who == 1 ? &viewer : NULL;
+    int status = httpapi_route(b, NULL, acc, true, uri, fmt, &o, &ctype);
+    if (status != 200 && status != 400 && status != 404 && status != 401 && status != 403)
+        abort();
+    if ((status == 401) != (acc == NULL && strcmp(uri, "/healthz")))
+        abort(); /* nobody gets nothing but /healthz; everyone else is not 401 */
+    /* a viewer of f.x never sees f.y or f.s: its catalog lists f.x alone and
+     * their histories are missing */
+    if (acc == &viewer) {
+        if ((!strncmp(uri, "/api/history/f.y", 16) || !strncmp(uri, "/api/history/f.s", 16)) &&
+            status == 200)
+            abort();
+        if (!strcmp(uri, "/api/topics")) {
+            json_t *cat = json_loadb((const char *)jbuf_text(&o), o.len, 0, NULL);
+            size_t i;
+            json_t *e;
+            json_array_foreach(cat, i, e)
+            {
+                const char *t = json_string_value(json_object_get(e, "topic"));
+                if (!t || strcmp(t, "f.x"))
+                    abort();
+            }
+            json_decref(cat);
+        }
+    }
+    access_clear(&viewer);
     if (!ctype || jbuf_failed(&o) || o.len == 0)
         abort();
     const unsigned char *text = (const unsigned char *)jbuf_text(&o);

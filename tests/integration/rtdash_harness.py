@@ -277,8 +277,8 @@ def parse_prometheus(text):
     return out
 
 
-def metrics(port):
-    st, hd, body = http_get(port, "/metrics")
+def metrics(port, headers=None):
+    st, hd, body = http_get(port, "/metrics", headers=headers)
     check(st == 200, "GET /metrics: expected 200, got %d" % st)
     return parse_prometheus(body.decode("utf-8"))
 

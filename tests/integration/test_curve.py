@@ -500,7 +500,7 @@ async def run_collector(name, argv, topic, extra_env=None):
     keyfile, pub = gen_keys(name + ".key")
     with CurveHub([(type("K", (), {"pub": pub.encode()})(), name)]) as hub:
         p = start_proc(name, argv, collector_env(hub, keyfile, dict(
-            {"RTDASH_PORT": str(hub.port)}, **(extra_env or {}))))
+            {"RTDASH_PORT": str(hub.port), "RTDASH_TOPIC": topic}, **(extra_env or {}))))
         try:
             await until(lambda: topic in topics(hub) or not p.alive(), 15, topic)
             check(p.alive(), "%s exited: %s" % (name, p.log()[-2000:]))

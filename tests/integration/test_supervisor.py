@@ -20,8 +20,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from rtdash_harness import (Hub, WSClient, bin_path, check, metric_find, metrics,  # noqa: E402
-                            run_tests, short)
+from rtdash_harness import (Hub, WSClient, bin_path, check, free_port, metric_find,  # noqa: E402
+                            metrics, run_tests, short, start_proc)
 
 STARTED_RE = r"\[collector %s\] started \(pid (\d+)\)"
 
@@ -124,6 +124,75 @@ async def test_crash_loop_backoff():
         ms = metrics(hub.port)
         check(metric_find(ms, r"^rtdash_supervised_last_exit_code$", {"name": "echo"}) == 7,
               "/metrics exit code: %s" % [m for m in ms if m[0].startswith("rtdash_supervised")])
+        hub.check_alive()
+
+
+async def test_comma_in_a_flag_is_one_command():
+    """`--collector 'rtdash-demo --hub A,B'` is one collector: the demo publishes
+    to both endpoints (a dead one, then the hub's own ingest), not a second
+    process started from whatever follows the comma."""
+    dead, ingest_port = "tcp://127.0.0.1:%d" % free_port(), free_port()
+    demo = "%s --interval-ms 200 --hub %s,tcp://127.0.0.1:%d" % (bin_path("rtdash-demo"), dead,
+                                                                ingest_port)
+    with Hub(extra_args=["--collector", demo], ingest_port=ingest_port) as hub:
+        c = await WSClient.connect(hub)
+        await c.subscribe(["demo.*"])
+        await samples_of(c, "demo.sales", 2)
+        await asyncio.sleep(1.5)  # time for a second start, if there were one
+        log = hub.log()
+        starts = re.findall(r"\[collector ([^\]]+)\] started \(pid \d+\): (.*)", log)
+        check(starts == [("rtdash-demo", demo)], "one collector, the whole command: %r\n%s"
+              % (starts, log[-2000:]))
+        ms = metrics(hub.port)
+        names = sorted(lb["name"] for n, lb, v in ms if n == "rtdash_supervised_up")
+        check(names == ["rtdash-demo"], "/metrics names %r" % names)
+        check(metric_find(ms, r"^rtdash_supervised_starts_total$", {"name": "rtdash-demo"}) == 1,
+              "started once")
+        await c.close()
+
+
+async def test_split_environment_command_refused_at_start():
+    """RTDASH_COLLECTOR is split at commas: a command with one leaves a piece
+    (`tcp://b:2`) that is not a command. The hub says so and exits 2 before
+    it starts anything; no restart loop."""
+    cmd = "%s --hub tcp://127.0.0.1:1,tcp://b:2" % bin_path("rtdash-demo")
+    hub = start_proc("hub-refused", [bin_path("rtdash-hub"), "--port", str(free_port()),
+                                     "--ingest", "tcp://127.0.0.1:%d" % free_port()],
+                     {"RTDASH_COLLECTOR": cmd})
+    code = hub.proc.wait(10)
+    log = hub.log()
+    check(code == 2, "exit status %r (want 2):\n%s" % (code, log))
+    check("rtdash-hub: RTDASH_COLLECTOR: collector 'tcp://b:2' cannot run: tcp://b:2: No such "
+          "file or directory" in log, "the piece and why:\n%s" % log)
+    check("RTDASH_COLLECTOR is split at every comma; a command with a comma in it goes in a "
+          "--collector flag" in log, "the way out:\n%s" % log)
+    check("started" not in log, "nothing was started:\n%s" % log)
+
+    # the same with a program that is not there, in a flag: refused too
+    hub = start_proc("hub-refused", [bin_path("rtdash-hub"), "--port", str(free_port()),
+                                     "--collector", "nosuch-rtdash-collector --x"])
+    code = hub.proc.wait(10)
+    check(code == 2 and "--collector: collector 'nosuch-rtdash-collector --x' cannot run: "
+          "nosuch-rtdash-collector: not found (not on PATH, not a shell builtin)" in hub.log(),
+          "exit %r:\n%s" % (code, hub.log()))
+
+
+async def test_command_not_found_is_not_restarted():
+    """A command the shell cannot run exits 127 at once: it would again, so it
+    is left stopped, said in the log and in /metrics (rtdash_supervised_failed)."""
+    with Hub(extra_args=["--collector", "true && nosuch-rtdash-command"]) as hub:
+        await wait_until(lambda: "not restarted" in hub.log(), 5, "the give-up line", hub)
+        await asyncio.sleep(1.5)  # a restart would come after 1 s
+        log = hub.log()
+        check(re.search(r"\[collector true\] exited with status 127 after [\d.]+ s: the command "
+                        r"cannot run \(not found\); not restarted", log), log[-2000:])
+        check(len(pids_started(hub, "true")) == 1, "started once:\n%s" % log[-2000:])
+        ms = metrics(hub.port)
+        for name, want in (("rtdash_supervised_failed", 1), ("rtdash_supervised_up", 0),
+                           ("rtdash_supervised_starts_total", 1),
+                           ("rtdash_supervised_last_exit_code", 127)):
+            got = metric_find(ms, "^%s$" % name, {"name": "true"})
+            check(got == want, "%s %r, want %r" % (name, got, want))
         hub.check_alive()
 
 

@@ -112,7 +112,7 @@ static broker_cfg_t s_cfg(void)
 /* A client that has read its welcome and subscribed to pattern (history off). */
 static client_t *s_client(broker_t *b, const char *pattern)
 {
-    client_t *c = broker_client_open(b, NULL);
+    client_t *c = broker_client_open(b, NULL, NULL);
     free(s_drain(b, c));
     if (pattern) {
         char cmd[128];
@@ -121,6 +121,21 @@ static client_t *s_client(broker_t *b, const char *pattern)
         free(s_drain(b, c));
     }
     return c;
+}
+
+/* broker_recheck_access's check: give every client these patterns, or
+ * answer s_check_code. */
+static char **s_check_patterns;
+static uint32_t s_check_n;
+static int s_check_code;
+static int s_check(void *ud, access_t *acc)
+{
+    (void)ud;
+    if (s_check_code)
+        return s_check_code;
+    if (acc->kind != ACCESS_OPEN)
+        CHECK(access_set_patterns(acc, s_check_patterns, s_check_n) == 0);
+    return 0;
 }
 
 /* Destroy b and check that no frame outlives it. */
@@ -141,7 +156,7 @@ static void test_welcome_subscribe_live(void)
     s_sample(b, "demo.sales", 1000, 1, 1.5);
     CHECK(broker_stats(b)->samples == 1 && registry_count(broker_registry(b)) == 1);
 
-    client_t *c = broker_client_open(b, NULL);
+    client_t *c = broker_client_open(b, NULL, NULL);
     CHECK(c && c->id == 1 && s_wakes > 0);
     char *out = s_drain(b, c);
     CHECK(strstr(out, "{\"type\":\"welcome\",\"server\":\"rtdash-hub\"") == out);
@@ -494,13 +509,74 @@ static void test_memory_handback(void)
     enum { N = 1000 };
     client_t **v = calloc(N, sizeof(*v));
     for (int i = 0; i < N; i++)
-        v[i] = broker_client_open(b, NULL);
+        v[i] = broker_client_open(b, NULL, NULL);
     CHECK(!broker_cron(b, 0, 100));
     for (int i = 0; i < N / 2 + 1; i++)
         broker_client_close(b, &v[i]);
     CHECK(broker_cron(b, 0, 1100));
     CHECK(!broker_cron(b, 0, 2100));
     free(v);
+    s_done(&b);
+}
+
+/* A client with access patterns sees, subscribes and keeps only those. */
+static void test_access(void)
+{
+    broker_cfg_t cfg = s_cfg();
+    broker_t *b = broker_new(&cfg, s_wake, NULL);
+    s_sample(b, "demo.sales", 1000, 1, 1);
+    s_sample(b, "system.cpu", 1000, 1, 1);
+    char *pats[] = {"demo.*", "ops.feed"};
+    access_t acc = {.kind = ACCESS_TOKEN, .role = ROLE_VIEWER};
+    CHECK(access_set_patterns(&acc, pats, 2) == 0);
+    client_t *c = broker_client_open(b, NULL, &acc);
+    CHECK(acc.patterns == NULL && c->access.npatterns == 2); /* taken over */
+    char *out = s_drain(b, c);
+    CHECK(strstr(out, "\"demo.sales\"") && !strstr(out, "system.cpu"));
+    free(out);
+    /* a subscribe or since outside its patterns is refused whole */
+    s_cmd(b, c, "{\"type\":\"subscribe\",\"topics\":[\"demo.*\",\"system.*\"]}");
+    s_cmd(b, c, "{\"type\":\"subscribe\",\"topics\":[\"*\"]}");
+    s_cmd(b, c, "{\"type\":\"subscribe\",\"topics\":[\"demo.sales\"],\"since\":"
+                "{\"system.cpu\":[1,1]}}");
+    out = s_drain(b, c);
+    CHECK(s_count(out, "\"code\":\"forbidden\"") == 3 && c->npatterns == 0);
+    free(out);
+    CHECK(broker_stats(b)->cmd_errors[CMD_E_FORBIDDEN] == 3);
+    s_cmd(b, c, "{\"type\":\"subscribe\",\"topics\":[\"demo.*\",\"ops.feed\"]}");
+    out = s_drain(b, c);
+    CHECK(strstr(out, "{\"type\":\"subscribed\""));
+    free(out);
+    /* a new topic is announced only to those who may see it */
+    client_t *open = s_client(b, NULL);
+    s_sample(b, "system.mem", 1000, 1, 1);
+    s_sample(b, "demo.users", 1000, 1, 1);
+    out = s_drain(b, c);
+    CHECK(!strstr(out, "system.mem") && strstr(out, "{\"type\":\"topic\",\"topic\":\"demo.users\""));
+    free(out);
+    out = s_drain(b, open);
+    CHECK(strstr(out, "system.mem") && strstr(out, "demo.users"));
+    free(out);
+    /* narrowed on reload: the pattern goes, queued frames of it too */
+    s_sample(b, "demo.sales", 1001, 2, 2);
+    CHECK(c->q.count == 1);
+    char *narrow[] = {"ops.feed"};
+    s_check_patterns = narrow;
+    s_check_n = 1;
+    s_check_code = 0;
+    broker_recheck_access(b, s_check, NULL);
+    out = s_drain(b, c);
+    CHECK(!strstr(out, "demo.sales") && strstr(out, "{\"type\":\"unsubscribed\",\"topics\":"
+                                                     "[\"demo.*\"]}"));
+    CHECK(c->npatterns == 1 && c->ntopics == 0);
+    free(out);
+    s_sample(b, "demo.sales", 1002, 3, 3);
+    CHECK(c->q.count == 0);
+    /* revoked: closed with the code the check gives, counted */
+    s_check_code = 4403;
+    broker_recheck_access(b, s_check, NULL);
+    CHECK(c->close_code == 4403 && broker_stats(b)->kicked[KICK_REVOKED] == 2);
+    CHECK(open->close_code == 4403); /* the check said so for every client */
     s_done(&b);
 }
 
@@ -520,6 +596,7 @@ int main(void)
     test_seq_missing();
     test_close_all();
     test_memory_handback();
+    test_access();
     msgpack_sbuffer_destroy(&s_buf);
     return CHECK_DONE();
 }

@@ -1,12 +1,14 @@
 /* test_supervisor.c - the collector supervisor with real processes in a real
  * lws loop (no listening port): output lines reach the log with the
  * collector's name, long lines are cut, RTDASH_HUB is the loopback form of
- * the ingest endpoint, a crashing collector comes back after 1 s then 2 s,
- * the backoff doubles to its cap and resets after a long enough run, and
- * stop ends every process group (SIGKILL for one that ignores SIGTERM). */
+ * the ingest endpoint and RTDASH_COLLECTOR the collector's name, a crashing
+ * collector comes back after 1 s then 2 s, the backoff doubles to its cap and
+ * resets after a long enough run, a command that cannot run (status 127 at
+ * once) is not restarted, and stop ends every process group (SIGKILL for one
+ * that ignores SIGTERM). Also: which commands are refused before the start. */
 #include "check.h"
-#include "rtclock.h"
 #include "rlog.h"
+#include "rtclock.h"
 #include "supervisor.h"
 
 #include <dirent.h>
@@ -169,6 +171,49 @@ static void test_names_and_dir(void)
     supervisor_destroy(&s); /* NULL-safe */
 }
 
+/* What the shell could not run is refused before the start, with the reason;
+ * what this cannot follow passes (its run will tell). */
+static void test_check_command(void)
+{
+    char why[256];
+    static const char *const ok[] = {
+        "echo boom >&2; exit 7",                         /* builtins */
+        "sleep 60",                                      /* on PATH */
+        "/bin/sh -c 'echo a,b'",                         /* a path */
+        "  RTDASH_INTERVAL_MS=500 X='a b' exec sleep 1", /* assignments, exec */
+        "'/bin/true' --x",                               /* quoted */
+        "while :; do sleep 1; done",                     /* a keyword */
+        "[ -f /x ] && echo y",                           /* `[`: not followed */
+        "2>/dev/null nosuch-rtdash-x",                   /* a redirection first: not followed */
+        "$HOME/bin/x",                                   /* an expansion: not followed */
+        "(cd /tmp && nosuch-rtdash-x)",                  /* a subshell: not followed */
+        "f() { x; }; f",                                 /* a function: not followed */
+    };
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        int rc = supervisor_check_command(ok[i], why, sizeof(why));
+        if (rc != 0)
+            fprintf(stderr, "refused: %s (%s)\n", ok[i], why);
+        CHECK(rc == 0);
+    }
+    static const char *const bad[][2] = {
+        {"tcp://b:2", "tcp://b:2: No such file or directory"}, /* the rest of a split command */
+        {"nosuch-rtdash-x --hub tcp://a:1", "nosuch-rtdash-x: not found (not on PATH, not a "
+                                            "shell builtin)"},
+        {"X=1 exec \"nosuch rtdash\" a", "nosuch rtdash: not found (not on PATH, not a shell "
+                                         "builtin)"},
+        {"./nosuch-rtdash-x", "./nosuch-rtdash-x: No such file or directory"},
+        {"/tmp --x", "/tmp: is a directory"},
+        {"/etc/passwd", "/etc/passwd: not an executable file"},
+        {"   ", "the command is empty"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        CHECK(supervisor_check_command(bad[i][0], why, sizeof(why)) == -1);
+        if (strcmp(why, bad[i][1]) != 0)
+            fprintf(stderr, "'%s': '%s', want '%s'\n", bad[i][0], why, bad[i][1]);
+        CHECK_STREQ(why, bad[i][1]);
+    }
+}
+
 /* ---------------------------------------------------------------- real processes */
 
 static char *s_read_file(const char *path)
@@ -206,12 +251,18 @@ static void test_processes(void)
     CHECK(vh != NULL);
     supervisor_t *s = supervisor_new("tcp://*:5599");
     supervisor_add(s, "crasher", "echo hello >&2; exit 3");
-    snprintf(cmd, sizeof(cmd), "echo \"hub=$RTDASH_HUB\"; sleep 60 & echo $! > %s; wait", gpidpath);
+    snprintf(cmd, sizeof(cmd),
+             "echo \"hub=$RTDASH_HUB name=$RTDASH_COLLECTOR\"; sleep 60 & echo $! > %s; wait",
+             gpidpath);
+    setenv("RTDASH_COLLECTOR", "the hub's own list", 1); /* not what a child sees */
     supervisor_add(s, "runner", cmd);
     supervisor_add(s, "stubborn", "trap '' TERM; echo stubborn; while :; do sleep 0.1; done");
     supervisor_add(s, "longline",
                    "head -c 5000 /dev/zero | tr '\\0' x; echo; echo after; "
                    "printf 'no newline at the end'; exec sleep 60");
+    /* cannot run: 127 at once, not restarted; 127 after 2.1 s is a crash */
+    supervisor_add(s, "missing", "true; nosuch-rtdash-command");
+    supervisor_add(s, "late127", "sleep 2.1; exit 127");
     /* A second supervisor with a quick backoff: 100 ms doubling to 400 ms,
      * reset after a 300 ms run. */
     supervisor_t *q = supervisor_new("tcp://127.0.0.1:5599");
@@ -227,6 +278,7 @@ static void test_processes(void)
     const supervisor_child_t *stubborn = s_find(s, "stubborn"), *quick = s_find(q, "quick");
     const supervisor_child_t *steady = s_find(q, "steady");
     CHECK(crasher->pid > 0 && runner->pid > 0 && stubborn->pid > 0);
+    const supervisor_child_t *missing = s_find(s, "missing"), *late = s_find(s, "late127");
 
     /* Run the loop 4.6 s, noting when the crasher and quick start. */
     int64_t t0 = rtclock_mono_ms(), crasher_starts[8] = {0}, quick_starts[32] = {0};
@@ -242,6 +294,10 @@ static void test_processes(void)
     int runner_fds = s_count_fds(runner_pid);
     uint64_t crasher_n = crasher->starts, quick_n = quick->starts, steady_n = steady->starts;
     int crasher_code = crasher->exit_code;
+    uint64_t missing_n = missing->starts, late_n = late->starts;
+    bool missing_failed = missing->failed, late_failed = late->failed;
+    int missing_code = missing->exit_code;
+    int64_t missing_next = missing->next_start_ms;
     int64_t q_gaps[3] = {0};
     for (int i = 0; i < 3 && i + 1 < (int)seen_q; i++)
         q_gaps[i] = quick_starts[i + 1] - quick_starts[i];
@@ -294,7 +350,13 @@ static void test_processes(void)
     CHECK(strstr(log, "[collector crasher] exited with status 3 after") != NULL);
     CHECK(strstr(log, "restarting in 1.0 s") != NULL);
     CHECK(strstr(log, "restarting in 2.0 s") != NULL);
-    CHECK(strstr(log, "[collector runner] hub=tcp://127.0.0.1:5599\n") != NULL);
+    CHECK(strstr(log, "[collector runner] hub=tcp://127.0.0.1:5599 name=runner\n") != NULL);
+    unsetenv("RTDASH_COLLECTOR");
+    /* missing: started once, given up; late127 ran 2.1 s: restarted */
+    CHECK(missing_n == 1 && missing_failed && missing_code == 127 && missing_next == 0);
+    CHECK(strstr(log, "[collector missing] exited with status 127 after ") != NULL);
+    CHECK(strstr(log, "the command cannot run (not found); not restarted") != NULL);
+    CHECK(late_n == 2 && !late_failed);
     CHECK(strstr(log, "[collector stubborn] stubborn\n") != NULL);
     /* nothing of the hub's leaks into a collector: stdin, the pipe twice */
     CHECK(runner_fds == 3);
@@ -335,6 +397,10 @@ static void test_processes(void)
     CHECK(strstr(metrics, "rtdash_supervised_restarts_total{name=\"crasher\"} 2\n") != NULL);
     CHECK(strstr(metrics, "rtdash_supervised_last_exit_code{name=\"crasher\"} 3\n") != NULL);
     CHECK(strstr(metrics, "rtdash_supervised_last_exit_signal{name=\"stubborn\"} 9\n") != NULL);
+    CHECK(strstr(metrics, "# TYPE rtdash_supervised_failed gauge\n") != NULL);
+    CHECK(strstr(metrics, "rtdash_supervised_failed{name=\"missing\"} 1\n") != NULL);
+    CHECK(strstr(metrics, "rtdash_supervised_failed{name=\"crasher\"} 0\n") != NULL);
+    CHECK(strstr(metrics, "rtdash_supervised_restarts_total{name=\"missing\"} 0\n") != NULL);
     if (check_failed_)
         fprintf(stderr, "---- log ----\n%s----\n---- metrics ----\n%s----\n", log, metrics);
     free(metrics);
@@ -350,6 +416,7 @@ int main(void)
     rlog_set_prog("test_supervisor");
     test_endpoints();
     test_names_and_dir();
+    test_check_command();
     test_processes();
     return CHECK_DONE();
 }

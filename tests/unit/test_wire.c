@@ -95,7 +95,8 @@ static bool s_run(const json_t *v, jbuf_t *o)
         json_array_foreach(json_object_get(v, "topics"), i, t) s_topic(r, t);
         wire_put_welcome(o, s_str(v, "epoch"),
                          (uint64_t)json_integer_value(json_object_get(v, "client_id")),
-                         (uint64_t)json_integer_value(json_object_get(v, "clients")), r);
+                         (uint64_t)json_integer_value(json_object_get(v, "clients")), r, NULL,
+                         NULL);
     } else if (!strcmp(fn, "health")) {
         wire_put_health(o, s_str(v, "epoch"), json_integer_value(json_object_get(v, "uptime_s")),
                         (uint64_t)json_integer_value(json_object_get(v, "clients")),

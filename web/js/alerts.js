@@ -1,77 +1,19 @@
-// Threshold alerts per field, set in the UI and remembered. A rule fires once
-// when the value crosses its threshold and re-arms only when the value comes
-// back past the re-arm level (hysteresis), so a noisy value never storms.
+// Threshold alerts per field, set in the UI and remembered (localStorage).
+// The rules and their hysteresis are in alert-rules.js; this adds the dialog
+// that edits a topic's rules, and storage.
 
 import { h } from './dom.js';
 import { load, save } from './prefs.js';
 import { fmtValue, isNum } from './format.js';
+import { AlertRules } from './alert-rules.js';
 
-export class Alerts {
+export class Alerts extends AlertRules {
   /** @param {{onFire: Function, onClear: Function, onChange: Function}} cb */
   constructor(cb) {
-    this.cb = cb;
-    const rules = load('alerts', []);
-    this.rules = Array.isArray(rules) ? rules.filter(validRule) : [];
-    this.state = new Map();     // rule id -> 'armed' | 'firing'
-    this.lastEval = new Map();  // topic -> [ts, seq] of the last point evaluated
-    this.fired = 0;
+    super(cb, load('alerts', []));
   }
 
-  rulesFor(topic) { return this.rules.filter((r) => r.topic === topic); }
-  firing(topic) { return this.rulesFor(topic).some((r) => this.state.get(r.id) === 'firing'); }
-  firingCount() { let n = 0; for (const r of this.rules) if (this.state.get(r.id) === 'firing') n++; return n; }
-
-  /** The level at which a firing rule re-arms. */
-  rearmLevel(rule, bounds) {
-    if (isNum(rule.rearm)) return rule.op === 'above' ? Math.min(rule.rearm, rule.value) : Math.max(rule.rearm, rule.value);
-    let hyst = Math.abs(rule.value) * 0.05;
-    if (bounds && isNum(bounds.min) && isNum(bounds.max) && bounds.max > bounds.min) hyst = (bounds.max - bounds.min) * 0.02;
-    return rule.op === 'above' ? rule.value - hyst : rule.value + hyst;
-  }
-
-  /**
-   * Evaluate a sample point of a topic. Points not newer than the last one
-   * evaluated are ignored (history reloads and resumes never re-fire).
-   */
-  evaluate(series, pt, ctx) {
-    if (!this.rules.length || !pt || !pt.fields) return;
-    const le = this.lastEval.get(series.topic);
-    if (le && (pt.ts < le[0] || (pt.ts === le[0] && pt.seq <= le[1]))) return;
-    this.lastEval.set(series.topic, [pt.ts, pt.seq]);
-    for (const r of this.rules) {
-      if (r.topic !== series.topic) continue;
-      const v = pt.fields[r.field];
-      if (!isNum(v)) continue;
-      const st = this.state.get(r.id) || 'armed';
-      const crossed = r.op === 'above' ? v > r.value : v < r.value;
-      if (st === 'armed' && crossed) {
-        this.state.set(r.id, 'firing');
-        this.fired++;
-        this.cb.onFire(r, series, v, pt);
-      } else if (st === 'firing') {
-        const lvl = this.rearmLevel(r, ctx && ctx.bounds);
-        const back = r.op === 'above' ? v <= lvl : v >= lvl;
-        if (back) {
-          this.state.set(r.id, 'armed');
-          this.cb.onClear(r, series, v, pt);
-        }
-      }
-    }
-  }
-
-  setRules(topic, rules) {
-    const keep = this.rules.filter((r) => r.topic !== topic);
-    const old = new Map(this.rulesFor(topic).map((r) => [r.field + '|' + r.op + '|' + r.value, r]));
-    const next = rules.map((r) => ({ ...r, topic })).filter(validRule).map((r) => {
-      const o = old.get(r.field + '|' + r.op + '|' + r.value);
-      return { ...r, topic, id: o ? o.id : `${topic}|${r.field}|${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}` };
-    });
-    const ids = new Set(next.map((r) => r.id));
-    for (const r of this.rulesFor(topic)) if (!ids.has(r.id)) this.state.delete(r.id);
-    this.rules = [...keep, ...next];
-    save('alerts', this.rules);
-    this.cb.onChange(topic);
-  }
+  persist() { save('alerts', this.rules); }
 
   /** Fill and open the dialog for a sample topic. */
   openDialog(series, info) {
@@ -123,9 +65,4 @@ export class Alerts {
     const first = rowsEl.querySelector('input.a-value');
     if (first) first.focus();
   }
-}
-
-function validRule(r) {
-  return r && typeof r === 'object' && typeof r.topic === 'string' && typeof r.field === 'string'
-    && (r.op === 'above' || r.op === 'below') && isNum(r.value);
 }

@@ -1,10 +1,14 @@
-// rtdash dashboard: wires the connection, the per-topic store, the widgets
-// and the controls together. Protocol: SPEC.md §3–§4, proto/PROTOCOL.md.
+// rtdash dashboard: wires the connection, the session (session.js), the
+// per-topic store, the widgets (drawn by frames.js), the activity log and the
+// controls together. Protocol: SPEC.md §3–§4, proto/PROTOCOL.md.
 
-import { h, setText } from './dom.js';
+import { setText } from './dom.js';
 import { Connection } from './conn.js';
 import { Store } from './store.js';
-import { SeriesWidget, FeedWidget } from './widgets.js';
+import { Session } from './session.js';
+import { Frames } from './frames.js';
+import { Activity } from './activity.js';
+import { createWidget, widgetKind } from './widgets/index.js';
 import { Layout } from './layout.js';
 import { Alerts } from './alerts.js';
 import { Theme } from './theme.js';
@@ -13,27 +17,14 @@ import { resetThemeColors, chartLib } from './charts.js';
 import { fmtCount, fmtRate, fmtTime, fmtValue } from './format.js';
 import { load, save } from './prefs.js';
 
-const CHUNK = 200;          // topics per subscribe command
-const LOG_CAP = 200;        // activity entries kept
-const TOAST_CAP = 4;
-
 class App {
   constructor() {
     this.store = new Store();
     this.widgets = new Map();        // topic -> widget
-    this.subscribed = new Set();     // topics subscribed on this connection
-    this.resuming = new Set();       // topics subscribed with since, history not yet in
-    this.stopped = new Set();        // topics the user stopped
-    this.epoch = null;
-    this.connectedOnce = false;
-    this.paused = false;
     this.msgCount = 0;
     this.msgWindow = 0;
     this.msgRate = 0;
     this.clients = null;
-    this.dirty = new Set();
-    this.rafPending = false;
-    this.resumeFill = null;          // {points, until} while a resume's histories arrive
     this.query = '';
     this.trace = new URLSearchParams(window.location.search).get('trace') ? [] : null;
 
@@ -57,6 +48,8 @@ class App {
       foot: document.getElementById('foot-info'),
     };
 
+    this.activity = new Activity(this.el.log, this.el.toasts);
+    this.frames = new Frames(() => setText(this.el.msgs, fmtCount(this.msgCount)));
     this.layout = new Layout(document.getElementById('sections'));
     this.theme = new Theme(() => this.onThemeChange());
     this.alerts = new Alerts({
@@ -65,17 +58,14 @@ class App {
       onChange: (topic) => { this.refreshAlertKpi(); const w = this.widgets.get(topic); if (w) w.setAlerting(this.alerts.firing(topic)); },
     });
     this.conn = new Connection({ onMessage: (m) => this.onMessage(m), onState: (s) => this.onConnState(s) });
-
-    // Widgets off screen are not drawn until they scroll into view.
-    this.io = 'IntersectionObserver' in window ? new IntersectionObserver((entries) => {
-      for (const e of entries) {
-        const w = this.widgetByEl.get(e.target);
-        if (!w) continue;
-        w.visible = e.isIntersecting;
-        if (w.visible && this.dirty.has(w)) this.schedule();
-      }
-    }, { rootMargin: '200px 0px' }) : null;
-    this.widgetByEl = new WeakMap();
+    this.session = new Session(this.conn, this.store);
+    // All a widget may ask of the app.
+    this.actions = {
+      markDirty: (w) => this.frames.markDirty(w),
+      export: (topic, format) => this.exportTopic(topic, format),
+      openAlerts: (topic) => this.openAlerts(topic),
+      toggle: (topic) => this.toggleTopic(topic),
+    };
 
     // Crossing the wall-screen breakpoint changes chart font sizes.
     if (window.matchMedia) window.matchMedia('(min-width: 2800px)').addEventListener('change', () => this.onThemeChange());
@@ -86,7 +76,7 @@ class App {
       const Chart = chartLib();
       Chart.defaults.font.family = getComputedStyle(document.documentElement).getPropertyValue('--font-sans').trim() || Chart.defaults.font.family;
     }
-    this.log('info', 'Dashboard loaded', 'system');
+    this.activity.log('info', 'Dashboard loaded', 'system');
     this.conn.start();
     // Small read-only hook for tests and curious people.
     window.rtdash = {
@@ -99,24 +89,27 @@ class App {
         if (!s) return null;
         const last = s.last();
         return { count: s.points.length, lastSeq: last ? last.seq : null, lastTs: last ? last.ts : null,
-          firstTs: s.points.length ? s.points[0].ts : null, kind: s.kind, stale: s.stale, gaps: s.gaps, stopped: this.stopped.has(t) };
+          firstTs: s.points.length ? s.points[0].ts : null, kind: s.kind, stale: s.stale, gaps: s.gaps, stopped: this.session.isStopped(t) };
       },
       topics: () => this.store.topics(),
       trace: () => (this.trace ? this.trace.slice() : null),
-      state: () => ({ conn: this.conn.state, epoch: this.epoch, paused: this.paused, msgs: this.msgCount, stopped: [...this.stopped], subscribed: [...this.subscribed] }),
+      state: () => {
+        const ss = this.session;
+        return { conn: this.conn.state, epoch: ss.epoch, paused: ss.paused, msgs: this.msgCount, stopped: [...ss.stopped], subscribed: [...ss.subscribed] };
+      },
     };
   }
 
   // ---------------------------------------------------------------- controls
   bindControls() {
     this.el.retry.addEventListener('click', () => this.conn.retryNow());
-    this.el.pause.addEventListener('click', () => this.setPaused(!this.paused));
+    this.el.pause.addEventListener('click', () => this.setPaused(!this.session.paused));
     document.getElementById('theme-btn').addEventListener('click', () => this.theme.cycle());
-    document.getElementById('activity-clear').addEventListener('click', () => this.el.log.replaceChildren());
+    document.getElementById('activity-clear').addEventListener('click', () => this.activity.clear());
     this.el.search.addEventListener('input', () => {
       this.query = this.el.search.value;
       this.layout.filter(this.query);
-      for (const w of this.widgets.values()) if (!w.el.hidden) this.markDirty(w);
+      for (const w of this.widgets.values()) if (!w.el.hidden) this.frames.markDirty(w);
     });
     const nb = document.getElementById('notify-btn');
     if (!('Notification' in window)) nb.hidden = true;
@@ -131,7 +124,7 @@ class App {
       nb.addEventListener('click', async () => {
         if (Notification.permission === 'default') { try { await Notification.requestPermission(); } catch { /* ignore */ } }
         upd();
-        this.toast(Notification.permission === 'granted' ? 'Alerts will also show as browser notifications.' : 'Browser notifications are not allowed; alerts show here.', 'info');
+        this.activity.toast(Notification.permission === 'granted' ? 'Alerts will also show as browser notifications.' : 'Browser notifications are not allowed; alerts show here.', 'info');
       });
     }
     // Close open widget menus on outside click / Escape.
@@ -145,37 +138,21 @@ class App {
   }
 
   setPaused(p) {
-    this.paused = p;
     document.documentElement.dataset.paused = p ? 'true' : 'false';
     const b = this.el.pause;
     b.setAttribute('aria-pressed', p ? 'true' : 'false');
     b.querySelector('.btn-label').textContent = p ? 'Resume' : 'Pause';
     b.title = p ? 'Resume all streams and fill what was missed' : 'Pause all streams (the hub keeps what you miss)';
-    if (p) {
-      this.conn.send({ type: 'pause' });
-      this.log('info', 'Paused all streams', 'system');
-    } else {
-      this.resumeFill = { points: 0, topics: 0 };
-      this.conn.send({ type: 'resume' });
-      window.setTimeout(() => {
-        const f = this.resumeFill;
-        this.resumeFill = null;
-        if (f) this.log('success', `Resumed — filled ${fmtCount(f.points)} missed point${f.points === 1 ? '' : 's'} from the hub`, 'system');
-      }, 1500);
-    }
+    this.session.setPaused(p, (f) => {
+      this.activity.log('success', `Resumed — filled ${fmtCount(f.points)} missed point${f.points === 1 ? '' : 's'} from the hub`, 'system');
+    });
+    if (p) this.activity.log('info', 'Paused all streams', 'system');
   }
 
   toggleTopic(topic) {
+    const stopped = this.session.toggle(topic);
     const w = this.widgets.get(topic);
-    if (this.stopped.has(topic)) {
-      this.stopped.delete(topic);
-      if (w) w.setStopped(false);
-      this.subscribe([topic]);
-    } else {
-      this.stopped.add(topic);
-      if (w) w.setStopped(true);
-      if (this.subscribed.delete(topic)) this.conn.send({ type: 'unsubscribe', topics: [topic] });
-    }
+    if (w) w.setStopped(stopped);
     this.refreshTopicKpi();
   }
 
@@ -183,24 +160,15 @@ class App {
     const sr = this.store.get(topic);
     const w = this.widgets.get(topic);
     if (!sr) return;
-    const visible = w instanceof SeriesWidget ? { fields: w.visibleFields() } : w instanceof FeedWidget ? { levels: w.visibleLevels() } : {};
-    const file = buildExport(sr, format, visible);
+    const file = buildExport(sr, format, w ? w.exportView() : {});
     download(file);
-    this.log('info', `Exported ${sr.points.length} points of ${w ? w.title() : topic} as ${format.toUpperCase()}`, 'system');
+    this.activity.log('info', `Exported ${sr.points.length} points of ${w ? w.title() : topic} as ${format.toUpperCase()}`, 'system');
   }
 
   openAlerts(topic) {
     const sr = this.store.get(topic);
-    const w = this.widgets.get(topic);
-    if (!sr || !(w instanceof SeriesWidget)) return;
-    const last = sr.last();
-    this.alerts.openDialog(sr, {
-      title: w.title(),
-      fields: sr.fields().map((f) => {
-        const fi = w.fieldInfo(f);
-        return { name: f, label: fi.label, unit: fi.unit, current: last ? last.fields[f] : null };
-      }),
-    });
+    const info = sr && this.widgets.get(topic)?.alertInfo();
+    if (info) this.alerts.openDialog(sr, info);
   }
 
   // ---------------------------------------------------------------- protocol
@@ -221,28 +189,20 @@ class App {
       case 'stale': this.onStale(m); break;
       case 'subscribed': case 'unsubscribed': case 'paused': case 'resumed': case 'pong': break;
       case 'error':
-        this.log('error', `Hub refused a command: ${String(m.code ?? '')} ${String(m.message ?? '')}`.trim(), 'system');
+        this.activity.log('error', `Hub refused a command: ${String(m.code ?? '')} ${String(m.message ?? '')}`.trim(), 'system');
         break;
       default: break;
     }
   }
 
   onWelcome(m) {
-    const restarted = this.epoch != null && m.epoch !== this.epoch;
-    const reconnect = this.connectedOnce;
-    this.epoch = m.epoch ?? null;
-    this.connectedOnce = true;
-    this.conn.healthy();
-    this.subscribed.clear();
-    this.resuming.clear();
+    // Where each chart stopped is taken before the welcome's last values are
+    // shown: resume from there (same hub), or reload everything (new epoch).
+    const { restarted, reconnect, since } = this.session.welcome(m);
     setText(this.el.server, [m.server, m.version].filter((x) => typeof x === 'string' && x).join(' '));
     setText(this.el.foot, `${String(m.server ?? 'rtdash')} ${String(m.version ?? '')} · epoch ${String(m.epoch ?? '?')} · client #${String(m.client_id ?? '?')}`);
     if (m.clients != null) this.setClients(m.clients);
     this.onConnState({ state: 'open' });
-    // Where each chart stopped, taken before the welcome's last values are
-    // shown: resume from there (same hub), or reload everything (new epoch).
-    const since = new Map();
-    if (!restarted) for (const [t, sr] of this.store.series) if (sr.pos) since.set(t, sr.pos);
     const topics = Array.isArray(m.topics) ? m.topics : [];
     for (const t of topics) {
       if (!t || typeof t.topic !== 'string') continue;
@@ -254,48 +214,12 @@ class App {
       const stale = t.stale === true;
       if (sr.stale !== stale) { sr.stale = stale; this.markDirtyTopic(sr.topic); }
     }
-    if (restarted) this.log('warning', 'The hub restarted (new epoch): reloading history', 'system');
-    else if (reconnect) this.log('success', 'Reconnected: catching up from where the charts stopped', 'system');
-    else this.log('success', `Connected to ${String(m.server ?? 'hub')} ${String(m.version ?? '')}`.trim(), 'system');
+    if (restarted) this.activity.log('warning', 'The hub restarted (new epoch): reloading history', 'system');
+    else if (reconnect) this.activity.log('success', 'Reconnected: catching up from where the charts stopped', 'system');
+    else this.activity.log('success', `Connected to ${String(m.server ?? 'hub')} ${String(m.version ?? '')}`.trim(), 'system');
     // Everything known (from this welcome and from before a reconnect), minus stopped topics.
-    this.subscribe(this.store.topics().filter((t) => !this.stopped.has(t)), since);
-    if (this.paused) this.conn.send({ type: 'pause' });
+    this.session.subscribeAll(since);
     this.refreshTopicKpi();
-  }
-
-  /**
-   * Subscribe to exact topics with history. since: Map topic -> [ts, seq] to
-   * resume from; by default each topic resumes after the newest point held.
-   * (Exact topics, not '*': so one widget can be stopped with unsubscribe.)
-   */
-  subscribe(topics, since) {
-    if (!this.conn.isOpen()) return;
-    const list = topics.filter((t) => !this.subscribed.has(t));
-    for (let i = 0; i < list.length; i += CHUNK) {
-      const chunk = list.slice(i, i + CHUNK);
-      const cmd = { type: 'subscribe', topics: chunk, history: true };
-      const s = {};
-      let any = false;
-      for (const t of chunk) {
-        const pos = since ? since.get(t) : this.store.get(t)?.pos;
-        if (pos) { s[t] = [pos[0], pos[1]]; any = true; this.resuming.add(t); }
-      }
-      if (any) cmd.since = s;
-      if (this.conn.send(cmd)) for (const t of chunk) this.subscribed.add(t);
-    }
-  }
-
-  /** New topics announced in a burst are subscribed with one command. */
-  queueSubscribe(topic) {
-    this.subQueue = this.subQueue || new Set();
-    this.subQueue.add(topic);
-    if (this.subTimer) return;
-    this.subTimer = window.setTimeout(() => {
-      this.subTimer = 0;
-      const list = [...this.subQueue].filter((t) => !this.stopped.has(t));
-      this.subQueue.clear();
-      this.subscribe(list);
-    }, 20);
   }
 
   onTopic(topic, meta, live) {
@@ -303,52 +227,37 @@ class App {
     if (meta !== undefined) sr.setMeta(meta);
     this.ensureWidget(sr);
     const w = this.widgets.get(topic);
-    if (w) { w.applyMeta(false); this.markDirty(w); }
+    if (w) { w.applyMeta(false); this.frames.markDirty(w); }
     if (live) {
-      if (!this.subscribed.has(topic) && !this.stopped.has(topic)) {
-        this.queueSubscribe(topic);
-        this.log('info', `New topic: ${w ? w.title() : topic}`, 'system');
-      }
+      if (this.session.announce(topic)) this.activity.log('info', `New topic: ${w ? w.title() : topic}`, 'system');
       this.refreshTopicKpi();
     }
     return sr;
   }
 
-  kindFor(sr) {
-    if (sr.kind === 'event') return 'feed';
-    if (sr.kind === 'sample') return 'series';
-    const m = sr.meta;
-    if (m && (m.kind === 'event' || m.chart === 'feed' || m.chart === 'events' || m.chart === 'log')) return 'feed';
-    return 'series';
-  }
-
   ensureWidget(sr) {
-    const kind = this.kindFor(sr);
     const cur = this.widgets.get(sr.topic);
-    if (cur && cur.kind === kind) return cur;
-    const w = kind === 'feed' ? new FeedWidget(this, sr) : new SeriesWidget(this, sr);
-    if (this.stopped.has(sr.topic)) w.setStopped(true);
+    if (cur && cur.kind === widgetKind(sr)) return cur;
+    const w = createWidget(this.actions, sr);
+    if (this.session.isStopped(sr.topic)) w.setStopped(true);
     w.setAlerting(this.alerts.firing(sr.topic));
     this.widgets.set(sr.topic, w);
-    this.widgetByEl.set(w.el, w);
     if (cur) {
-      if (this.io) this.io.unobserve(cur.el);
-      this.dirty.delete(cur);
+      this.frames.remove(cur);
       this.layout.replace(cur, w);
       cur.destroy();
     } else {
       this.layout.place(w);
     }
-    if (this.io) this.io.observe(w.el);
     if (this.query) this.layout.filter(this.query);
     this.el.empty.hidden = true;
-    this.markDirty(w);
+    this.frames.add(w);
     return w;
   }
 
   onData(m) {
     if (typeof m.topic !== 'string') return;
-    if (this.stopped.has(m.topic)) return; // in flight before the unsubscribe took effect
+    if (this.session.isStopped(m.topic)) return; // in flight before the unsubscribe took effect
     const sr = this.store.ensure(m.topic);
     const wasKind = sr.kind;
     const added = sr.add(m);
@@ -364,20 +273,10 @@ class App {
   }
 
   onHistory(m) {
-    if (typeof m.topic !== 'string' || !Array.isArray(m.points)) return;
-    if (this.stopped.has(m.topic)) return;
-    const sr = this.store.ensure(m.topic);
-    const hadPos = !!sr.pos;
-    const wasKind = sr.kind;
-    let added = 0;
-    for (const p of m.points) {
-      try { if (p && typeof p === 'object' && sr.add(p)) added++; } catch (err) { console.error('rtdash: bad history point', err); }
-    }
-    // An incomplete answer to a resume means points were lost for good.
-    const resumed = this.resuming.delete(m.topic) || this.resumeFill != null;
-    if (m.complete === false && resumed && hadPos) sr.gaps++;
-    if (this.resumeFill) { this.resumeFill.points += added; this.resumeFill.topics++; }
-    if (sr.kind !== wasKind || !this.widgets.has(m.topic)) this.ensureWidget(sr);
+    const got = this.session.history(m);
+    if (!got) return;
+    const { series: sr, added } = got;
+    if (got.kindChanged || !this.widgets.has(m.topic)) this.ensureWidget(sr);
     if (added) {
       // Only the newest point counts for alerts: no storm from old data.
       if (sr.kind === 'sample') this.alerts.evaluate(sr, sr.last(), { bounds: this.boundsOf(sr.topic) });
@@ -392,7 +291,7 @@ class App {
       sr.stale = true;
       sr.staleSince = typeof m.since === 'number' ? m.since : (sr.last()?.ts ?? Date.now());
       const w = this.widgets.get(m.topic);
-      this.log('warning', `${w ? w.title() : m.topic}: no data since ${fmtTime(sr.staleSince)} (stale)`, 'system');
+      this.activity.log('warning', `${w ? w.title() : m.topic}: no data since ${fmtTime(sr.staleSince)} (stale)`, 'system');
       this.markDirtyTopic(m.topic);
       this.refreshTopicKpi();
     }
@@ -400,7 +299,7 @@ class App {
 
   boundsOf(topic) {
     const w = this.widgets.get(topic);
-    return w instanceof SeriesWidget ? w.bounds() : null;
+    return w ? w.bounds() : null;
   }
 
   setClients(n) {
@@ -413,10 +312,10 @@ class App {
   onAlertFire(r, sr, v) {
     const w = this.widgets.get(sr.topic);
     const title = w ? w.title() : sr.topic;
-    const fi = w instanceof SeriesWidget ? w.fieldInfo(r.field) : { label: r.field, unit: '' };
+    const fi = w ? w.fieldInfo(r.field) : { label: r.field, unit: '' };
     const text = `${title}: ${fi.label} ${fmtValue(v, fi.unit)} is ${r.op} ${fmtValue(r.value, fi.unit)}`;
-    this.log('warning', text, 'alert', sr.topic);
-    this.toast(text, 'warning');
+    this.activity.log('warning', text, 'alert', sr.topic);
+    this.activity.toast(text, 'warning');
     if (w) w.setAlerting(true);
     if ('Notification' in window && Notification.permission === 'granted') {
       try { new Notification(`rtdash alert: ${title}`, { body: text, tag: r.id }); } catch { /* ignore */ }
@@ -426,8 +325,8 @@ class App {
 
   onAlertClear(r, sr, v) {
     const w = this.widgets.get(sr.topic);
-    const fi = w instanceof SeriesWidget ? w.fieldInfo(r.field) : { label: r.field, unit: '' };
-    this.log('success', `${w ? w.title() : sr.topic}: ${fi.label} back to normal (${fmtValue(v, fi.unit)})`, 'alert-clear', sr.topic);
+    const fi = w ? w.fieldInfo(r.field) : { label: r.field, unit: '' };
+    this.activity.log('success', `${w ? w.title() : sr.topic}: ${fi.label} back to normal (${fmtValue(v, fi.unit)})`, 'alert-clear', sr.topic);
     if (w) w.setAlerting(this.alerts.firing(sr.topic));
     this.refreshAlertKpi();
   }
@@ -446,45 +345,14 @@ class App {
     setText(this.el.topics, fmtCount(this.store.series.size));
     const parts = [];
     parts.push(stale ? `${stale} stale` : 'all fresh');
-    if (this.stopped.size) parts.push(`${this.stopped.size} stopped`);
+    if (this.session.stopped.size) parts.push(`${this.session.stopped.size} stopped`);
     setText(this.el.topicSub, parts.join(' · '));
   }
 
   // ---------------------------------------------------------------- rendering
   markDirtyTopic(topic) {
     const w = this.widgets.get(topic);
-    if (w) this.markDirty(w);
-  }
-
-  markDirty(w) {
-    this.dirty.add(w);
-    this.schedule();
-  }
-
-  schedule() {
-    if (this.rafPending) return;
-    this.rafPending = true;
-    requestAnimationFrame(() => this.frame());
-  }
-
-  frame() {
-    this.rafPending = false;
-    const now = performance.now();
-    let due = Infinity;
-    for (const w of this.dirty) {
-      if (!w.visible || w.el.hidden) continue; // drawn when it scrolls into view
-      // A chart redraws at most every minInterval ms, however fast its data
-      // comes: fast streams cost a bounded amount of CPU.
-      const next = w.lastRender + w.minInterval();
-      if (next > now) { if (next < due) due = next; continue; }
-      this.dirty.delete(w);
-      w.lastRender = now;
-      try { w.render(); } catch (err) { console.error('rtdash: render', w.topic, err); }
-    }
-    if (due !== Infinity && !this.deferTimer) {
-      this.deferTimer = window.setTimeout(() => { this.deferTimer = 0; this.schedule(); }, Math.max(0, due - now));
-    }
-    setText(this.el.msgs, fmtCount(this.msgCount));
+    if (w) this.frames.markDirty(w);
   }
 
   tick() {
@@ -508,8 +376,8 @@ class App {
     const was = this.connState;
     this.connState = s.state;
     this.retryAt = s.retryAt;
-    if (s.state !== 'open') this.subscribed.clear();
-    if (was === 'open' && s.state !== 'open') this.log('error', 'Connection to the hub lost', 'system');
+    if (s.state !== 'open') this.session.closed();
+    if (was === 'open' && s.state !== 'open') this.activity.log('error', 'Connection to the hub lost', 'system');
     this.renderConn();
   }
 
@@ -530,25 +398,6 @@ class App {
     this.el.retry.hidden = !(st === 'waiting' || st === 'offline');
     document.title = st === 'open' ? 'rtdash' : `rtdash — ${text.toLowerCase()}`;
     document.documentElement.dataset.conn = st === 'open' ? 'up' : 'down';
-  }
-
-  // ---------------------------------------------------------------- activity log, toasts
-  log(level, text, kind, topic) {
-    const li = h('li', { class: 'log-item', dataset: { level, kind, topic: topic || '' } },
-      h('time', { class: 'log-time', text: fmtTime(Date.now()) }),
-      h('span', { class: 'log-text', text }));
-    this.el.log.prepend(li);
-    while (this.el.log.childElementCount > LOG_CAP) this.el.log.lastElementChild.remove();
-  }
-
-  toast(text, level) {
-    const t = h('div', { class: 'toast', role: 'status', dataset: { level } }, h('span', { text }));
-    const close = h('button', { type: 'button', class: 'toast-close', 'aria-label': 'Dismiss', text: '×' });
-    close.addEventListener('click', () => t.remove());
-    t.append(close);
-    this.el.toasts.append(t);
-    while (this.el.toasts.childElementCount > TOAST_CAP) this.el.toasts.firstElementChild.remove();
-    window.setTimeout(() => t.remove(), 6000);
   }
 }
 

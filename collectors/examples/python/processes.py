@@ -2,13 +2,20 @@
 """processes.py - an rtdash collector in Python: how many processes run on this machine.
 
 Every interval it counts the processes in /proc and reads how many are running
-and blocked (/proc/stat), and publishes one sample on the topic
-`example.processes` to every hub of RTDASH_HUB. It announces the topic (meta)
-at start and every 10 s, so the dashboard draws it and a hub started later
-learns it. With no hub there, ZeroMQ drops the messages: the collector never
-waits. SIGTERM or Ctrl-C stops it.
+and blocked (/proc/stat), and publishes one sample on its topic to every hub
+of RTDASH_HUB. The topic is --topic (RTDASH_TOPIC), by default
+`example.processes.HOST` (this file's name without `.py`, and the host name);
+the collector's name in its meta is --collector (RTDASH_COLLECTOR, which a
+supervising hub sets to the name it shows), by default this file's name. It
+announces the topic (meta) at start and every 10 s, so the dashboard draws it
+and a hub started later learns it. It never waits for a hub: before a hub has
+connected ZeroMQ drops what is sent; while a hub that was connected is away,
+up to SNDHWM messages wait for it and go to it when it is back, the rest are
+dropped. A second collector on this machine that publishes the same topic to
+the same hub is refused at start (the seq numbers of two publishers would
+interleave). SIGTERM or Ctrl-C stops it.
 
-    sudo apt-get install python3-zmq python3-msgpack
+    apt-get install python3-zmq python3-msgpack      # as root
     ./processes.py                       # or: RTDASH_HUB=tcp://127.0.0.1:5556 ./processes.py
     RTDASH_INTERVAL_MS=500 ./processes.py --topic my.procs
 
@@ -17,11 +24,13 @@ public key and this collector's key file (`rtdash-pub --gen-keys FILE` writes on
 
     RTDASH_CURVE_SERVERKEY='<the hub's public key>' RTDASH_CURVE_KEYFILE=FILE ./processes.py
 
-Copy it, change `read()` and `META`, and you have your own collector.
+Copy it, change `read()`, `META` and the topic, and you have your own collector.
 """
 import argparse
 import os
+import re
 import signal
+import socket
 import stat
 import sys
 import threading
@@ -31,13 +40,14 @@ import msgpack  # Debian: python3-msgpack
 import zmq  # Debian: python3-zmq
 
 META_EVERY_S = 10
+SNDHWM = 1000  # messages kept per hub while it is away (ZeroMQ's default, said out loud)
+NAME = os.path.basename(__file__)  # "processes.py": what `rtdash-hub --collector` calls it
 
 META = {
     "kind": "meta",
     "title": "Processes",
     "unit": "processes",
     "chart": "line",
-    "collector": "example-python",
     "fields": {
         "total": {"label": "Total", "color": "#3b82f6"},
         "running": {"label": "Running", "color": "#10b981"},
@@ -57,6 +67,34 @@ def read(proc):
             elif line.startswith("procs_blocked "):
                 values["blocked"] = int(line.split()[1])
     return values
+
+
+def default_topic():
+    """example.FILE.HOST: another file, or another host, gets another topic."""
+    host = socket.gethostname().split(".")[0] or "localhost"
+    return "example.%s.%s" % tuple(re.sub(r"[^A-Za-z0-9_-]", "_", s)
+                                   for s in (os.path.splitext(NAME)[0], host))
+
+
+def claim(topic, endpoints):
+    """One publisher per topic and hub: hold an abstract Unix socket named after
+    (topic, hub) while we run, so that a second copy on this machine fails here
+    rather than interleaving its seq numbers with ours. The kernel frees it
+    when the process ends, however it ends. The name is the same in every
+    example: "rtdash-topic-" and the 64-bit FNV-1a hash of "TOPIC HUB"."""
+    held = []
+    for endpoint in endpoints:
+        h = 0xcbf29ce484222325
+        for b in ("%s %s" % (topic, endpoint)).encode():
+            h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.bind("\0rtdash-topic-%016x" % h)
+        except OSError:
+            sys.exit("%s: another collector on this machine already publishes %s to %s: "
+                     "give this one its own --topic" % (NAME, topic, endpoint))
+        held.append(s)
+    return held
 
 
 def curve(sock):
@@ -102,7 +140,10 @@ def main():
     ap.add_argument("--interval-ms", type=int,
                     default=int(os.environ.get("RTDASH_INTERVAL_MS") or 1000),
                     help="milliseconds between samples (env RTDASH_INTERVAL_MS)")
-    ap.add_argument("--topic", default="example.processes", help="topic to publish on")
+    ap.add_argument("--topic", default=os.environ.get("RTDASH_TOPIC") or default_topic(),
+                    help="topic to publish on (env RTDASH_TOPIC; default: %(default)s)")
+    ap.add_argument("--collector", default=os.environ.get("RTDASH_COLLECTOR") or NAME,
+                    help="the collector's name in its meta (env RTDASH_COLLECTOR)")
     ap.add_argument("--proc", default=os.environ.get("RTDASH_PROC") or "/proc",
                     help="where proc is mounted, e.g. the host's in a container (env RTDASH_PROC)")
     args = ap.parse_args()
@@ -112,17 +153,19 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
 
+    endpoints = [e.strip() for e in args.hub.split(",") if e.strip()]
+    held = claim(args.topic, endpoints)  # ours while we run
     sock = zmq.Context.instance().socket(zmq.PUB)
     sock.setsockopt(zmq.LINGER, 0)  # on exit, drop what is unsent rather than wait
     curve(sock)  # before connecting: CURVE is decided at the handshake
-    for endpoint in args.hub.split(","):  # one socket, connected to every hub
-        if endpoint.strip():
-            sock.connect(endpoint.strip())
+    sock.setsockopt(zmq.SNDHWM, SNDHWM)  # the most that waits for a hub that is away
+    for endpoint in endpoints:  # one socket, connected to every hub
+        sock.connect(endpoint)
     topic = args.topic.encode()
-    meta = dict(META, interval_ms=args.interval_ms)
+    meta = dict(META, interval_ms=args.interval_ms, collector=args.collector)
 
     def send(body):
-        try:  # PUB never blocks: with no hub (or a slow one) ZeroMQ drops
+        try:  # PUB never blocks: what does not fit in a hub's queue is dropped
             sock.send_multipart([topic, msgpack.packb(body)], flags=zmq.DONTWAIT)
         except zmq.Again:
             pass
@@ -137,6 +180,8 @@ def main():
         send({"kind": "sample", "ts": int(time.time() * 1000), "seq": seq, "fields": read(args.proc)})
         stop.wait(interval)
     sock.close()
+    for s in held:
+        s.close()
 
 
 if __name__ == "__main__":

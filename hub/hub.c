@@ -1,6 +1,7 @@
 /* hub.c - lifecycle of rtdash-hub: lws context, mounts, ingest, cron, stop. */
 #include "hub.h"
 #include "broker.h"
+#include "curve.h"
 #include "httpapi.h"
 #include "ingest.h"
 #include "pwcheck.h"
@@ -8,14 +9,14 @@
 #include "rtclock.h"
 #include "supervisor.h"
 #include "wsconn.h"
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <malloc.h>
+#include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
-#include <openssl/ssl.h>
 #include <sys/stat.h>
 
 struct hub {
@@ -73,6 +74,19 @@ static ingest_cfg_t s_ingest_cfg(const hub_cfg_t *cfg)
         .insecure = cfg->ingest_insecure != 0,
     };
     return ic;
+}
+
+/* A supervised collector's key: allowed every topic, as collector name (a
+ * command the operator gave the hub runs with the hub's own trust). A name
+ * the allow-list would refuse is listed with '_' for what it cannot have. */
+static int s_allow_key(void *ud, const uint8_t *pub, const char *name)
+{
+    char clean[CURVE_NAME_MAX + 1];
+    size_t n = 0;
+    for (; name[n] && n < CURVE_NAME_MAX; n++)
+        clean[n] = curve_name_is_valid(&name[n], 1) ? name[n] : '_';
+    clean[n] = '\0';
+    return ingest_curve_allow(ud, pub, n ? clean : "collector");
 }
 
 int hub_check_cfg(const hub_cfg_t *cfg, char *err, size_t errlen)
@@ -350,6 +364,11 @@ hub_t *hub_new(const hub_cfg_t *cfg)
         }
         if (cfg->collectors_dir && cfg->collectors_dir[0] &&
             supervisor_add_dir(h->sv, cfg->collectors_dir) < 0)
+            goto fail;
+        /* under CURVE each collector gets a key of its own, listed for it */
+        if (ingest_curve_on(h->ingest) &&
+            supervisor_use_curve(h->sv, ingest_curve_server_key(h->ingest), s_allow_key,
+                                 h->ingest) < 0)
             goto fail;
         if (supervisor_start(h->sv, h->cx, vh) < 0)
             goto fail;

@@ -529,6 +529,46 @@ async def test_node_example_with_curve():
                         "example.latency")
 
 
+async def test_supervised_demo_under_curve():
+    """The hub makes a key for each collector it runs and lists it: rtdash-demo
+    works under CURVE with no setup, named by its key; the key files live in a
+    private directory that goes with the hub; the hub's own RTDASH_CURVE_* are
+    not passed on."""
+    tmp = os.path.join(WORK, "tmp")
+    os.makedirs(tmp, exist_ok=True)
+    hubk, other = Keys(), Keys()
+    secret = hubk.write("hub-sup.key")
+    clients = write_file("c-sup", clients_text([(other, "someone-else")]))
+    env = {"TMPDIR": tmp, "RTDASH_CURVE_SECRET": secret, "RTDASH_CURVE_CLIENTS": clients,
+           "RTDASH_INTERVAL_MS": "200"}
+    with Hub(["--collector", bin_path("rtdash-demo"),
+              "--collector", "env | grep ^RTDASH_ | sort; exec sleep 30"], env=env) as hub:
+        await until(lambda: any(t.startswith("demo.") for t in topics(hub)), 15,
+                    "rtdash-demo's topics under CURVE")
+        cols = short(http_json(hub.port, "/api/collectors"), 100000)
+        check("rtdash-demo" in cols, "rtdash-demo named by its key: %s" % cols)
+        check_eq(metric_find(metrics(hub.port), r"^rtdash_ingest_curve_keys$"), 3.0,
+                 "keys: the file's and one per collector")
+        dirs = [d for d in os.listdir(tmp) if d.startswith("rtdash-hub-keys.")]
+        check(len(dirs) == 1, "one key directory: %s" % dirs)
+        kdir = os.path.join(tmp, dirs[0])
+        check_eq(stat.S_IMODE(os.stat(kdir).st_mode), 0o700, "the key directory's mode")
+        files = sorted(os.listdir(kdir))
+        check_eq(files, ["collector-1.key", "collector-2.key"], "a key file per collector")
+        for f in files:
+            check_eq(stat.S_IMODE(os.stat(os.path.join(kdir, f)).st_mode), 0o600,
+                     "%s's mode" % f)
+        await until(lambda: "RTDASH_CURVE_KEYFILE=" in hub.log(), 10, "the env collector's lines")
+        log = hub.log()
+        check("RTDASH_CURVE_SERVERKEY=%s" % hubk.pub.decode() in log,
+              "the child has the hub's public key")
+        check(os.path.join(kdir, "collector-2.key") in log, "the child has its own key file")
+        check("RTDASH_CURVE_SECRET" not in log.replace("--curve-secret", "") and
+              "RTDASH_CURVE_CLIENTS" not in log, "the hub's own CURVE settings are not passed on")
+        hub.stop()
+        check(not os.path.exists(kdir), "the keys go with the hub")
+
+
 def teardown():
     shutil.rmtree(WORK, ignore_errors=True)
 

@@ -3,7 +3,7 @@
 # image, start docker-compose.yml on a private Docker engine, see live data of
 # both collectors through the published port, check the image, tear it all down.
 #
-#   sudo tests/docker/compose_test.sh          (ctest: docker.compose, label docker)
+#   tests/docker/compose_test.sh   (as root)          (ctest: docker.compose, label docker)
 #
 # Steps: static checks (docker-compose config -q, two npm Dockerfile linters);
 # Debian's docker.io + docker-compose 1.29 + debootstrap (installed if missing);
@@ -59,12 +59,12 @@ check() {
     fi
 }
 
-[ "$(id -u)" = 0 ] || skip "needs root: it installs Debian packages and starts its own dockerd (run: sudo $0)"
+[ "$(id -u)" = 0 ] || skip "needs root: it installs Debian packages and starts its own dockerd (run it as root)"
 
 cd "$SRC" || exit 1
 export DEBIAN_FRONTEND=noninteractive
-# 1.29 reads these; the compose file publishes the hub on RTDASH_PORT (here loopback only).
-export RTDASH_PORT=127.0.0.1:$PORT
+# 1.29 reads these; the compose file publishes the hub on RTDASH_PUBLISH (loopback).
+export RTDASH_PUBLISH=127.0.0.1:$PORT
 unset RTDASH_HISTORY RTDASH_INTERVAL_MS RTDASH_SEED RTDASH_LOG_LEVEL
 # The image builder: BuildKit (default), as Compose v2 uses, or the classic one.
 BUILDER=${RTDASH_DOCKER_BUILDER:-buildkit}

@@ -198,8 +198,8 @@ static bool s_name_taken(const curve_t *c, const char *name, size_t len)
 static int s_line(curve_t *c, const char *p, const char *end, unsigned line, char *err,
                   size_t errlen)
 {
-    const char *w, *name;
-    size_t n, nn = 0;
+    const char *w = NULL, *name;
+    size_t n = 0, nn = 0;
     uint8_t key[CURVEKEY_BYTES];
     s_word(&p, end, &w, &n);
     if (!curvekey_z85_decode(w, n, key))

@@ -62,6 +62,11 @@ struct ingest {
     struct lws *zap_wsi;
     void *mon;      /* PAIR socket: the SUB socket's failed handshakes */
     curve_t *allow; /* owned: the allow-list in force */
+    /* the last message's key property and its entry: messages come in runs
+     * from one connection, whose metadata (and so the property's address)
+     * stays put; NULL whenever the list changes */
+    const char *last_kz;
+    const curve_client_t *last_e;
     own_key_t *own; /* owned: keys made by the hub, re-added on reload */
     size_t nown;
     char server_z85[CURVEKEY_Z85_LEN + 1];
@@ -317,6 +322,7 @@ int ingest_curve_allow(ingest_t *in, const uint8_t pub[CURVEKEY_BYTES], const ch
              in->curve ? "too many" : "CURVE is off");
         return -1;
     }
+    in->last_e = NULL; /* curve_add() may move the entries */
     if (curve_add(in->allow, pub, name, "*", err, sizeof err) < 0) {
         rlog(RLOG_ERROR, "CURVE: cannot allow a key for %s: %s", name, err);
         return -1;
@@ -357,6 +363,7 @@ int ingest_reload(ingest_t *in)
     }
     curve_destroy(&in->allow);
     in->allow = c;
+    in->last_e = NULL;
     rlog(RLOG_NOTICE, "reload: %s: %zu collector keys", in->cfg.curve_clients, nfile);
     return 0;
 }
@@ -551,7 +558,14 @@ static void s_safety_cb(lws_sorted_usec_list_t *sul)
 static const char *s_sender(ingest_t *in, zmq_msg_t *topic)
 {
     const char *kz = zmq_msg_gets(topic, KEY_PROPERTY);
-    const curve_client_t *e = kz ? curve_find_z85(in->allow, kz, strlen(kz)) : NULL;
+    const curve_client_t *e = in->last_e;
+    /* the same key as the last message's: compared, so a reused address
+     * cannot pass for another key */
+    if (!e || kz != in->last_kz || memcmp(kz, e->z85, CURVEKEY_Z85_LEN + 1)) {
+        e = kz ? curve_find_z85(in->allow, kz, strlen(kz)) : NULL;
+        in->last_kz = kz;
+        in->last_e = e;
+    }
     if (!e) {
         const char *user = zmq_msg_gets(topic, "User-Id");
         s_auth_failed(in, AUTH_REVOKED_KEY,

@@ -13,11 +13,25 @@
 static const char s_z85[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                             ".-:+=^!/*?&<>()[]{}@%$#";
 
+/* The value + 1 of each Z85 character, 0 for any other byte: decoding a key
+ * costs a table look-up per character (the ingest decodes one per message). */
+static const uint8_t s_z85_dec[256] = {
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
+    ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+    ['g'] = 17, ['h'] = 18, ['i'] = 19, ['j'] = 20, ['k'] = 21, ['l'] = 22, ['m'] = 23, ['n'] = 24,
+    ['o'] = 25, ['p'] = 26, ['q'] = 27, ['r'] = 28, ['s'] = 29, ['t'] = 30, ['u'] = 31, ['v'] = 32,
+    ['w'] = 33, ['x'] = 34, ['y'] = 35, ['z'] = 36, ['A'] = 37, ['B'] = 38, ['C'] = 39, ['D'] = 40,
+    ['E'] = 41, ['F'] = 42, ['G'] = 43, ['H'] = 44, ['I'] = 45, ['J'] = 46, ['K'] = 47, ['L'] = 48,
+    ['M'] = 49, ['N'] = 50, ['O'] = 51, ['P'] = 52, ['Q'] = 53, ['R'] = 54, ['S'] = 55, ['T'] = 56,
+    ['U'] = 57, ['V'] = 58, ['W'] = 59, ['X'] = 60, ['Y'] = 61, ['Z'] = 62, ['.'] = 63, ['-'] = 64,
+    [':'] = 65, ['+'] = 66, ['='] = 67, ['^'] = 68, ['!'] = 69, ['/'] = 70, ['*'] = 71, ['?'] = 72,
+    ['&'] = 73, ['<'] = 74, ['>'] = 75, ['('] = 76, [')'] = 77, ['['] = 78, [']'] = 79, ['{'] = 80,
+    ['}'] = 81, ['@'] = 82, ['%'] = 83, ['$'] = 84, ['#'] = 85};
+
 /* The value of a Z85 character, or -1. */
 static int s_z85_value(char c)
 {
-    const char *p = c ? strchr(s_z85, c) : NULL;
-    return p ? (int)(p - s_z85) : -1;
+    return (int)s_z85_dec[(unsigned char)c] - 1;
 }
 
 bool curvekey_z85_decode(const char *s, size_t len, uint8_t out[CURVEKEY_BYTES])

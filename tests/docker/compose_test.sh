@@ -378,8 +378,8 @@ if grep -q 'profiles: \["examples"\]' docker-compose.yml; then
     step "the examples profile: docker-compose --profile examples up -d --build"
     t=$SECONDS
     if "${COMPOSE[@]}" --profile examples up -d --build >"$RUN/up-examples.log" 2>&1; then
-        ok "--profile examples up -d --build ($((SECONDS - t)) s): $("${COMPOSE[@]}" --profile examples config --services | grep -vxE 'hub|sysmetrics|demo' | tr '\n' ' ')"
-        SERVICES="$SERVICES $("${COMPOSE[@]}" --profile examples config --services | grep -vxE 'hub|sysmetrics|demo' | tr '\n' ' ')"
+        ok "--profile examples up -d --build ($((SECONDS - t)) s): $("${COMPOSE[@]}" --profile examples config --services | grep -vxE 'hub|sysmetrics|demo|curve-init' | tr '\n' ' ')"
+        SERVICES="$SERVICES $("${COMPOSE[@]}" --profile examples config --services | grep -vxE 'hub|sysmetrics|demo|curve-init' | tr '\n' ' ')"
         echo "WebSocket ws://127.0.0.1:$PORT/ws, subscribe [\"*\"]:"
         if /usr/bin/python3 "$HERE/ws_check.py" "ws://127.0.0.1:$PORT/ws" 20 example; then
             ok "live example.* samples through the published port"

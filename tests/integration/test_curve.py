@@ -466,14 +466,16 @@ async def test_rtdash_pub_with_curve():
         rc, out, err = run_pub(["cli.temp", "21.5"], env)
         check(rc == 0, "rtdash-pub: exit %d, %s" % (rc, err))
         await until(lambda: "cli.temp" in topics(hub), 5, "cli.temp from rtdash-pub")
-        # the refusals, named by the library's monitor
-        rc, out, err = run_pub(["cli.x", "1"], collector_env(hub, other_file))
+        # the refusals, named by the library's monitor (read when it closes: give the
+        # handshake time on a busy machine)
+        slow = ["--connect-wait-ms", "1500", "--linger-ms", "500"]
+        rc, out, err = run_pub(slow + ["cli.x", "1"], collector_env(hub, other_file))
         check("the hub refused our key" in err and other_pub in err,
               "an unlisted key is said so: %d %s" % (rc, err))
-        rc, out, err = run_pub(["cli.x", "1"], collector_env(
+        rc, out, err = run_pub(slow + ["cli.x", "1"], collector_env(
             hub, keyfile, {"RTDASH_CURVE_SERVERKEY": Keys().pub.decode()}))
         check("wrong server key" in err, "a wrong server key is said so: %d %s" % (rc, err))
-        rc, out, err = run_pub(["cli.x", "1"], {"RTDASH_HUB": hub.ingest})
+        rc, out, err = run_pub(slow + ["cli.x", "1"], {"RTDASH_HUB": hub.ingest})
         check("wants CURVE" in err, "a plaintext rtdash-pub is told: %d %s" % (rc, err))
         # bad settings stop it at start
         for extra, want in (({"RTDASH_CURVE_KEYFILE": ""}, "CURVE needs both"),
@@ -491,7 +493,7 @@ async def test_rtdash_pub_with_curve():
     # a plaintext hub: the CURVE collector is told
     with Hub() as plain:
         plain.keys = Keys()
-        rc, out, err = run_pub(["cli.x", "1"], collector_env(plain, keyfile))
+        rc, out, err = run_pub(slow + ["cli.x", "1"], collector_env(plain, keyfile))
         check("the hub does not use CURVE" in err, "a hub without CURVE is said so: %s" % err)
 
 

@@ -422,6 +422,13 @@ static void s_zap_reply(ingest_t *in, zmq_msg_t *reqid, const char *status, cons
  * identity, mechanism, credentials (CURVE: the client's 32-byte key). */
 enum { ZAP_VERSION, ZAP_REQID, ZAP_DOMAIN, ZAP_ADDRESS, ZAP_IDENTITY, ZAP_MECH, ZAP_CRED, ZAP_N };
 
+/* Does frame m hold exactly the text s? */
+static bool s_frame_is(zmq_msg_t *m, const char *s)
+{
+    size_t n = strlen(s);
+    return zmq_msg_size(m) == n && !memcmp(zmq_msg_data(m), s, n);
+}
+
 /* Answer every pending ZAP request. Requests come from libzmq itself, one
  * per handshake, so this is not the hot path. */
 static void s_zap_drain(ingest_t *in)
@@ -452,8 +459,8 @@ static void s_zap_drain(ingest_t *in)
         if (n > ZAP_ADDRESS)
             snprintf(addr, sizeof addr, "%.*s", (int)zmq_msg_size(&f[ZAP_ADDRESS]),
                      (const char *)zmq_msg_data(&f[ZAP_ADDRESS]));
-        if (n == ZAP_N && zmq_msg_size(&f[ZAP_MECH]) == 5 &&
-            !memcmp(zmq_msg_data(&f[ZAP_MECH]), "CURVE", 5) &&
+        if (n == ZAP_N && s_frame_is(&f[ZAP_VERSION], "1.0") &&
+            s_frame_is(&f[ZAP_DOMAIN], INGEST_ZAP_DOMAIN) && s_frame_is(&f[ZAP_MECH], "CURVE") &&
             zmq_msg_size(&f[ZAP_CRED]) == CURVEKEY_BYTES) {
             e = curve_find(in->allow, zmq_msg_data(&f[ZAP_CRED]));
             if (e) {
@@ -467,8 +474,10 @@ static void s_zap_drain(ingest_t *in)
                               in->cfg.curve_clients);
             }
         } else {
-            text = "CURVE only";
-            s_auth_failed(in, AUTH_UNKNOWN_KEY, "refused a collector from %s: not a CURVE key",
+            text = "CURVE in domain " INGEST_ZAP_DOMAIN " only";
+            s_auth_failed(in, AUTH_UNKNOWN_KEY,
+                          "refused a collector from %s: not a ZAP 1.0 CURVE request of domain "
+                          "\"" INGEST_ZAP_DOMAIN "\"",
                           addr);
         }
         if (n > ZAP_REQID) {

@@ -57,7 +57,12 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 rtdash \
  && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home \
-        --shell /usr/sbin/nologin rtdash
+        --shell /usr/sbin/nologin rtdash \
+ && install -d -o 10001 -g 10001 -m 0700 /run/rtdash/curve-hub /run/rtdash/curve
+# ^ where docker-compose.yml mounts the CURVE keys' named volumes: a new volume
+#   takes this owner and mode from the image
+COPY docker/curve-init.sh /usr/local/bin/rtdash-curve-init
+COPY docker/curve-env.sh /usr/local/bin/rtdash-curve-env
 COPY --from=build /build/bin/rtdash-hub /build/bin/rtdash-sysmetrics /build/bin/rtdash-demo \
                   /build/bin/rtdash-pub /build/bin/rtdash-healthcheck /usr/local/bin/
 COPY --from=web /src/web/ /usr/local/share/rtdash/web/

@@ -10,7 +10,8 @@ RUN apt-get update \
  && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home \
         --shell /usr/sbin/nologin rtdash
 COPY collectors/examples/python/processes.py /usr/local/bin/rtdash-example-processes
+COPY docker/curve-env.sh /usr/local/bin/rtdash-curve-env
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 USER 10001:10001
 STOPSIGNAL SIGTERM
-CMD ["rtdash-example-processes"]
+CMD ["rtdash-curve-env", "rtdash-example-processes"]

@@ -224,8 +224,8 @@ static int s_parse(authdb_t *db, const char *text, size_t len, s_line_fn fn, siz
 static int s_token_line(authdb_t *db, const char *p, const char *end, unsigned line, char *err,
                         size_t errlen)
 {
-    const char *w;
-    size_t n;
+    const char *w = NULL;
+    size_t n = 0;
     s_word(&p, end, &w, &n);
     unsigned char digest[32];
     if (n == 7 + 64 && !memcmp(w, "sha256:", 7)) {
@@ -261,8 +261,8 @@ static int s_token_line(authdb_t *db, const char *p, const char *end, unsigned l
 static int s_user_line(authdb_t *db, const char *p, const char *end, unsigned line, char *err,
                        size_t errlen)
 {
-    const char *name, *role, *hash;
-    size_t nn, rn = 0, hn = 0;
+    const char *name = NULL, *role, *hash;
+    size_t nn = 0, rn = 0, hn = 0;
     s_word(&p, end, &name, &nn);
     if (!s_word(&p, end, &role, &rn) || !s_word(&p, end, &hash, &hn))
         return s_fail(err, errlen, line, "NAME ROLE HASH [PATTERN...]: missing the %s",

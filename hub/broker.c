@@ -54,6 +54,8 @@ const char *broker_reject_name(int reason)
         return "topic_limit";
     case REJ_BAD_FRAMES:
         return "bad_frames";
+    case REJ_FORBIDDEN_TOPIC:
+        return "forbidden_topic";
     default:
         return "unknown";
     }
@@ -271,6 +273,8 @@ void broker_reject(broker_t *b, int reason)
 {
     if (reason == REJ_BAD_FRAMES)
         s_reject(b, reason, NULL, 0, "a message must have two frames, topic and body");
+    else if (reason == REJ_FORBIDDEN_TOPIC)
+        b->st.rejected[reason]++;
     else if (reason >= 0 && reason < REJ__COUNT)
         s_reject(b, reason, NULL, 0, NULL);
 }
@@ -283,6 +287,12 @@ static void s_join_new_topic(broker_t *b, rtopic_t *t)
 
 void broker_ingest(broker_t *b, const char *topic, size_t tlen, const uint8_t *body, size_t blen,
                    int64_t now_wall, int64_t now_mono)
+{
+    broker_ingest_from(b, topic, tlen, body, blen, now_wall, now_mono, NULL);
+}
+
+void broker_ingest_from(broker_t *b, const char *topic, size_t tlen, const uint8_t *body,
+                        size_t blen, int64_t now_wall, int64_t now_mono, const char *collector)
 {
     b->st.msgs_in++;
     if (!topic_is_valid(topic, tlen)) {
@@ -313,8 +323,12 @@ void broker_ingest(broker_t *b, const char *topic, size_t tlen, const uint8_t *b
         fresh = true;
         s_join_new_topic(b, t);
     }
-    if (m.kind == MSG_META && m.collector) {
-        int ci = colreg_get(&b->colreg, m.collector, m.collector_len);
+    /* a key's name on every message (one compare once attributed), or what
+     * meta says */
+    if (collector ? !t->coll || strcmp(b->colreg.v[t->coll - 1].name, collector)
+                  : m.kind == MSG_META && m.collector) {
+        int ci = collector ? colreg_get(&b->colreg, collector, strlen(collector))
+                           : colreg_get(&b->colreg, m.collector, m.collector_len);
         if (ci >= 0 && t->coll != (uint32_t)ci + 1) {
             if (t->coll)
                 b->colreg.v[t->coll - 1].ntopics--;
@@ -753,15 +767,15 @@ void broker_recheck_access(broker_t *b, int (*check)(void *ud, access_t *acc), v
                 continue;
             }
             char *gone = strdup(p);
-            client_unsubscribe(c, p);
-            if (gone) {
-                const char *list[1] = {gone};
-                jbuf_reset(&b->ctl);
-                wire_put_ack(&b->ctl, "unsubscribed", list, 1);
-                free(gone);
-                outq_filter(&c->q, s_keep, c);
-                s_send_ctl(b, c);
-            }
+            if (!gone)
+                break; /* out of memory: the next check tries again */
+            client_unsubscribe(c, gone); /* frees p: pass the copy */
+            const char *list[1] = {gone};
+            jbuf_reset(&b->ctl);
+            wire_put_ack(&b->ctl, "unsubscribed", list, 1);
+            free(gone);
+            outq_filter(&c->q, s_keep, c);
+            s_send_ctl(b, c);
         }
     }
     broker_flush(b);

@@ -37,6 +37,7 @@ enum {
     REJ_BAD_TOPIC = MP2JSON_E__COUNT,
     REJ_TOPIC_LIMIT,
     REJ_BAD_FRAMES,
+    REJ_FORBIDDEN_TOPIC, /* CURVE: a topic outside the key's patterns (counted by ingest.c) */
     REJ__COUNT
 };
 _Static_assert(REJ__COUNT <= COLREG_REASONS, "colreg counts every reject reason");
@@ -116,7 +117,15 @@ void broker_destroy(broker_t **b);
 void broker_ingest(broker_t *b, const char *topic, size_t tlen, const uint8_t *body, size_t blen,
                    int64_t now_wall, int64_t now_mono);
 
-/* Count a message that had the wrong number of frames. */
+/* The same for a message whose collector the hub knows (its CURVE key's
+ * name): the topic is attributed to collector, whatever its meta says.
+ * collector NULL is broker_ingest(): the name comes from meta. */
+void broker_ingest_from(broker_t *b, const char *topic, size_t tlen, const uint8_t *body,
+                        size_t blen, int64_t now_wall, int64_t now_mono, const char *collector);
+
+/* Count a message that had the wrong number of frames (REJ_BAD_FRAMES,
+ * logged here) or a topic its key may not publish (REJ_FORBIDDEN_TOPIC, not
+ * logged: the caller knows the key and logs it). */
 void broker_reject(broker_t *b, int reason);
 
 /* Call wake for every client that got frames since the last flush. */

@@ -2,6 +2,7 @@
 #include "httpapi.h"
 #include "cmd.h"
 #include "frame.h"
+#include "ingest.h"
 #include "rtclock.h"
 #include "prom.h"
 #include "supervisor.h"
@@ -636,6 +637,8 @@ int httpapi_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
             jbuf_puts(&pss->body, auth_has_users(env->auth) ? ",\"login\":true}\n"
                                                             : ",\"login\":false}\n");
         }
+        if (status == 200 && !strcmp(uri, "/metrics"))
+            ingest_put_metrics(env->ingest, &pss->body); /* CURVE's counters, when on */
         if (have)
             access_clear(&acc);
         return s_respond(wsi, pss, (unsigned)status, ctype, NULL);

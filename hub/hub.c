@@ -1,6 +1,7 @@
 /* hub.c - lifecycle of rtdash-hub: lws context, mounts, ingest, cron, stop. */
 #include "hub.h"
 #include "broker.h"
+#include "curve.h"
 #include "httpapi.h"
 #include "ingest.h"
 #include "pwcheck.h"
@@ -8,14 +9,14 @@
 #include "rtclock.h"
 #include "supervisor.h"
 #include "wsconn.h"
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <malloc.h>
+#include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
-#include <openssl/ssl.h>
 #include <sys/stat.h>
 
 struct hub {
@@ -60,6 +61,40 @@ static const struct lws_protocol_vhost_options s_hdr_csp = {
     "base-uri 'none'; form-action 'self'"};
 /* the same list with HSTS at its end (lws walks it from the head) */
 static struct lws_protocol_vhost_options s_hdr_tls[5];
+
+/* What ingest_new() is given for the hub's settings. */
+static ingest_cfg_t s_ingest_cfg(const hub_cfg_t *cfg)
+{
+    ingest_cfg_t ic = {
+        .endpoint = cfg->ingest,
+        /* the topic frame and ZeroMQ's own framing ride on top of the body */
+        .max_wire = (size_t)cfg->max_message * 4 + 4096,
+        .curve_secret = cfg->curve_secret,
+        .curve_clients = cfg->curve_clients,
+        .insecure = cfg->ingest_insecure != 0,
+    };
+    return ic;
+}
+
+/* A supervised collector's key: allowed every topic, as collector name (a
+ * command the operator gave the hub runs with the hub's own trust). A name
+ * the allow-list would refuse is listed with '_' for what it cannot have. */
+static int s_allow_key(void *ud, const uint8_t *pub, const char *name)
+{
+    char clean[CURVE_NAME_MAX + 1];
+    size_t n = 0;
+    for (; name[n] && n < CURVE_NAME_MAX; n++)
+        clean[n] = curve_name_is_valid(&name[n], 1) ? name[n] : '_';
+    clean[n] = '\0';
+    return ingest_curve_allow(ud, pub, n ? clean : "collector");
+}
+
+int hub_check_cfg(const hub_cfg_t *cfg, char *err, size_t errlen)
+{
+    ingest_cfg_t ic = s_ingest_cfg(cfg);
+    return ingest_check_cfg(&ic, err, errlen);
+}
+
 
 static const struct lws_protocol_vhost_options s_mime_svg = {NULL, NULL, ".svg", "image/svg+xml"};
 static const struct lws_protocol_vhost_options s_mime_mjs = {&s_mime_svg, NULL, ".mjs",
@@ -126,15 +161,21 @@ static void s_recheck_access(wsconn_env_t *env)
 static void s_reload_config(hub_t *h)
 {
     char err[512];
-    if (!h->env.auth)
+    /* the CURVE allow-list (it logs what it did); 1: there is none */
+    int curve = ingest_reload(h->ingest);
+    if (!h->env.auth) {
+        if (curve <= 0)
+            broker_count_reload(h->env.broker, curve == 0);
         return;
+    }
     if (auth_reload(h->env.auth, err, sizeof err) < 0) {
         broker_count_reload(h->env.broker, false);
         rlog(RLOG_ERROR, "reload failed, keeping the last good configuration: %s", err);
         return;
     }
-    broker_count_reload(h->env.broker, true);
-    rlog(RLOG_NOTICE, "configuration reloaded");
+    broker_count_reload(h->env.broker, curve >= 0);
+    rlog(RLOG_NOTICE, "configuration reloaded%s",
+         curve < 0 ? ", but for the CURVE allow-list (above)" : "");
     broker_recheck_access(h->env.broker, s_check_full, h);
 }
 
@@ -220,10 +261,11 @@ hub_t *hub_new(const hub_cfg_t *cfg)
         goto fail;
     if (!h->env.broker)
         goto fail;
-    /* the topic frame and ZeroMQ's own framing ride on top of the body */
-    h->ingest = ingest_new(cfg->ingest, (size_t)cfg->max_message * 4 + 4096, h->env.broker);
+    ingest_cfg_t ic = s_ingest_cfg(cfg);
+    h->ingest = ingest_new(&ic, h->env.broker);
     if (!h->ingest)
         goto fail;
+    h->env.ingest = h->ingest;
 
     /* Of web/node_modules only Chart.js is served (at /vendor/chart.js/): the
      * rest, such as the page's linter (a devDependency), is not; the web
@@ -323,6 +365,11 @@ hub_t *hub_new(const hub_cfg_t *cfg)
         if (cfg->collectors_dir && cfg->collectors_dir[0] &&
             supervisor_add_dir(h->sv, cfg->collectors_dir) < 0)
             goto fail;
+        /* under CURVE each collector gets a key of its own, listed for it */
+        if (ingest_curve_on(h->ingest) &&
+            supervisor_use_curve(h->sv, ingest_curve_server_key(h->ingest), s_allow_key,
+                                 h->ingest) < 0)
+            goto fail;
         if (supervisor_start(h->sv, h->cx, vh) < 0)
             goto fail;
         h->env.sv = h->sv;
@@ -354,7 +401,7 @@ int hub_run(hub_t *h)
 {
     int rc = 0;
     while (!s_stop) {
-        if (s_reload) {
+        if (s_reload) { /* the signal ended lws's poll(): act on it now */
             s_reload = 0;
             s_reload_config(h);
         }

@@ -44,9 +44,17 @@ typedef struct hub_cfg {
     const char *tls_cert;       /* --tls-cert / --tls-key: https and wss (both or none) */
     const char *tls_key;
     int source_maps;            /* serve Chart.js's .map files too */
+    const char *curve_secret;   /* --curve-secret: the hub's CURVE key file, or NULL */
+    const char *curve_clients;  /* --curve-clients: the collectors' keys, or NULL */
+    int ingest_insecure;        /* --ingest-insecure: a wide ingest without CURVE */
 } hub_cfg_t;
 
 typedef struct hub hub_t;
+
+/* Check what can be checked before anything starts (the ingest's secure
+ * default, the CURVE files). Returns 0, or -1 with one line in err: the
+ * settings are wrong, and the hub exits 2. */
+int hub_check_cfg(const hub_cfg_t *cfg, char *err, size_t errlen);
 
 /* Create the hub: bind the web port and the ingest endpoint, load nothing
  * lazily. Takes over cfg->auth and cfg->origin, even when it fails. Returns
@@ -61,8 +69,8 @@ int hub_run(hub_t *h);
 /* Ask the loop to stop. Async-signal-safe. */
 void hub_request_stop(void);
 
-/* Ask the loop to read its configuration files again (SIGHUP).
- * Async-signal-safe. */
+/* Ask the loop to read its configuration files again (SIGHUP): the auth
+ * files and the CURVE allow-list. Async-signal-safe. */
 void hub_request_reload(void);
 
 /* Free everything. NULL-safe; sets *h to NULL. */

@@ -233,6 +233,15 @@ int main(int argc, char **argv)
          "command, RTDASH_COLLECTOR is split at commas"},
         {"collectors-dir", OPT_STR, NULL, 0, 0, &cfg.collectors_dir,
          "run every executable file of this directory as a supervised collector"},
+        {"curve-secret", OPT_STR, NULL, 0, 0, &cfg.curve_secret,
+         "the hub's CURVE key file (PUBLIC SECRET, mode 0600; rtdash-pub --gen-keys writes "
+         "one): with --curve-clients, collectors must authenticate"},
+        {"curve-clients", OPT_STR, NULL, 0, 0, &cfg.curve_clients,
+         "collectors allowed to publish: a line PUBLICKEY NAME [PATTERN...] each (SIGHUP "
+         "reloads it)"},
+        {"ingest-insecure", OPT_BOOL, "0", 0, 0, &cfg.ingest_insecure,
+         "allow a tcp:// ingest beyond loopback without CURVE (anyone who reaches it can "
+         "publish)"},
     };
     const size_t n = sizeof(table) / sizeof(table[0]);
     rlog_set_prog("rtdash-hub");
@@ -260,6 +269,11 @@ int main(int argc, char **argv)
         }
         if (warn[0])
             rlog(RLOG_WARN, "%s", warn);
+    }
+    char why[600];
+    if (hub_check_cfg(&cfg, why, sizeof why) < 0) {
+        fprintf(stderr, "rtdash-hub: %s\n", why);
+        return 2;
     }
     if (s_load_security(&cfg, &ac, origins, hosts) < 0) {
         auth_destroy(&cfg.auth);

@@ -8,6 +8,7 @@
  * pipe (a pipe_t): the previous one may still be open when the next start
  * happens (a grandchild holding it), and is freed when lws closes it. */
 #include "supervisor.h"
+#include "curvekey.h"
 #include "prom.h"
 #include "rlog.h"
 #include "rtclock.h"
@@ -15,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdbool.h>
@@ -53,6 +55,7 @@ struct child {
     supervisor_child_t pub; /* first: what supervisor_child() returns */
     char name[NAME_MAX_LEN];
     char *command;
+    char *keyfile; /* its CURVE key file (owned path), or NULL */
     supervisor_t *sv;
     pipe_t *pipe; /* the current start's pipe, NULL when closed */
     int64_t started_mono;
@@ -64,6 +67,8 @@ struct child {
 
 struct supervisor {
     char hub[256]; /* RTDASH_HUB for the children */
+    char curve_server[CURVEKEY_Z85_LEN + 1]; /* the hub's public key; "" without CURVE */
+    char *keydir; /* owned: the children's key files are in it, or NULL */
     child_t **v;
     size_t n, cap;
     struct lws_context *cx;
@@ -655,24 +660,84 @@ static void s_schedule_restart(child_t *c)
 
 /* The environment of a child: ours with RTDASH_HUB and RTDASH_COLLECTOR
  * replaced (the hub's own RTDASH_COLLECTOR is its list of commands, not the
- * child's name). The array is allocated, its strings are not (but the two
- * variables, which are hub_var and name_var). */
-static char **s_child_env(const char *hub_var, const char *name_var)
+ * child's name), and no RTDASH_CURVE_* of ours (the hub's key and allow-list
+ * files are not the child's business) but the child's own when set. The
+ * array is allocated, its strings are not (but vars[0..nvars), which are
+ * the caller's). */
+static char **s_child_env(char *const *vars, size_t nvars)
 {
     size_t n = 0;
     for (char **e = environ; e && *e; e++)
         n++;
-    char **env = malloc((n + 3) * sizeof(*env));
+    char **env = malloc((n + nvars + 1) * sizeof(*env));
     if (!env)
         return NULL;
     size_t o = 0;
     for (char **e = environ; e && *e; e++)
-        if (strncmp(*e, "RTDASH_HUB=", 11) != 0 && strncmp(*e, "RTDASH_COLLECTOR=", 17) != 0)
+        if (strncmp(*e, "RTDASH_HUB=", 11) != 0 && strncmp(*e, "RTDASH_COLLECTOR=", 17) != 0 &&
+            strncmp(*e, "RTDASH_CURVE_", 13) != 0)
             env[o++] = *e;
-    env[o++] = (char *)hub_var;
-    env[o++] = (char *)name_var;
+    for (size_t i = 0; i < nvars; i++)
+        env[o++] = vars[i];
     env[o] = NULL;
     return env;
+}
+
+int supervisor_use_curve(supervisor_t *s, const char *server_z85,
+                         int (*allow)(void *ud, const uint8_t *pub, const char *name), void *ud)
+{
+    const char *tmp = getenv("TMPDIR");
+    char dir[PATH_MAX], err[PATH_MAX + 128];
+    snprintf(dir, sizeof dir, "%s/rtdash-hub-keys.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dir)) { /* mode 0700 */
+        rlog(RLOG_ERROR, "supervisor: cannot make a directory for the collectors' keys: %s: %s",
+             dir, strerror(errno));
+        return -1;
+    }
+    if (!(s->keydir = strdup(dir))) {
+        rmdir(dir);
+        rlog(RLOG_ERROR, "supervisor: out of memory");
+        return -1;
+    }
+    snprintf(s->curve_server, sizeof s->curve_server, "%s", server_z85);
+    for (size_t i = 0; i < s->n; i++) {
+        child_t *c = s->v[i];
+        char path[PATH_MAX + 48];
+        curvekey_pair_t kp;
+        snprintf(path, sizeof path, "%s/collector-%u.key", dir, (unsigned)(i + 1));
+        int rc = curvekey_generate(&kp, err, sizeof err);
+        if (rc == 0)
+            rc = curvekey_write_file(path, &kp, err, sizeof err);
+        curvekey_wipe(kp.sec, sizeof kp.sec);
+        if (rc == 0 && !(c->keyfile = strdup(path))) {
+            unlink(path);
+            snprintf(err, sizeof err, "out of memory");
+            rc = -1;
+        }
+        if (rc != 0) {
+            rlog(RLOG_ERROR, "[collector %s] no CURVE key: %s", c->name, err);
+            return -1;
+        }
+        if (allow(ud, kp.pub, c->name) < 0)
+            return -1;
+    }
+    rlog(RLOG_INFO, "supervisor: a CURVE key for each of %zu collectors in %s", s->n, dir);
+    return 0;
+}
+
+/* Remove the children's key files and their directory. */
+static void s_remove_keys(supervisor_t *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        if (s->v[i]->keyfile)
+            unlink(s->v[i]->keyfile);
+        free(s->v[i]->keyfile);
+        s->v[i]->keyfile = NULL;
+    }
+    if (s->keydir && rmdir(s->keydir) != 0)
+        rlog(RLOG_WARN, "supervisor: cannot remove %s: %s", s->keydir, strerror(errno));
+    free(s->keydir);
+    s->keydir = NULL;
 }
 
 /* In the child, between fork() and exec: async-signal-safe calls only. */
@@ -711,9 +776,13 @@ static void s_start(child_t *c)
     supervisor_t *s = c->sv;
     int fds[2] = {-1, -1};
     char hub_var[sizeof(s->hub) + 16], name_var[NAME_MAX_LEN + 24];
+    char server_var[CURVEKEY_Z85_LEN + 32], key_var[PATH_MAX + 80];
     snprintf(hub_var, sizeof(hub_var), "RTDASH_HUB=%s", s->hub);
     snprintf(name_var, sizeof(name_var), "RTDASH_COLLECTOR=%s", c->name);
-    char **env = s_child_env(hub_var, name_var);
+    snprintf(server_var, sizeof(server_var), "RTDASH_CURVE_SERVERKEY=%s", s->curve_server);
+    snprintf(key_var, sizeof(key_var), "RTDASH_CURVE_KEYFILE=%s", c->keyfile ? c->keyfile : "");
+    char *vars[] = {hub_var, name_var, server_var, key_var};
+    char **env = s_child_env(vars, c->keyfile ? 4 : 2);
     pipe_t *p = calloc(1, sizeof(*p));
     struct rlimit rl;
     int max_fd =
@@ -936,6 +1005,7 @@ void supervisor_destroy(supervisor_t **ps)
         return;
     supervisor_t *s = *ps;
     s_stop(s, false); /* the context is gone: so are our timers */
+    s_remove_keys(s); /* every child has stopped: nobody reads them any more */
     /* pipes lws has not closed yet (context still alive): orphaned, freed by
      * their close callback */
     for (pipe_t *p = s->pipes; p; p = p->next)

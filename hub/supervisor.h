@@ -92,6 +92,18 @@ int supervisor_add_dir(supervisor_t *s, const char *dir);
 void supervisor_set_backoff(supervisor_t *s, int64_t first_ms, int64_t max_ms,
                             int64_t reset_after_ms);
 
+/* CURVE for the collectors (SPEC §7): make a key pair for each one added so
+ * far, write it as a key file in a new private directory (mode 0700, under
+ * $TMPDIR or /tmp; each file 0600), call allow(ud, public key, name) so that
+ * the hub lists the key, and give each child RTDASH_CURVE_SERVERKEY=server_z85
+ * and RTDASH_CURVE_KEYFILE=its file. Keys live as long as the hub: a restart
+ * of a collector keeps its key; supervisor_destroy() removes the files.
+ * Before supervisor_start(), after the last supervisor_add(). Returns 0, or
+ * -1 (logged). Without it, children get no RTDASH_CURVE_* at all (the hub's
+ * own are never passed on). */
+int supervisor_use_curve(supervisor_t *s, const char *server_z85,
+                         int (*allow)(void *ud, const uint8_t *pub, const char *name), void *ud);
+
 /* Start every collector in the loop of cx; the pipes are adopted on vh, which
  * must have the SUPERVISOR_PROTOCOL protocol. Call once, after the context
  * exists and before lws_service(). A collector that cannot be started (fork or

@@ -27,6 +27,7 @@ struct wsconn_env {
     size_t max_per_ip;  /* WebSocket clients per peer address, 0 = no bound */
     ipcount_t per_ip;   /* counted only when max_per_ip is set */
     struct supervisor *sv; /* supervised collectors for /metrics, or NULL */
+    struct ingest *ingest; /* its CURVE counters for /metrics */
     auth_t *auth;            /* credentials (owned by the hub); auth_on() false = open */
     origin_policy_t *origin; /* allowed Origin and Host (owned by the hub) */
     bool tls;                /* the port serves https/wss */

@@ -6,7 +6,12 @@
  * seq counter, starting at 1. Not thread-safe: one publisher per thread.
  * A peer that answers but is not a ZeroMQ hub (e.g. the hub's web port given
  * instead of its ingest) is logged, once per endpoint per minute, and a hub
- * that goes away is logged once; see rtdash_pub_status(). */
+ * that goes away is logged once; see rtdash_pub_status().
+ * CURVE (SPEC §7): with RTDASH_CURVE_SERVERKEY (the hub's public key, Z85)
+ * and RTDASH_CURVE_KEYFILE (this collector's key file, one line PUBLIC
+ * SECRET, written by `rtdash-pub --gen-keys FILE`) set, the publisher
+ * authenticates to the hub, and a refusal is logged with what it means (the
+ * hub refused our key, the wrong server key, a hub without CURVE). */
 #ifndef RTDASH_H
 #define RTDASH_H
 
@@ -34,7 +39,11 @@ typedef struct rtdash_pub rtdash_pub_t;
 
 /* Create a publisher connected to every endpoint of `hubs` (comma-separated);
  * NULL means $RTDASH_HUB, or RTDASH_DEFAULT_HUB when that is unset.
- * Returns NULL (and logs why) if an endpoint is malformed or ZeroMQ fails.
+ * Returns NULL (and logs why) if an endpoint is malformed, ZeroMQ fails, or
+ * the RTDASH_CURVE_* variables are set but wrong (one without the other, a
+ * server key that is not 40 Z85 characters, a key file that is missing,
+ * unparsable, readable or writable by group or others, or whose public key
+ * is not its secret key's).
  * Caller owns the result: rtdash_pub_destroy(). */
 rtdash_pub_t *rtdash_pub_new(const char *hubs);
 

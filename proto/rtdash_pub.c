@@ -14,12 +14,17 @@
  * any other server) is logged once per endpoint per minute; a hub that goes
  * away after a handshake is logged too. The PAIR socket's receive limit is
  * 0 (none), so the monitor never blocks libzmq's I/O thread (libzmq #3575)
- * however long the program goes without reading it. */
+ * however long the program goes without reading it.
+ * CURVE: with RTDASH_CURVE_SERVERKEY (the hub's public key) and
+ * RTDASH_CURVE_KEYFILE (our key pair, PUBLIC SECRET) the socket is a CURVE
+ * client; a bad key, or one variable without the other, fails
+ * rtdash_pub_new(). The monitor then names what a refusal means. */
 #if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, clock_nanosleep, strnlen */
 #endif
 #include "rtdash.h"
 
+#include "curvekey.h"
 #include "opts.h"
 #include "rlog.h"
 #include "rtclock.h"
@@ -47,6 +52,7 @@
 typedef struct peer {
     char name[PEER_NAME_MAX]; /* the endpoint as ZeroMQ reports it */
     bool up;                  /* handshake done, not disconnected since */
+    bool told_mechanism;      /* "the hub wants CURVE" (or does not) was logged */
     rlog_rl_t rl;             /* the "handshake failed" line */
 } peer_t;
 
@@ -73,6 +79,8 @@ struct rtdash_pub {
     peer_t peers[PEERS_MAX];
     size_t npeers;
     const char *bad_endpoint; /* points into peers[] */
+    bool curve;               /* a CURVE client (RTDASH_CURVE_*) */
+    char curve_pub[CURVEKEY_Z85_LEN + 1]; /* our public key, for the log */
 };
 
 static const char *const s_levels[] = {"info", "success", "warning", "error"};
@@ -303,6 +311,47 @@ static peer_t *s_peer(rtdash_pub_t *p, const char *name, size_t len)
     return e;
 }
 
+/* A failed handshake that CURVE explains, logged; false when it is not one.
+ * A mechanism mismatch is said once per endpoint, whatever the rate limit
+ * let through before it (libzmq may report the closed connection first). */
+static bool s_curve_failure(const rtdash_pub_t *p, uint16_t event, uint32_t value, peer_t *e)
+{
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL &&
+        value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH) {
+        if (e->told_mechanism)
+            return true;
+        e->told_mechanism = true;
+        if (p->curve)
+            rlog(RLOG_ERROR,
+                 "rtdash: %s: the hub does not use CURVE: unset RTDASH_CURVE_SERVERKEY and "
+                 "RTDASH_CURVE_KEYFILE, or start the hub with --curve-secret and --curve-clients",
+                 e->name);
+        else
+            rlog(RLOG_ERROR,
+                 "rtdash: %s: the hub wants CURVE: set RTDASH_CURVE_SERVERKEY (the hub's public "
+                 "key) and RTDASH_CURVE_KEYFILE (this collector's key file)",
+                 e->name);
+        return true;
+    }
+    if (!p->curve)
+        return false;
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+        rlog(RLOG_ERROR,
+             "rtdash: %s: the hub refused our key (ZAP %u): add the line \"%s NAME\" to its "
+             "--curve-clients file, then send it SIGHUP",
+             e->name, value, p->curve_pub);
+    else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL ||
+             value == ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC)
+        rlog(RLOG_ERROR,
+             "rtdash: %s: the CURVE handshake failed: wrong server key? RTDASH_CURVE_SERVERKEY "
+             "must be this hub's public key (the first word of its --curve-secret file); or "
+             "this is not the hub's ingest port",
+             e->name);
+    else
+        return false;
+    return true;
+}
+
 /* One event of the monitor: what happened to which endpoint. */
 static void s_monitor_event(rtdash_pub_t *p, uint16_t event, uint32_t value, peer_t *e)
 {
@@ -325,7 +374,14 @@ static void s_monitor_event(rtdash_pub_t *p, uint16_t event, uint32_t value, pee
     case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
         p->bad_peers++;
         p->bad_endpoint = e->name;
+        if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL &&
+            value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH) {
+            s_curve_failure(p, event, value, e);
+            break;
+        }
         if (!rlog_rl_allow(&e->rl, 1, REPORT_PERIOD_MS, &suppressed))
+            break;
+        if (s_curve_failure(p, event, value, e))
             break;
         if (event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL && suppressed)
             rlog(RLOG_ERROR,
@@ -335,8 +391,11 @@ static void s_monitor_event(rtdash_pub_t *p, uint16_t event, uint32_t value, pee
         else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
             rlog(RLOG_ERROR,
                  "rtdash: %s: not a ZeroMQ peer (handshake failed): is this the hub's ingest "
-                 "port? the web port is not",
-                 e->name);
+                 "port? the web port is not%s",
+                 e->name,
+                 p->curve ? ""
+                          : "; or a hub that wants CURVE (set RTDASH_CURVE_SERVERKEY and "
+                            "RTDASH_CURVE_KEYFILE)");
         else
             rlog(RLOG_ERROR,
                  "rtdash: %s: the ZeroMQ handshake failed (%s 0x%x): is this the hub's ingest "
@@ -379,6 +438,63 @@ static void s_monitor_poll(rtdash_pub_t *p)
     }
 }
 
+/* RTDASH_CURVE_SERVERKEY and RTDASH_CURVE_KEYFILE: make the socket a CURVE
+ * client. Returns 0 (also when neither is set), or -1 (logged). */
+static int s_curve_setup(rtdash_pub_t *p)
+{
+    const char *sk = getenv("RTDASH_CURVE_SERVERKEY"), *kf = getenv("RTDASH_CURVE_KEYFILE");
+    bool has_sk = sk && *sk, has_kf = kf && *kf;
+    if (!has_sk && !has_kf)
+        return 0;
+    if (!has_sk || !has_kf) {
+        rlog(RLOG_ERROR,
+             "rtdash: %s is set but %s is not: CURVE needs both, the hub's public key "
+             "and this collector's key file",
+             has_sk ? "RTDASH_CURVE_SERVERKEY" : "RTDASH_CURVE_KEYFILE",
+             has_sk ? "RTDASH_CURVE_KEYFILE" : "RTDASH_CURVE_SERVERKEY");
+        return -1;
+    }
+    uint8_t server[CURVEKEY_BYTES];
+    size_t sklen = strlen(sk);
+    while (sklen && (sk[sklen - 1] == '\n' || sk[sklen - 1] == ' '))
+        sklen--; /* $(cat FILE) or a trailing blank: forgiven */
+    if (!curvekey_z85_decode(sk, sklen, server)) {
+        rlog(RLOG_ERROR,
+             "rtdash: RTDASH_CURVE_SERVERKEY is not a key of 40 Z85 characters: it is the hub's "
+             "public key, the first word of the hub's --curve-secret file");
+        return -1;
+    }
+    char *buf, err[600], why[300];
+    size_t len;
+    curvekey_pair_t kp;
+    if (curvekey_read_file(kf, CURVEKEY_FILE_MAX, true, &buf, &len, err, sizeof err) != 0) {
+        rlog(RLOG_ERROR, "rtdash: RTDASH_CURVE_KEYFILE %s", err);
+        return -1;
+    }
+    int rc = curvekey_parse(buf, len, &kp, why, sizeof why);
+    curvekey_wipe(buf, len);
+    free(buf);
+    if (rc == 0)
+        rc = curvekey_check_pair(&kp, why, sizeof why);
+    if (rc != 0) {
+        curvekey_wipe(&kp, sizeof kp);
+        rlog(RLOG_ERROR, "rtdash: RTDASH_CURVE_KEYFILE %s: %s", kf, why);
+        return -1;
+    }
+    rc = zmq_setsockopt(p->sock, ZMQ_CURVE_SERVERKEY, server, sizeof server) ||
+         zmq_setsockopt(p->sock, ZMQ_CURVE_PUBLICKEY, kp.pub, sizeof kp.pub) ||
+         zmq_setsockopt(p->sock, ZMQ_CURVE_SECRETKEY, kp.sec, sizeof kp.sec);
+    memcpy(p->curve_pub, kp.pub_z85, sizeof p->curve_pub);
+    curvekey_wipe(&kp, sizeof kp);
+    if (rc) {
+        rlog(RLOG_ERROR, "rtdash: CURVE: %s", zmq_strerror(zmq_errno()));
+        return -1;
+    }
+    p->curve = true;
+    rlog(RLOG_INFO, "rtdash: CURVE client, key %s", p->curve_pub);
+    return 0;
+}
+
 void rtdash_pub_status(rtdash_pub_t *p, rtdash_pub_status_t *st)
 {
     s_monitor_poll(p);
@@ -418,6 +534,10 @@ rtdash_pub_t *rtdash_pub_new(const char *hubs)
     int linger = 0;
     if (zmq_setsockopt(p->sock, ZMQ_LINGER, &linger, sizeof linger) != 0) {
         rlog(RLOG_ERROR, "rtdash: ZMQ_LINGER: %s", zmq_strerror(zmq_errno()));
+        rtdash_pub_destroy(&p);
+        return NULL;
+    }
+    if (s_curve_setup(p) != 0) {
         rtdash_pub_destroy(&p);
         return NULL;
     }

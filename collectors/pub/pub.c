@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "curvekey.h"
 #include "influx.h"
 #include "jsonl.h"
 #include "opts.h"
@@ -70,7 +71,7 @@ static volatile sig_atomic_t s_stop;
  * --------------------------------------------------------------------- */
 
 typedef struct settings {
-    const char *hub, *title, *unit, *min, *max, *collector;
+    const char *hub, *title, *unit, *min, *max, *collector, *gen_keys;
     opt_enum_t event, chart, format, precision, log_level; /* name NULL: unset */
     long interval_ms, connect_wait_ms, linger_ms;
     int check;
@@ -127,6 +128,14 @@ static const char s_help_tail[] =
     "standard input, in any format, every topic gets the same meta.\n"
     "  rtdash-pub --title Temperature --unit C --chart line --min -20 --max 50 room.temp 21.5\n"
     "  telegraf --config t.conf | rtdash-pub --format influx --unit % --chart line\n"
+    "\n"
+    "Keys (CURVE, when the hub has --curve-secret and --curve-clients):\n"
+    "  rtdash-pub --gen-keys FILE              write a new key pair to FILE (mode 0600,\n"
+    "    never over an existing file) as one line PUBLIC SECRET, and print PUBLIC. List\n"
+    "    \"PUBLIC NAME [PATTERN...]\" in the hub's --curve-clients file; then give this and\n"
+    "    every collector RTDASH_CURVE_SERVERKEY (the hub's public key, the first word of\n"
+    "    its key file) and RTDASH_CURVE_KEYFILE=FILE. The hub's own key file is made the\n"
+    "    same way.\n"
     "\n"
     "Timing: ZeroMQ connects in the background, and messages sent before the hub has\n"
     "subscribed are lost, so the first message waits --connect-wait-ms. The library\n"
@@ -729,6 +738,28 @@ static int s_check_settings(app_t *a)
     return 0;
 }
 
+/* --gen-keys FILE: a new key pair in FILE, its public key on stdout.
+ * Returns the exit status. */
+static int s_gen_keys(const char *path, int npos)
+{
+    if (npos > 0 || !*path) {
+        fprintf(stderr, "rtdash-pub: --gen-keys FILE takes nothing else\n");
+        return 2;
+    }
+    curvekey_pair_t kp;
+    char err[600];
+    int rc = curvekey_generate(&kp, err, sizeof err);
+    if (rc == 0)
+        rc = curvekey_write_file(path, &kp, err, sizeof err);
+    curvekey_wipe(kp.sec, sizeof kp.sec);
+    if (rc != 0) {
+        fprintf(stderr, "rtdash-pub: %s\n", err);
+        return 1;
+    }
+    printf("%s\n", kp.pub_z85);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     app_t a;
@@ -759,6 +790,9 @@ int main(int argc, char **argv)
         {"precision", OPT_ENUM, "ns", 0, 0, &c->precision, "influx: unit of the timestamps"},
         {"check", OPT_BOOL, "0", 0, 0, &c->check,
          "validate only: report each line, publish nothing; exit 1 if any line is bad"},
+        {"gen-keys", OPT_STR, NULL, 0, 0, &c->gen_keys,
+         "write a new CURVE key pair to this file (0600, not over an existing one), print "
+         "its public key, and exit"},
         RLOG_OPT_LEVEL(&c->log_level),
     };
     const size_t ntable = sizeof(table) / sizeof(table[0]);
@@ -772,6 +806,8 @@ int main(int argc, char **argv)
     }
     if (r < 0 || s_check_settings(&a) < 0)
         return 2;
+    if (c->gen_keys)
+        return s_gen_keys(c->gen_keys, argc - first);
 
     /* Work out the command-line message before connecting: a usage error
      * costs no wait. */

@@ -320,6 +320,10 @@ check "docker-compose up starts hub, sysmetrics and demo (no profile services)" 
     sh -c '[ "$1" = "demo hub sysmetrics " ] || { echo "running: $1"; exit 1; }' - "$(running)"
 check "hub healthy (rtdash-healthcheck: GET /healthz inside the container)" wait_healthy hub 60
 HUB=$(cid hub)
+check "curve-init made the CURVE keys and exited 0; the hub takes those keys only" \
+    sh -c 'id=$('"${COMPOSE[*]}"' ps -q curve-init | head -n 1) &&
+        [ "$('"$DOCKER"' inspect -f "{{.State.Status}} {{.State.ExitCode}}" "$id")" = "exited 0" ] &&
+        '"$DOCKER"' logs "$1" 2>&1 | grep -E "ingest tcp://\*:5556: CURVE, 3 collector keys"' - "$HUB"
 check "ingest 5556 not published, only 8080" \
     sh -c '[ "$('"$DOCKER"' port "$1" | cut -d/ -f1 | sort -u | tr "\n" " ")" = "8080 " ]' - "$HUB"
 http_check() {
@@ -374,8 +378,8 @@ if grep -q 'profiles: \["examples"\]' docker-compose.yml; then
     step "the examples profile: docker-compose --profile examples up -d --build"
     t=$SECONDS
     if "${COMPOSE[@]}" --profile examples up -d --build >"$RUN/up-examples.log" 2>&1; then
-        ok "--profile examples up -d --build ($((SECONDS - t)) s): $("${COMPOSE[@]}" --profile examples config --services | grep -vxE 'hub|sysmetrics|demo' | tr '\n' ' ')"
-        SERVICES="$SERVICES $("${COMPOSE[@]}" --profile examples config --services | grep -vxE 'hub|sysmetrics|demo' | tr '\n' ' ')"
+        ok "--profile examples up -d --build ($((SECONDS - t)) s): $("${COMPOSE[@]}" --profile examples config --services | grep -vxE 'hub|sysmetrics|demo|curve-init' | tr '\n' ' ')"
+        SERVICES="$SERVICES $("${COMPOSE[@]}" --profile examples config --services | grep -vxE 'hub|sysmetrics|demo|curve-init' | tr '\n' ' ')"
         echo "WebSocket ws://127.0.0.1:$PORT/ws, subscribe [\"*\"]:"
         if /usr/bin/python3 "$HERE/ws_check.py" "ws://127.0.0.1:$PORT/ws" 20 example; then
             ok "live example.* samples through the published port"

@@ -6,7 +6,7 @@
 # Crash inputs are written to build-fuzz/fuzz-artifacts/.
 set -eu
 if [ $# -lt 1 ]; then
-    echo "usage: $0 NAME [SECONDS] [libFuzzer options...]   (NAME: mp2json, cmd, topic, influx, jsonl, http)" >&2
+    echo "usage: $0 NAME [SECONDS] [libFuzzer options...]   (NAME: mp2json, cmd, topic, influx, jsonl, http, origin, authfile, jwt, curve)" >&2
     exit 2
 fi
 name=$1

@@ -21,14 +21,23 @@
 //     node url-latency.mjs --url https://example.com/ --topic web.example
 //     RTDASH_HUB=tcp://127.0.0.1:5556 RTDASH_INTERVAL_MS=5000 node url-latency.mjs
 //
+// With a hub that takes CURVE (--curve-secret, --curve-clients), set
+// RTDASH_CURVE_SERVERKEY (the hub's public key) and RTDASH_CURVE_KEYFILE (this
+// collector's key file, from `rtdash-pub --gen-keys FILE`). The npm package
+// zeromq 6.8.0 locked here has CURVE in its Linux x64 binary (it reports
+// capability.curve); a build without it makes this collector exit saying so.
+// (zeromq.js sets the keys but cannot read them back: do not log them from
+// the socket.)
+//
 // Copy it, change measure(), META and the topic, and you have your own collector.
+import { readFileSync, statSync } from "node:fs";
 import { hostname } from "node:os";
 import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
 import { encode } from "@msgpack/msgpack";
-import { Publisher, Pull } from "zeromq";
+import { Publisher, Pull, capability } from "zeromq";
 
 const env = process.env;
 const NAME = basename(fileURLToPath(import.meta.url)); // what `rtdash-hub --collector` calls it
@@ -86,9 +95,45 @@ for (const endpoint of endpoints) {
   held.push(claim);
 }
 
+// RTDASH_CURVE_SERVERKEY and RTDASH_CURVE_KEYFILE (both, or neither): the
+// socket options of a CURVE client, or exit with a clear line.
+function curveOptions() {
+  const server = (env.RTDASH_CURVE_SERVERKEY || "").trim();
+  const keyfile = env.RTDASH_CURVE_KEYFILE || "";
+  if (!server && !keyfile) return {};
+  const fail = (why) => {
+    console.error(`${NAME}: ${why}`);
+    process.exit(1);
+  };
+  if (!server || !keyfile) fail("CURVE needs both RTDASH_CURVE_SERVERKEY and RTDASH_CURVE_KEYFILE");
+  if (server.length !== 40) fail("RTDASH_CURVE_SERVERKEY is not a key of 40 Z85 characters");
+  let words = [];
+  try {
+    if (statSync(keyfile).mode & 0o077) {
+      fail(`RTDASH_CURVE_KEYFILE ${keyfile}: readable or writable by group or others (chmod 600)`);
+    }
+    words = readFileSync(keyfile, "utf8").split(/\s+/).filter(Boolean);
+  } catch (err) {
+    fail(`RTDASH_CURVE_KEYFILE ${keyfile}: ${err.code || err.message}`);
+  }
+  if (words.length !== 2 || words.some((w) => w.length !== 40)) {
+    fail(`RTDASH_CURVE_KEYFILE ${keyfile}: not one line PUBLIC SECRET (rtdash-pub --gen-keys)`);
+  }
+  return { curveServerKey: server, curvePublicKey: words[0], curveSecretKey: words[1] };
+}
+
 // One socket, connected to every hub. linger 0: on exit, drop what is unsent;
 // sendHighWaterMark: the most that waits for a hub that is away.
-const sock = new Publisher({ linger: 0, sendHighWaterMark: SNDHWM });
+let sock;
+try {
+  sock = new Publisher({ linger: 0, sendHighWaterMark: SNDHWM, ...curveOptions() });
+} catch (err) {
+  console.error(
+    `${NAME}: CURVE: ${err.message} (capability.curve of this build of the npm ` +
+      `package zeromq: ${capability.curve}; without it, build zeromq from source with CURVE)`,
+  );
+  process.exit(1);
+}
 for (const endpoint of endpoints) sock.connect(endpoint);
 
 function stop() {

@@ -19,6 +19,11 @@ interleave). SIGTERM or Ctrl-C stops it.
     ./processes.py                       # or: RTDASH_HUB=tcp://127.0.0.1:5556 ./processes.py
     RTDASH_INTERVAL_MS=500 ./processes.py --topic my.procs
 
+With a hub that takes CURVE (--curve-secret, --curve-clients), give it the hub's
+public key and this collector's key file (`rtdash-pub --gen-keys FILE` writes one):
+
+    RTDASH_CURVE_SERVERKEY='<the hub's public key>' RTDASH_CURVE_KEYFILE=FILE ./processes.py
+
 Copy it, change `read()`, `META` and the topic, and you have your own collector.
 """
 import argparse
@@ -26,6 +31,7 @@ import os
 import re
 import signal
 import socket
+import stat
 import sys
 import threading
 import time
@@ -91,6 +97,42 @@ def claim(topic, endpoints):
     return held
 
 
+def curve(sock):
+    """RTDASH_CURVE_SERVERKEY and RTDASH_CURVE_KEYFILE (both, or neither): make the
+    socket a CURVE client. A key file is one line PUBLIC SECRET, both Z85 (40
+    characters), and nobody else may read it. Exits with a clear line when they are wrong."""
+    server = os.environ.get("RTDASH_CURVE_SERVERKEY", "").strip()
+    keyfile = os.environ.get("RTDASH_CURVE_KEYFILE", "")
+    if not server and not keyfile:
+        return
+    def fail(why):
+        sys.exit("processes.py: %s" % why)
+    if not server or not keyfile:
+        fail("CURVE needs both RTDASH_CURVE_SERVERKEY and RTDASH_CURVE_KEYFILE")
+    if len(server) != 40:
+        fail("RTDASH_CURVE_SERVERKEY is not a key of 40 Z85 characters")
+    try:
+        st = os.stat(keyfile)
+        if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+            fail("RTDASH_CURVE_KEYFILE %s: readable or writable by group or others (chmod 600)"
+                 % keyfile)
+        with open(keyfile) as f:
+            words = f.read().split()
+    except OSError as e:
+        fail("RTDASH_CURVE_KEYFILE %s: %s" % (keyfile, e.strerror))
+    if len(words) != 2 or any(len(w) != 40 for w in words):
+        fail("RTDASH_CURVE_KEYFILE %s: not one line PUBLIC SECRET (rtdash-pub --gen-keys writes one)"
+             % keyfile)
+    try:
+        if zmq.curve_public(words[1].encode()) != words[0].encode():
+            fail("RTDASH_CURVE_KEYFILE %s: the public key is not the secret key's" % keyfile)
+        sock.curve_serverkey = server.encode()
+        sock.curve_publickey = words[0].encode()
+        sock.curve_secretkey = words[1].encode()
+    except (zmq.ZMQError, ValueError) as e:
+        fail("CURVE: %s" % e)
+
+
 def main():
     ap = argparse.ArgumentParser(description="Publish the number of processes to rtdash.")
     ap.add_argument("--hub", default=os.environ.get("RTDASH_HUB") or "tcp://127.0.0.1:5556",
@@ -115,6 +157,7 @@ def main():
     held = claim(args.topic, endpoints)  # ours while we run
     sock = zmq.Context.instance().socket(zmq.PUB)
     sock.setsockopt(zmq.LINGER, 0)  # on exit, drop what is unsent rather than wait
+    curve(sock)  # before connecting: CURVE is decided at the handshake
     sock.setsockopt(zmq.SNDHWM, SNDHWM)  # the most that waits for a hub that is away
     for endpoint in endpoints:  # one socket, connected to every hub
         sock.connect(endpoint)

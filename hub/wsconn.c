@@ -385,6 +385,8 @@ int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
         /* s_confirm_upgrade has checked everything and answered any refusal
          * with a status; this only takes the access the credentials give */
+        if (!auth_on(env->auth))
+            return 0; /* pss->acc is zeroed by lws: ACCESS_OPEN */
         httpreq_creds_t *cr = malloc(sizeof(*cr));
         int ok = cr && httpreq_creds(wsi, cr) == 0 &&
                  auth_resolve(env->auth, cr->blen ? cr->bearer : NULL, cr->blen,

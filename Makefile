@@ -8,7 +8,7 @@ CMAKE_FLAGS += -DRTDASH_ASAN=ON -DRTDASH_UBSAN=ON -DCMAKE_BUILD_TYPE=Debug
 endif
 JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all run test deps test-deps web build clean bench
+.PHONY: all run test deps test-deps web build clean bench format lint
 
 all: build
 
@@ -63,3 +63,12 @@ bench: build
 
 clean:
 	rm -rf build build-asan
+
+# clang-format 14 (Debian 12) rewrites the C sources as .clang-format says
+format:
+	@scripts/format.sh --fix
+
+# what CI checks before the tests: C format, include cycles among the
+# modules of each C directory, ESLint on the page, pyflakes on the Python tests
+lint: web
+	@scripts/lint.sh

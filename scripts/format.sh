@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The C code's format is .clang-format's, as clang-format 14 (Debian 12)
 # writes it: new code reads like the old.
 #   scripts/format.sh --check   list the files that differ, exit 1 if any

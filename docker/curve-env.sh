@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # rtdash-curve-env COMMAND [ARG...] - run a collector with RTDASH_CURVE_SERVERKEY
 # read from the file named by RTDASH_CURVE_SERVERKEY_FILE (the hub's public key,
 # written by rtdash-curve-init): compose cannot put a file's content in a

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # rtdash-curve-init HUBDIR COLLDIR NAME:PATTERN... - the CURVE keys of a compose
 # deployment (SPEC §7), made once and kept in two named volumes:
 #   HUBDIR/hub.key      the hub's key pair (the hub's --curve-secret)

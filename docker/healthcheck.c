@@ -2,8 +2,8 @@
  *
  * Container healthchecks without curl in the image:
  *
- *     rtdash-healthcheck                  GET http://127.0.0.1:$RTDASH_PORT/healthz (port 8080 by default)
- *     rtdash-healthcheck URL              GET URL, of the form http://HOST[:PORT][/PATH]
+ *     rtdash-healthcheck                  GET http://127.0.0.1:$RTDASH_PORT/healthz (port 8080 by
+ * default) rtdash-healthcheck URL              GET URL, of the form http://HOST[:PORT][/PATH]
  *
  * The whole check is bounded by 5 s. Only the status line is read. */
 // SPDX-License-Identifier: MIT
@@ -86,7 +86,8 @@ int main(int argc, char **argv)
     /* "HTTP/1.x 200 ..." */
     if (got < 12 || strncmp(buf, "HTTP/1.", 7) || strncmp(buf + 8, " 200", 4)) {
         buf[strcspn(buf, "\r\n")] = '\0';
-        fprintf(stderr, "rtdash-healthcheck: http://%s:%s%s answered \"%s\"\n", host, port, path, buf);
+        fprintf(stderr, "rtdash-healthcheck: http://%s:%s%s answered \"%s\"\n", host, port, path,
+                buf);
         return 1;
     }
     return 0;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* access.c - a role and topic patterns, and the questions asked of them. */
 #include "access.h"
 #include <jansson.h>
@@ -67,10 +68,10 @@ char *access_whoami_json(const access_t *a)
         json_decref(pats);
         return NULL;
     }
-    json_object_set_new(o, "user", a->user[0] && a->kind != ACCESS_TOKEN ? json_string(a->user)
-                                                                          : json_null());
-    json_object_set_new(o, "role", json_string(a->kind == ACCESS_OPEN ? "admin"
-                                                                       : role_name(a->role)));
+    json_object_set_new(o, "user",
+                        a->user[0] && a->kind != ACCESS_TOKEN ? json_string(a->user) : json_null());
+    json_object_set_new(o, "role",
+                        json_string(a->kind == ACCESS_OPEN ? "admin" : role_name(a->role)));
     if (a->kind == ACCESS_OPEN)
         json_array_append_new(pats, json_string("*"));
     for (uint32_t i = 0; i < a->npatterns; i++)
@@ -82,4 +83,3 @@ char *access_whoami_json(const access_t *a)
     json_decref(o);
     return s;
 }
-

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* access.h - what one connection or request may do (SPEC §7): a role and
  * the topic patterns it may see, and what gave it (a token, a login session,
  * a JWT). auth.c makes them from credentials; the broker and the HTTP API

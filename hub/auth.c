@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* auth.c - credentials to access: tokens, people, sessions, JWT. */
 #include "auth.h"
 #include "jwt.h"
@@ -18,8 +19,8 @@
 
 struct auth {
     auth_cfg_t cfg;
-    authdb_t *db;       /* tokens and people; NULL when neither file is given */
-    jwt_key_t *jwt;     /* NULL without --jwt-key */
+    authdb_t *db;   /* tokens and people; NULL when neither file is given */
+    jwt_key_t *jwt; /* NULL without --jwt-key */
     unsigned char metrics_digest[32];
     bool has_metrics;
     sessions_t *sessions;
@@ -133,8 +134,8 @@ static int s_load(const auth_cfg_t *cfg, authdb_t **db, jwt_key_t **jwt, unsigne
         if (len < AUTHDB_TOKEN_MIN) {
             OPENSSL_cleanse(buf, len);
             free(buf);
-            snprintf(err, errlen, "%s: a token has at least %d characters",
-                     cfg->metrics_token_file, AUTHDB_TOKEN_MIN);
+            snprintf(err, errlen, "%s: a token has at least %d characters", cfg->metrics_token_file,
+                     AUTHDB_TOKEN_MIN);
             goto fail;
         }
         authdb_sha256(buf, len, md);
@@ -159,8 +160,8 @@ auth_t *auth_new(const auth_cfg_t *cfg, char *err, size_t errlen)
     a->cfg = *cfg;
     if (s_load(cfg, &a->db, &a->jwt, a->metrics_digest, &a->has_metrics, err, errlen) < 0)
         goto fail;
-    a->sessions = sessions_new(AUTH_SESSIONS_MAX, cfg->session_ms > 0 ? cfg->session_ms
-                                                                      : 12 * 3600 * 1000LL);
+    a->sessions =
+        sessions_new(AUTH_SESSIONS_MAX, cfg->session_ms > 0 ? cfg->session_ms : 12 * 3600 * 1000LL);
     a->logins = ratelimit_new(AUTH_LOGIN_SLOTS, cfg->login_burst > 0 ? cfg->login_burst : 5,
                               cfg->login_per_ms > 0 ? cfg->login_per_ms : 12000);
     if (!a->sessions || !a->logins) {
@@ -290,7 +291,7 @@ auth_result_t auth_revalidate(const auth_t *a, access_t *acc, int64_t now_ms)
         return a->jwt ? AUTH_OK : AUTH_BAD; /* its claims stand until exp */
     case ACCESS_METRICS:
         return a->has_metrics && !CRYPTO_memcmp(acc->key, a->metrics_digest, 32) ? AUTH_OK
-                                                                                  : AUTH_BAD;
+                                                                                 : AUTH_BAD;
     default:
         return AUTH_BAD;
     }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* auth.h - who is asking, and what they may see (SPEC §7).
  * auth_t owns what decides it: the tokens (--auth), the people (--users) and
  * their login sessions, an optional JWT key (--jwt-key), the Prometheus token
@@ -23,9 +24,9 @@ typedef struct auth_cfg {
     const char *jwt_key_file; /* --jwt-key */
     const char *jwt_aud;      /* --jwt-aud */
     const char *metrics_token_file;
-    int64_t session_ms;       /* how long a login lasts */
-    double login_burst;       /* login attempts per address at once ... */
-    int64_t login_per_ms;     /* ... then one per this */
+    int64_t session_ms;   /* how long a login lasts */
+    double login_burst;   /* login attempts per address at once ... */
+    int64_t login_per_ms; /* ... then one per this */
 } auth_cfg_t;
 
 typedef struct auth auth_t;
@@ -49,9 +50,9 @@ int auth_reload(auth_t *a, char *err, size_t errlen);
  * cookie's session id; each may be NULL. */
 typedef enum {
     AUTH_OK = 0,
-    AUTH_NONE,     /* no credentials at all */
-    AUTH_BAD,      /* unknown token, bad JWT, ended session */
-    AUTH_EXPIRED,  /* a JWT or session that has ended */
+    AUTH_NONE,    /* no credentials at all */
+    AUTH_BAD,     /* unknown token, bad JWT, ended session */
+    AUTH_EXPIRED, /* a JWT or session that has ended */
 } auth_result_t;
 
 auth_result_t auth_resolve(const auth_t *a, const char *bearer, size_t blen, const char *session,

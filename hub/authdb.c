@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* authdb.c - tokens and people, their roles and topic patterns. */
 #include "authdb.h"
 #include "topic.h"
@@ -99,8 +100,8 @@ static bool s_word(const char **p, const char *end, const char **w, size_t *n)
 
 static bool s_is_token_char(char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '~' || c == '-';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '~' || c == '-';
 }
 
 static int s_hexval(char c)
@@ -268,8 +269,7 @@ static int s_user_line(authdb_t *db, const char *p, const char *end, unsigned li
         return s_fail(err, errlen, line, "NAME ROLE HASH [PATTERN...]: missing the %s",
                       rn ? "hash" : "role");
     if (nn > AUTHDB_NAME_MAX)
-        return s_fail(err, errlen, line, "a user name has at most %d characters",
-                      AUTHDB_NAME_MAX);
+        return s_fail(err, errlen, line, "a user name has at most %d characters", AUTHDB_NAME_MAX);
     for (size_t i = 0; i < nn; i++)
         if (!s_is_token_char(name[i]) && name[i] != '@')
             return s_fail(err, errlen, line, "a user name is made of A-Z a-z 0-9 . _ ~ - @");
@@ -346,8 +346,8 @@ int authdb_hash_password(const char *pw, size_t len, char *out, size_t outlen)
     unsigned char salt[HASH_SALT];
     if (RAND_bytes(salt, sizeof salt) != 1)
         return -1;
-    size_t need = argon2_encodedlen(HASH_T_COST, HASH_M_COST, HASH_LANES, HASH_SALT, HASH_LEN,
-                                    Argon2_id);
+    size_t need =
+        argon2_encodedlen(HASH_T_COST, HASH_M_COST, HASH_LANES, HASH_SALT, HASH_LEN, Argon2_id);
     if (need > outlen)
         return -1;
     return argon2id_hash_encoded(HASH_T_COST, HASH_M_COST, HASH_LANES, pw, len, salt, sizeof salt,

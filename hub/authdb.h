@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* authdb.h - who may connect, and what each may see (SPEC §7).
  * Two files feed it: the machines' tokens (--auth: `TOKEN ROLE [PATTERN...]`,
  * TOKEN literal or sha256:HEX) and the people (--users: `NAME ROLE HASH

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* broker.c - conversion, history, subscriptions and fan-out; no sockets. */
 #include "broker.h"
 #include "cmd.h"
@@ -31,17 +32,16 @@ struct broker {
     char epoch[17];
     int64_t started_wall;
     broker_stats_t st;
-    colreg_t colreg; /* collectors by name (from meta) */
+    colreg_t colreg;                 /* collectors by name (from meta) */
     rlog_rl_t rl_reject[REJ__COUNT]; /* log rate, per reason */
     int64_t last_cron_mono;
     void (*wake)(void *ud, client_t *c);
     void *wake_ud;
 };
 
-static const char *const s_kick_names[KICK__COUNT] = {"slow_consumer", "command_flood",
-                                                      "message_too_big", "invalid_utf8",
-                                                      "shutdown", "memory_limit",
-                                                      "idle_timeout", "out_of_memory", "revoked"};
+static const char *const s_kick_names[KICK__COUNT] = {
+    "slow_consumer", "command_flood", "message_too_big", "invalid_utf8", "shutdown",
+    "memory_limit",  "idle_timeout",  "out_of_memory",   "revoked"};
 
 const char *broker_reject_name(int reason)
 {
@@ -351,8 +351,8 @@ void broker_ingest_from(broker_t *b, const char *topic, size_t tlen, const uint8
             s_reject(b, MP2JSON_E_OOM, topic, tlen, "out of memory");
             return;
         }
-        int changed = registry_set_meta(t, (const char *)jbuf_text(&b->msg), b->msg.len,
-                                        m.interval_ms);
+        int changed =
+            registry_set_meta(t, (const char *)jbuf_text(&b->msg), b->msg.len, m.interval_ms);
         if (changed > 0 || fresh)
             s_topic_msg(b, t);
         broker_flush(b);
@@ -382,8 +382,8 @@ void broker_ingest_from(broker_t *b, const char *topic, size_t tlen, const uint8
         s_reject(b, MP2JSON_E_OOM, topic, tlen, "out of memory");
         return;
     }
-    frame_t *f = frame_new(m.kind == MSG_EVENT ? FRAME_EVENT : FRAME_SAMPLE,
-                           jbuf_text(&b->msg), b->msg.len);
+    frame_t *f =
+        frame_new(m.kind == MSG_EVENT ? FRAME_EVENT : FRAME_SAMPLE, jbuf_text(&b->msg), b->msg.len);
     if (!f) {
         s_reject(b, MP2JSON_E_OOM, topic, tlen, "out of memory");
         return;
@@ -483,8 +483,7 @@ static void s_subscribe(broker_t *b, client_t *c, const cmd_t *cmd)
         }
     }
     for (size_t i = 0; i < cmd->nsince; i++) {
-        if (!access_permits_topic(&c->access, cmd->since[i].topic,
-                                  strlen(cmd->since[i].topic))) {
+        if (!access_permits_topic(&c->access, cmd->since[i].topic, strlen(cmd->since[i].topic))) {
             snprintf(msg, sizeof(msg), "%s is outside your topics", cmd->since[i].topic);
             s_error(b, c, CMD_E_FORBIDDEN, msg);
             return;
@@ -768,7 +767,7 @@ void broker_recheck_access(broker_t *b, int (*check)(void *ud, access_t *acc), v
             }
             char *gone = strdup(p);
             if (!gone)
-                break; /* out of memory: the next check tries again */
+                break;                   /* out of memory: the next check tries again */
             client_unsubscribe(c, gone); /* frees p: pass the copy */
             const char *list[1] = {gone};
             jbuf_reset(&b->ctl);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* broker.h - the hub's logic without sockets: topics, conversion, history,
  * subscriptions, fan-out, commands, stale topics, slow clients, counters.
  * ingest.c feeds it collector messages; wsconn.c feeds it browser commands
@@ -17,19 +18,19 @@
 #include <stdint.h>
 
 typedef struct broker_cfg {
-    size_t history;         /* points per topic */
-    size_t max_topics;      /* topics kept */
-    size_t max_subs;        /* subscription patterns per client */
-    size_t max_body;        /* collector message body bytes */
-    int max_depth;          /* collector message nesting */
-    uint32_t queue_frames;  /* per-client queue bound, frames */
-    size_t queue_bytes;     /* per-client queue bound, bytes */
-    int64_t slow_ms;        /* a queue dropping this long is closed (1008) */
-    double cmd_rate;        /* commands per second per client ... */
-    double cmd_burst;       /* ... with this burst */
-    uint32_t cmd_flood;     /* refused-for-rate commands in a row before 1008 */
-    size_t batch_bytes;     /* largest batched text frame */
-    size_t total_bytes;     /* all client queues together: over it, the largest are closed */
+    size_t history;        /* points per topic */
+    size_t max_topics;     /* topics kept */
+    size_t max_subs;       /* subscription patterns per client */
+    size_t max_body;       /* collector message body bytes */
+    int max_depth;         /* collector message nesting */
+    uint32_t queue_frames; /* per-client queue bound, frames */
+    size_t queue_bytes;    /* per-client queue bound, bytes */
+    int64_t slow_ms;       /* a queue dropping this long is closed (1008) */
+    double cmd_rate;       /* commands per second per client ... */
+    double cmd_burst;      /* ... with this burst */
+    uint32_t cmd_flood;    /* refused-for-rate commands in a row before 1008 */
+    size_t batch_bytes;    /* largest batched text frame */
+    size_t total_bytes;    /* all client queues together: over it, the largest are closed */
 } broker_cfg_t;
 
 /* Why a collector message was dropped: mp2json_err_t values, then these. */
@@ -86,8 +87,8 @@ typedef struct broker_stats {
     uint64_t msgs_in, samples, events, metas;
     uint64_t seq_missing; /* collector seq numbers skipped: lost before the hub, or rejected */
     uint64_t rejected[REJ__COUNT];
-    uint64_t queued;        /* frame references queued to clients */
-    uint64_t dropped_slow;  /* frames dropped from slow clients' queues */
+    uint64_t queued;       /* frame references queued to clients */
+    uint64_t dropped_slow; /* frames dropped from slow clients' queues */
     uint64_t ws_frames, ws_msgs, ws_bytes;
     uint64_t cmds, cmd_errors[6]; /* indexed by cmd_err_t */
     uint64_t kicked[KICK__COUNT];

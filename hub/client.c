@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* client.c - subscriptions, pause state and gap marks of one browser. */
 #include "client.h"
 #include <assert.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* client.h - one browser connection's state, without the socket.
  * Subscriptions (patterns), the topics they currently select, pause state,
  * the outgoing queue and gap marks. The lws side (wsconn.c) owns the socket
@@ -31,7 +32,8 @@ typedef struct client {
     outq_t q;
     char **patterns; /* owned subscription patterns */
     uint32_t npatterns, patcap;
-    struct client_rule *rules; /* pause/resume history: decides whether a later topic starts paused */
+    struct client_rule
+        *rules; /* pause/resume history: decides whether a later topic starts paused */
     uint32_t nrules, rulecap;
     rtopic_t **topics; /* topics c is subscribed to (borrowed) */
     uint32_t ntopics, topcap;
@@ -85,7 +87,8 @@ client_err_t client_pause(client_t *c, const char *p, uint64_t gen_now);
  * caller can send what was missed. Later topics matched by p start live.
  * CLIENT_E_LIMIT as for client_pause (nothing resumed then). */
 client_err_t client_resume(client_t *c, const char *p,
-                   void (*fn)(void *ud, client_t *c, rtopic_t *t, uint64_t paused_gen), void *ud);
+                           void (*fn)(void *ud, client_t *c, rtopic_t *t, uint64_t paused_gen),
+                           void *ud);
 
 /* True if t's next message to c must carry "gap":true; clears the mark. */
 bool client_take_gap(client_t *c, const rtopic_t *t);

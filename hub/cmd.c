@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd.c - browser -> hub commands (SPEC §4), parsed and validated with jansson.
  * Every refusal gets a one-line message meant for the peer; bytes that came
  * from the peer are quoted in it only as printable ASCII, and shortened. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd.h - browser -> hub commands (SPEC §4), parsed and validated with jansson.
  * Parsing is strict about shape and types and gives a clear message for each
  * refusal; it never trusts sizes from the peer (the caller caps the frame
@@ -32,9 +33,9 @@ typedef struct cmd {
     cmd_type_t type;
     bool has_topics; /* "topics" was given; pause/resume without it mean all */
     size_t ntopics;
-    char **topics;  /* ntopics valid patterns, NUL-terminated; owned */
-    bool history;   /* subscribe: "history": true */
-    size_t nsince;  /* subscribe: "since": {"topic": [ts, seq], ...} */
+    char **topics;      /* ntopics valid patterns, NUL-terminated; owned */
+    bool history;       /* subscribe: "history": true */
+    size_t nsince;      /* subscribe: "since": {"topic": [ts, seq], ...} */
     cmd_since_t *since; /* owned; each topic is a valid exact topic */
 } cmd_t;
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* colreg.c - per-collector counters. */
 #include "colreg.h"
 #include "jbuf.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* colreg.h - what the hub knows about each collector (issue 4).
  * A collector is named by the `collector` key of its topics' meta; every
  * message and every rejected message on such a topic is counted for it, so
@@ -17,7 +18,7 @@
 
 typedef struct colreg_entry {
     char name[COLREG_NAME_MAX + 1];
-    uint64_t msgs;                     /* samples and events */
+    uint64_t msgs; /* samples and events */
     uint64_t metas;
     uint64_t rejected[COLREG_REASONS]; /* by the broker's reject reason */
     int64_t last_seen_wall;            /* ms, 0 = never */
@@ -38,7 +39,8 @@ void colreg_free(colreg_t *r);
 
 /* Index of the collector called name[0..len), created if new. The name is
  * kept as a clean label: invalid UTF-8 becomes U+FFFD, controls '_', and it
- * is cut at a character boundary to COLREG_NAME_MAX bytes. Returns -1 when COLREG_MAX are known or out of memory. */
+ * is cut at a character boundary to COLREG_NAME_MAX bytes. Returns -1 when COLREG_MAX are known or
+ * out of memory. */
 int colreg_get(colreg_t *r, const char *name, size_t len);
 
 /* Once a second: update each collector's messages-per-second figure. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* curve.c - the CURVE allow-list: keys, names, topic patterns. */
 #include "curve.h"
 #include "topic.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* curve.h - the collectors allowed to publish under CURVE (SPEC §7).
  * The allow-list file (--curve-clients) has one line per collector:
  * `PUBLICKEY NAME [PATTERN...]`, PUBLICKEY in Z85 (40 characters), NAME the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* frame.c - reference-counted immutable message frames. */
 #include "frame.h"
 #include <stdlib.h>

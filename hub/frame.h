@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* frame.h - one encoded message, immutable once published, reference-counted.
  * A collector message is converted to JSON once into a frame; the topic's
  * history ring and every client queue that carries it hold references to the

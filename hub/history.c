@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* history.c - per-topic ring of frames. */
 #include "history.h"
 #include <stdlib.h>

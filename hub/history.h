@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* history.h - a topic's ring of its last N frames (SPEC §5), oldest first.
  * The ring holds references; pushing past capacity releases the oldest.
  * Queries by (ts, seq) serve resume-with-since, queries by gen serve

@@ -1,14 +1,15 @@
+/* SPDX-License-Identifier: MIT */
 /* httpapi.c - /healthz, /metrics, /api/topics, /api/history/TOPIC. */
 #include "httpapi.h"
 #include "cmd.h"
 #include "frame.h"
-#include "ingest.h"
-#include "rtclock.h"
-#include "prom.h"
-#include "supervisor.h"
 #include "httpreq.h"
+#include "ingest.h"
+#include "prom.h"
 #include "pwcheck.h"
 #include "rlog.h"
+#include "rtclock.h"
+#include "supervisor.h"
 #include "wire.h"
 #include "wsconn.h"
 #include <jansson.h>
@@ -47,7 +48,7 @@ static void s_collector_metrics(const broker_t *b, jbuf_t *o)
 {
     const colreg_t *r = broker_colreg(b);
     prom_head(o, "rtdash_collector_messages_total", "counter",
-             "Samples and events received per collector (named by meta).");
+              "Samples and events received per collector (named by meta).");
     for (uint32_t i = 0; i < r->n; i++) {
         s_collector_series(o, "rtdash_collector_messages_total", r->v[i].name);
         jbuf_puts(o, "} ");
@@ -55,7 +56,7 @@ static void s_collector_metrics(const broker_t *b, jbuf_t *o)
         jbuf_putc(o, '\n');
     }
     prom_head(o, "rtdash_collector_last_seen_ms", "gauge",
-             "Unix time in ms of each collector's last message.");
+              "Unix time in ms of each collector's last message.");
     for (uint32_t i = 0; i < r->n; i++) {
         s_collector_series(o, "rtdash_collector_last_seen_ms", r->v[i].name);
         jbuf_puts(o, "} ");
@@ -63,7 +64,7 @@ static void s_collector_metrics(const broker_t *b, jbuf_t *o)
         jbuf_putc(o, '\n');
     }
     prom_head(o, "rtdash_collector_rejected_total", "counter",
-             "Messages dropped per collector, by reason.");
+              "Messages dropped per collector, by reason.");
     for (uint32_t i = 0; i < r->n; i++) {
         for (int k = 1; k < REJ__COUNT; k++) {
             if (!r->v[i].rejected[k])
@@ -86,9 +87,9 @@ static void s_metrics(const broker_t *b, jbuf_t *o)
     prom_head(o, "rtdash_connections_total", "counter", "WebSocket connections accepted.");
     s_value(o, "rtdash_connections_total", NULL, NULL, st->connections_total);
     prom_head(o, "rtdash_connections_refused_total", "counter",
-             "Connections refused, by reason: WebSocket upgrades over a limit or on a wrong "
-             "path; connections closed before a complete request (handshake_timeout; "
-             "incomplete_request: header limit, malformed, or abandoned).");
+              "Connections refused, by reason: WebSocket upgrades over a limit or on a wrong "
+              "path; connections closed before a complete request (handshake_timeout; "
+              "incomplete_request: header limit, malformed, or abandoned).");
     s_value(o, "rtdash_connections_refused_total", "reason", "max_clients",
             st->refused[REFUSE_MAX_CLIENTS]);
     s_value(o, "rtdash_connections_refused_total", "reason", "max_per_ip",
@@ -105,12 +106,12 @@ static void s_metrics(const broker_t *b, jbuf_t *o)
     s_value(o, "rtdash_connections_refused_total", "reason", "bad_upgrade",
             st->refused[REFUSE_BAD_UPGRADE]);
     prom_head(o, "rtdash_config_reloads_total", "counter",
-             "Configuration files read again on SIGHUP, by result (failed: the last good one "
-             "was kept).");
+              "Configuration files read again on SIGHUP, by result (failed: the last good one "
+              "was kept).");
     s_value(o, "rtdash_config_reloads_total", "result", "ok", st->reloads_ok);
     s_value(o, "rtdash_config_reloads_total", "result", "failed", st->reloads_failed);
     prom_head(o, "rtdash_auth_failures_total", "counter",
-             "Requests and upgrades refused for their credentials, by reason.");
+              "Requests and upgrades refused for their credentials, by reason.");
     s_value(o, "rtdash_auth_failures_total", "reason", "none", st->auth_failures[AUTHFAIL_NONE]);
     s_value(o, "rtdash_auth_failures_total", "reason", "bad", st->auth_failures[AUTHFAIL_BAD]);
     s_value(o, "rtdash_auth_failures_total", "reason", "expired",
@@ -118,7 +119,7 @@ static void s_metrics(const broker_t *b, jbuf_t *o)
     s_value(o, "rtdash_auth_failures_total", "reason", "conflict",
             st->auth_failures[AUTHFAIL_CONFLICT]);
     prom_head(o, "rtdash_logins_total", "counter",
-             "Logins (POST /api/login), by result (limited: refused by the per-address rate).");
+              "Logins (POST /api/login), by result (limited: refused by the per-address rate).");
     s_value(o, "rtdash_logins_total", "result", "ok", st->logins[LOGIN_OK]);
     s_value(o, "rtdash_logins_total", "result", "failed", st->logins[LOGIN_FAILED]);
     s_value(o, "rtdash_logins_total", "result", "limited", st->logins[LOGIN_LIMITED]);
@@ -126,16 +127,17 @@ static void s_metrics(const broker_t *b, jbuf_t *o)
     s_value(o, "rtdash_topics", NULL, NULL, registry_count(broker_registry(b)));
     prom_head(o, "rtdash_messages_in_total", "counter", "Collector messages received.");
     s_value(o, "rtdash_messages_in_total", NULL, NULL, st->msgs_in);
-    prom_head(o, "rtdash_messages_missing_total", "counter",
-             "Collector messages never accepted, from forward jumps in a topic's seq: lost "
-             "before the hub (ZeroMQ high-water marks, a collector restart mid-send) or rejected.");
+    prom_head(
+        o, "rtdash_messages_missing_total", "counter",
+        "Collector messages never accepted, from forward jumps in a topic's seq: lost "
+        "before the hub (ZeroMQ high-water marks, a collector restart mid-send) or rejected.");
     s_value(o, "rtdash_messages_missing_total", NULL, NULL, st->seq_missing);
     prom_head(o, "rtdash_messages_accepted_total", "counter", "Collector messages accepted.");
     s_value(o, "rtdash_messages_accepted_total", "kind", "sample", st->samples);
     s_value(o, "rtdash_messages_accepted_total", "kind", "event", st->events);
     s_value(o, "rtdash_messages_accepted_total", "kind", "meta", st->metas);
     prom_head(o, "rtdash_messages_rejected_total", "counter",
-             "Collector messages dropped, by reason.");
+              "Collector messages dropped, by reason.");
     for (int r = 1; r < REJ__COUNT; r++)
         s_value(o, "rtdash_messages_rejected_total", "reason", broker_reject_name(r),
                 st->rejected[r]);
@@ -325,8 +327,8 @@ static int s_denied(jbuf_t *o, const access_t *acc, bool users)
 
 static bool s_is_admin(const access_t *acc)
 {
-    return acc && (acc->kind == ACCESS_OPEN || (acc->role == ROLE_ADMIN &&
-                                                acc->kind != ACCESS_METRICS));
+    return acc &&
+           (acc->kind == ACCESS_OPEN || (acc->role == ROLE_ADMIN && acc->kind != ACCESS_METRICS));
 }
 
 int httpapi_route(const broker_t *b, const struct supervisor *sv, const access_t *acc, bool users,
@@ -437,17 +439,17 @@ static int s_respond(struct lws *wsi, httpapi_pss_t *pss, unsigned status, const
         status = 500;
     }
     unsigned char hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start,
-                                      *end = hdr + sizeof(hdr) - 1;
+                                       *end = hdr + sizeof(hdr) - 1;
     if (lws_add_http_common_headers(wsi, status, ctype, pss->body.len, &p, end) ||
         lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
                                      (const unsigned char *)"no-store", 8, &p, end) ||
-        (cookie && lws_add_http_header_by_name(wsi, (const unsigned char *)"set-cookie:",
-                                               (const unsigned char *)cookie,
-                                               (int)strlen(cookie), &p, end)) ||
+        (cookie && lws_add_http_header_by_name(
+                       wsi, (const unsigned char *)"set-cookie:", (const unsigned char *)cookie,
+                       (int)strlen(cookie), &p, end)) ||
         (pss->retry_after[0] &&
-         lws_add_http_header_by_name(wsi, (const unsigned char *)"retry-after:",
-                                     (const unsigned char *)pss->retry_after,
-                                     (int)strlen(pss->retry_after), &p, end)) ||
+         lws_add_http_header_by_name(
+             wsi, (const unsigned char *)"retry-after:", (const unsigned char *)pss->retry_after,
+             (int)strlen(pss->retry_after), &p, end)) ||
         lws_finalize_write_http_header(wsi, start, &p, end))
         return 1;
     if (pss->head) /* HEAD: the same headers, no body */
@@ -464,17 +466,16 @@ static int s_access(struct lws *wsi, wsconn_env_t *env, access_t *acc)
     httpreq_creds_t *cr = malloc(sizeof(*cr));
     if (!cr)
         return AUTH_BAD;
-    int r = httpreq_creds(wsi, cr) < 0
-                ? -1
-                : (int)auth_resolve(env->auth, cr->blen ? cr->bearer : NULL, cr->blen,
-                                    cr->slen ? cr->session : NULL, cr->slen, rtclock_wall_ms(),
-                                    acc);
+    int r = httpreq_creds(wsi, cr) < 0 ? -1
+                                       : (int)auth_resolve(env->auth, cr->blen ? cr->bearer : NULL,
+                                                           cr->blen, cr->slen ? cr->session : NULL,
+                                                           cr->slen, rtclock_wall_ms(), acc);
     free(cr);
     if (r != AUTH_OK)
-        broker_count_auth_failure(env->broker, r < 0                 ? AUTHFAIL_CONFLICT
-                                               : r == AUTH_NONE     ? AUTHFAIL_NONE
-                                               : r == AUTH_EXPIRED  ? AUTHFAIL_EXPIRED
-                                                                    : AUTHFAIL_BAD);
+        broker_count_auth_failure(env->broker, r < 0               ? AUTHFAIL_CONFLICT
+                                               : r == AUTH_NONE    ? AUTHFAIL_NONE
+                                               : r == AUTH_EXPIRED ? AUTHFAIL_EXPIRED
+                                                                   : AUTHFAIL_BAD);
     return r;
 }
 
@@ -545,8 +546,9 @@ static int s_login_finish(struct lws *wsi, wsconn_env_t *env, httpapi_pss_t *pss
     }
     broker_count_login(env->broker, LOGIN_OK);
     rlog(RLOG_INFO, "login: %s", pss->login_user);
-    snprintf(cookie, sizeof cookie, HTTPREQ_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; "
-                                                   "Max-Age=%lld%s",
+    snprintf(cookie, sizeof cookie,
+             HTTPREQ_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; "
+                            "Max-Age=%lld%s",
              id, (long long)((exp - now) / 1000), env->tls ? "; Secure" : "");
     OPENSSL_cleanse(id, sizeof id);
     access_t acc;
@@ -607,7 +609,7 @@ int httpapi_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
             jbuf_init(&pss->post, LOGIN_BODY_MAX);
             if (!lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) && pss->post_kind == 2)
                 return s_logout(wsi, env, pss); /* no body to wait for */
-            return 0; /* the body comes in LWS_CALLBACK_HTTP_BODY */
+            return 0;                           /* the body comes in LWS_CALLBACK_HTTP_BODY */
         }
         if (ul <= 0 || post) {
             /* PUT, DELETE, PATCH, OPTIONS... or POST elsewhere: a whole 405 */
@@ -624,18 +626,17 @@ int httpapi_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
             s_error(&pss->body, "bad_request", "two different tokens, or a malformed one");
             return s_respond(wsi, pss, 400, ctype, NULL);
         }
-        status = httpapi_route(env->broker, env->sv, have ? &acc : NULL,
-                               auth_has_users(env->auth), uri, has_fmt ? fmt : NULL, &pss->body,
-                               &ctype);
+        status = httpapi_route(env->broker, env->sv, have ? &acc : NULL, auth_has_users(env->auth),
+                               uri, has_fmt ? fmt : NULL, &pss->body, &ctype);
         if (status == 401 && r != AUTH_NONE) {
             /* credentials were given but are no good: say so */
             jbuf_reset(&pss->body);
             jbuf_puts(&pss->body, r == AUTH_EXPIRED ? "{\"error\":\"unauthorized\",\"message\":"
-                                                       "\"credentials expired: log in again\""
-                                                     : "{\"error\":\"unauthorized\",\"message\":"
-                                                       "\"unknown or ended credentials\"");
-            jbuf_puts(&pss->body, auth_has_users(env->auth) ? ",\"login\":true}\n"
-                                                            : ",\"login\":false}\n");
+                                                      "\"credentials expired: log in again\""
+                                                    : "{\"error\":\"unauthorized\",\"message\":"
+                                                      "\"unknown or ended credentials\"");
+            jbuf_puts(&pss->body,
+                      auth_has_users(env->auth) ? ",\"login\":true}\n" : ",\"login\":false}\n");
         }
         if (status == 200 && !strcmp(uri, "/metrics"))
             ingest_put_metrics(env->ingest, &pss->body); /* CURVE's counters, when on */

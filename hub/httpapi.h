@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* httpapi.h - the hub's dynamic HTTP paths (SPEC §6): /healthz, /metrics,
  * /api/topics, /api/history/TOPIC?format=json|csv. Each response is built
  * whole from the broker, then written in chunks as the socket takes them. */
@@ -11,9 +12,9 @@
 typedef struct httpapi_pss {
     jbuf_t body; /* the response */
     size_t sent;
-    bool head;         /* a HEAD request: headers only */
-    int post_kind;     /* 1: POST /api/login, 2: POST /api/logout */
-    jbuf_t post;       /* the request body (bounded) */
+    bool head;     /* a HEAD request: headers only */
+    int post_kind; /* 1: POST /api/login, 2: POST /api/logout */
+    jbuf_t post;   /* the request body (bounded) */
     bool post_too_big;
     uint64_t login_id; /* the password check under way (pwcheck) */
     char login_user[65];

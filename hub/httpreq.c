@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* httpreq.c - credentials, Host/Origin checks and refusals for lws requests. */
 #include "httpreq.h"
 #include <stdio.h>
@@ -97,9 +98,9 @@ int httpreq_refuse(struct lws *wsi, unsigned status, const char *hname, const ch
         lws_add_http_header_content_length(wsi, (lws_filepos_t)bl, &p, end) ||
         lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
                                      (const unsigned char *)"no-store", 8, &p, end) ||
-        (hname && lws_add_http_header_by_name(wsi, (const unsigned char *)hname,
-                                              (const unsigned char *)hval, (int)strlen(hval), &p,
-                                              end)) ||
+        (hname &&
+         lws_add_http_header_by_name(wsi, (const unsigned char *)hname, (const unsigned char *)hval,
+                                     (int)strlen(hval), &p, end)) ||
         lws_finalize_http_header(wsi, &p, end) || end - p < bl)
         return -1;
     memcpy(p, body, (size_t)bl);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* httpreq.h - what the hub reads from an HTTP request and how it refuses
  * one, shared by the WebSocket upgrade (wsconn.c) and the API (httpapi.c):
  * the credentials a request carries, the Host and Origin checks, and an

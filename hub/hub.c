@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hub.c - lifecycle of rtdash-hub: lws context, mounts, ingest, cron, stop. */
 #include "hub.h"
 #include "broker.h"
@@ -48,8 +49,8 @@ void hub_request_reload(void)
  * ws: or wss: host, and no deprecated x-xss-protection); HSTS under TLS. */
 static const struct lws_protocol_vhost_options s_hdr_hsts = {
     NULL, NULL, "strict-transport-security:", "max-age=31536000"};
-static const struct lws_protocol_vhost_options s_hdr_referrer = {NULL, NULL, "referrer-policy:",
-                                                                 "no-referrer"};
+static const struct lws_protocol_vhost_options s_hdr_referrer = {NULL, NULL,
+                                                                 "referrer-policy:", "no-referrer"};
 static const struct lws_protocol_vhost_options s_hdr_frame = {&s_hdr_referrer, NULL,
                                                               "x-frame-options:", "deny"};
 static const struct lws_protocol_vhost_options s_hdr_nosniff = {
@@ -94,7 +95,6 @@ int hub_check_cfg(const hub_cfg_t *cfg, char *err, size_t errlen)
     ingest_cfg_t ic = s_ingest_cfg(cfg);
     return ingest_check_cfg(&ic, err, errlen);
 }
-
 
 static const struct lws_protocol_vhost_options s_mime_svg = {NULL, NULL, ".svg", "image/svg+xml"};
 static const struct lws_protocol_vhost_options s_mime_mjs = {&s_mime_svg, NULL, ".mjs",
@@ -194,8 +194,8 @@ static void s_cron(lws_sorted_usec_list_t *sul)
 /* Is iface a loopback address (127.0.0.0/8, ::1, localhost)? */
 static bool s_is_loopback(const char *iface)
 {
-    return iface && (!strncmp(iface, "127.", 4) || !strcmp(iface, "::1") ||
-                     !strcmp(iface, "localhost"));
+    return iface &&
+           (!strncmp(iface, "127.", 4) || !strcmp(iface, "::1") || !strcmp(iface, "localhost"));
 }
 
 static void s_mount(struct lws_http_mount *m, const char *point, const char *origin,
@@ -377,8 +377,9 @@ hub_t *hub_new(const hub_cfg_t *cfg)
     lws_sul_schedule(h->cx, 0, &h->sul_cron, s_cron, LWS_US_PER_SEC);
     const char *scheme = cfg->tls_cert ? "https" : "http";
     if (loopback)
-        rlog(RLOG_NOTICE, "rtdash-hub %s: %s://127.0.0.1:%ld/ and %s://[::1]:%ld/ (loopback "
-                          "only), ingest %s, web root %s",
+        rlog(RLOG_NOTICE,
+             "rtdash-hub %s: %s://127.0.0.1:%ld/ and %s://[::1]:%ld/ (loopback "
+             "only), ingest %s, web root %s",
              RTDASH_VERSION, scheme, cfg->port, scheme, cfg->port, cfg->ingest, cfg->web_root);
     else
         rlog(RLOG_NOTICE, "rtdash-hub %s: %s://%s:%ld/ (%s), ingest %s, web root %s",
@@ -388,8 +389,9 @@ hub_t *hub_new(const hub_cfg_t *cfg)
         rlog(RLOG_WARN, "tokens and passwords travel in cleartext: give --tls-cert/--tls-key, "
                         "or put a TLS proxy in front");
     if (!auth_on(h->env.auth) && !loopback && !s_is_loopback(info.iface))
-        rlog(RLOG_WARN, "anonymous read access to every topic on %s:%ld: give --auth or --users "
-                        "to put the hub on a network",
+        rlog(RLOG_WARN,
+             "anonymous read access to every topic on %s:%ld: give --auth or --users "
+             "to put the hub on a network",
              info.iface ? info.iface : "*", cfg->port);
     return h;
 fail:
@@ -431,7 +433,7 @@ void hub_destroy(hub_t **ph)
     if (h->cx) {
         lws_sul_cancel(&h->sul_cron);
         lws_sul_cancel(&h->env.sul_deferred);
-        supervisor_stop(h->sv); /* before the context: it cancels its timers */
+        supervisor_stop(h->sv);     /* before the context: it cancels its timers */
         lws_context_destroy(h->cx); /* closes the remaining connections and pipes */
     }
     supervisor_destroy(&h->sv); /* after the context: lws called back for the pipes */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hub.h - rtdash-hub: one process, one libwebsockets-owned event loop.
  * hub_t owns the lws context (HTTP + WebSocket on one port), the ZeroMQ
  * ingest adopted into that loop, the broker, and the 1 s cron. Everything
@@ -30,10 +31,10 @@ typedef struct hub_cfg {
     long slow_timeout_s;
     long cmd_rate;
     long cmd_burst;
-    long ping_s;  /* WebSocket ping after this much silence */
-    long idle_s;  /* close after this much silence */
-    long max_per_ip;      /* WebSocket clients per address, 0 = no bound */
-    long handshake_s;     /* an HTTP request or upgrade must complete within this */
+    long ping_s;           /* WebSocket ping after this much silence */
+    long idle_s;           /* close after this much silence */
+    long max_per_ip;       /* WebSocket clients per address, 0 = no bound */
+    long handshake_s;      /* an HTTP request or upgrade must complete within this */
     long max_header_bytes; /* request headers larger than this are refused */
     long write_delay_ms;   /* coalescing window for clients written to recently */
     const char *log_level;
@@ -43,10 +44,10 @@ typedef struct hub_cfg {
     origin_policy_t *origin;    /* allowed Origin/Host; taken over by hub_new */
     const char *tls_cert;       /* --tls-cert / --tls-key: https and wss (both or none) */
     const char *tls_key;
-    int source_maps;            /* serve Chart.js's .map files too */
-    const char *curve_secret;   /* --curve-secret: the hub's CURVE key file, or NULL */
-    const char *curve_clients;  /* --curve-clients: the collectors' keys, or NULL */
-    int ingest_insecure;        /* --ingest-insecure: a wide ingest without CURVE */
+    int source_maps;           /* serve Chart.js's .map files too */
+    const char *curve_secret;  /* --curve-secret: the hub's CURVE key file, or NULL */
+    const char *curve_clients; /* --curve-clients: the collectors' keys, or NULL */
+    int ingest_insecure;       /* --ingest-insecure: a wide ingest without CURVE */
 } hub_cfg_t;
 
 typedef struct hub hub_t;

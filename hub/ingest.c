@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ingest.c - ZeroMQ SUB socket drained inside the lws loop; CURVE and ZAP. */
 #include "ingest.h"
 #include "curve.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ingest.h - the ZeroMQ SUB socket collectors publish to, inside the lws loop.
  * A dup() of ZMQ_FD is adopted as a raw file; every wake-up (and a safety-net
  * timer) drains messages until ZMQ_EVENTS shows no input, at most a budget

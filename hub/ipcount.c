@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ipcount.c - connections per address (linear probing, backward-shift delete). */
 #include "ipcount.h"
 #include <stdio.h>

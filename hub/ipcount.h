@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ipcount.h - connections per peer address, for --max-per-ip.
  * A small open-addressing table of address text -> count; entries vanish when
  * their count drops to zero, so its size follows the addresses connected now.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* jbuf.c - growable output buffer for JSON text, with headroom in front.
  * The hot appends (integers, doubles, strings) write straight into the
  * storage after one capacity check; snprintf is only used for the rare

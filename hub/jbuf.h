@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* jbuf.h - growable output buffer for JSON text, with headroom in front.
  * The first JBUF_PRE bytes of data are reserved so the text can be handed to
  * lws_write() without a copy (it writes the frame header there). A jbuf has a

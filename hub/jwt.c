@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* jwt.c - JWS compact tokens verified with OpenSSL EVP (see jwt.h). */
 #include "jwt.h"
 #include "topic.h"
@@ -18,7 +19,7 @@ static const char *const s_alg_names[] = {"HS256", "RS256", "ES256", "EdDSA"};
 
 struct jwt_key {
     alg_t alg;
-    EVP_PKEY *pkey;      /* public key, or NULL for HS256 */
+    EVP_PKEY *pkey;        /* public key, or NULL for HS256 */
     unsigned char *secret; /* HS256 */
     size_t secret_len;
     char *aud;
@@ -85,8 +86,9 @@ jwt_key_t *jwt_key_new(const unsigned char *key, size_t len, const char *aud, ch
             k->alg = ALG_EDDSA;
             break;
         default:
-            snprintf(err, errlen, "a public key of a type JWT here does not use (RSA, P-256, "
-                                  "Ed25519)");
+            snprintf(err, errlen,
+                     "a public key of a type JWT here does not use (RSA, P-256, "
+                     "Ed25519)");
             goto fail;
         }
         return k;
@@ -205,8 +207,8 @@ static json_t *s_json_part(const char *s, size_t n)
     if (!buf)
         return NULL;
     int bl = s_b64url(s, n, buf);
-    json_t *j = bl > 0 ? json_loadb((const char *)buf, (size_t)bl, JSON_REJECT_DUPLICATES, NULL)
-                       : NULL;
+    json_t *j =
+        bl > 0 ? json_loadb((const char *)buf, (size_t)bl, JSON_REJECT_DUPLICATES, NULL) : NULL;
     free(buf);
     if (j && !json_is_object(j)) {
         json_decref(j);
@@ -230,8 +232,8 @@ static bool s_aud_ok(const json_t *aud, const char *want)
         return !strcmp(json_string_value(aud), want);
     size_t i;
     json_t *v;
-    json_array_foreach(aud, i, v) if (json_is_string(v) && !strcmp(json_string_value(v), want))
-        return true;
+    json_array_foreach(aud, i,
+                       v) if (json_is_string(v) && !strcmp(json_string_value(v), want)) return true;
     return false;
 }
 
@@ -261,7 +263,7 @@ static int s_claims(const jwt_key_t *k, json_t *pl, int64_t now_ms, jwt_claims_t
     if (k->aud && !s_aud_ok(json_object_get(pl, "aud"), k->aud))
         return s_fail(err, errlen, "wrong aud");
     const char *role = json_string_value(json_object_get(pl, "role"));
-    c->role = !role                       ? ROLE_NONE
+    c->role = !role                     ? ROLE_NONE
               : !strcmp(role, "viewer") ? ROLE_VIEWER
               : !strcmp(role, "editor") ? ROLE_EDITOR
               : !strcmp(role, "admin")  ? ROLE_ADMIN

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* jwt.h - JSON Web Tokens for embedding rtdash in another application
  * (SPEC §7 --jwt-key). The algorithm is fixed by the key, never taken from
  * the token: a file holding a PEM public key means RS256 (RSA), ES256 (P-256)

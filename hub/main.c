@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c - rtdash-hub: settings -> hub_new -> hub_run -> hub_destroy. */
 #include "auth.h"
 #include "hub.h"

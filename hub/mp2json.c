@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mp2json.c - collector message (msgpack) -> JSON text, once per message.
  *
  * Three steps per body:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mp2json.h - collector message (msgpack) -> JSON text, once per message.
  * The hot path of the hub. A converter is reused for every message: it keeps
  * one msgpack zone that it clears, so converting allocates nothing in steady
@@ -43,8 +44,8 @@ typedef struct mp2json_msg {
     bool has_ts;
     int64_t ts; /* ms; valid if has_ts (floats are truncated toward zero) */
     bool has_seq;
-    uint64_t seq;        /* valid if has_seq */
-    int64_t interval_ms; /* meta only: its interval_ms, 0 if absent */
+    uint64_t seq;          /* valid if has_seq */
+    int64_t interval_ms;   /* meta only: its interval_ms, 0 if absent */
     const char *collector; /* meta only: its "collector" string (into the body, not
                               NUL-terminated), NULL if absent or not a string */
     size_t collector_len;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* origin.c - Origin and Host allow-lists (see origin.h). */
 #include "origin.h"
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* origin.h - which Origin and Host a request may carry (SPEC §7, SECURITY.md
  * S3): the defence against cross-site WebSocket hijacking (Origin) and DNS
  * rebinding (Host), which an Origin check alone cannot stop, because after a

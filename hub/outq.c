@@ -1,7 +1,8 @@
+/* SPDX-License-Identifier: MIT */
 /* outq.c - bounded per-client frame queue with the drop policy of SPEC §5. */
 #include "outq.h"
-#include <assert.h>
 #include "registry.h"
+#include <assert.h>
 #include <stdlib.h>
 
 void outq_init(outq_t *q, uint32_t max_frames, size_t max_bytes)

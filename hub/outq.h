@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* outq.h - a client's bounded queue of shared frames (SPEC §5).
  * Holds references, never copies. Over its frame or byte bound it drops the
  * oldest sample or event whose topic has a newer message (so a topic's newest

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* prom.c - Prometheus text format helpers. */
 #include "prom.h"
 

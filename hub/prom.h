@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* prom.h - pieces of the Prometheus text format (/metrics), written into a
  * jbuf. Pure: no lws. */
 #ifndef RTDASH_PROM_H

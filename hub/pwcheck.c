@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pwcheck.c - one worker thread for argon2id checks (see pwcheck.h). */
 #include "pwcheck.h"
 #include "authdb.h"

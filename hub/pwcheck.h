@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pwcheck.h - password checks off the event loop. An argon2id check takes
  * tens of milliseconds of CPU by design; done in the loop, one login would
  * stall every browser. One worker thread takes the checks from a bounded

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ratelimit.c - token buckets per address in a bounded table. */
 #include "ratelimit.h"
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ratelimit.h - a token bucket per peer address (login attempts, SPEC §7).
  * A fixed table of `slots` buckets: an address that is not in it takes the
  * bucket used least recently, so memory stays bounded whatever peers do, and

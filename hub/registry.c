@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* registry.c - topics by name (open addressing) and in creation order. */
 #include "registry.h"
 #include <stdlib.h>

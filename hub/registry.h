@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* registry.h - the hub's topics: name, meta, history, subscribers, stale state.
  * Topics are created on their first message and live until the hub stops
  * (their number is capped), so frames and clients may hold borrowed pointers
@@ -24,9 +25,9 @@ typedef struct rsub {
 typedef struct rtopic {
     char name[TOPIC_MAX_LEN + 1];
     uint32_t name_len;
-    uint32_t id;       /* creation order, 0-based */
-    history_t *hist;   /* owned */
-    char *meta;        /* owned JSON object text, NULL until a meta arrives */
+    uint32_t id;     /* creation order, 0-based */
+    history_t *hist; /* owned */
+    char *meta;      /* owned JSON object text, NULL until a meta arrives */
     size_t meta_len;
     int64_t interval_ms;  /* from meta; 0 = unknown (never stale) */
     uint64_t auto_seq;    /* last seq the hub assigned or saw */

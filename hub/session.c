@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* session.c - login sessions, kept by the digest of their id. */
 #include "session.h"
 #include <openssl/crypto.h>

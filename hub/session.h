@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* session.h - people's login sessions (SPEC §7): a random id in an
  * HttpOnly cookie, the user it belongs to, when it ends. Kept in memory only
  * as the SHA-256 of its id (a dump of the hub's memory reveals no cookie).

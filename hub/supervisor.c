@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* supervisor.c - collector processes started, logged, reaped and restarted
  * from inside the hub's lws loop (no threads, no SIGCHLD handler).
  *
@@ -66,7 +67,7 @@ struct child {
 };
 
 struct supervisor {
-    char hub[256]; /* RTDASH_HUB for the children */
+    char hub[256];                           /* RTDASH_HUB for the children */
     char curve_server[CURVEKEY_Z85_LEN + 1]; /* the hub's public key; "" without CURVE */
     char *keydir; /* owned: the children's key files are in it, or NULL */
     child_t **v;

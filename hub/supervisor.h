@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* supervisor.h - the hub starts, watches and restarts collector processes.
  * Each collector runs as `/bin/sh -c COMMAND` in its own process group, with
  * RTDASH_HUB set to the hub's ingest endpoint and RTDASH_COLLECTOR to its

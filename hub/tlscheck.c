@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tlscheck.c - TLS files checked with OpenSSL before lws loads them. */
 #include "tlscheck.h"
 #include "auth.h"

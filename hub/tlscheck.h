@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tlscheck.h - the TLS certificate and key checked before the hub starts
  * (SPEC §7): lws would only fail later, with a vaguer message, or accept a
  * key anyone on the machine can read. */

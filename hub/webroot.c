@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* webroot.c - the static files the hub serves (see webroot.h). */
 #include "webroot.h"
 #include <limits.h>

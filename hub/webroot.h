@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* webroot.h - which static files the hub serves (SPEC §7, SECURITY.md S7.1).
  * lws's file mount serves whatever the path names, symlinks followed; the
  * hub asks here first. Served: files inside the web root that are not

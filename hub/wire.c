@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wire.c - JSON text of the hub's own messages (see wire.h). */
 #include "wire.h"
 #include <string.h>
@@ -173,8 +174,8 @@ void wire_put_welcome(jbuf_t *o, const char *epoch, uint64_t client_id, uint64_t
 void wire_put_health(jbuf_t *o, const char *epoch, int64_t uptime_s, uint64_t clients,
                      uint64_t topics)
 {
-    jbuf_puts(o, "{\"status\":\"ok\",\"server\":\"rtdash-hub\",\"version\":\"" RTDASH_VERSION
-                 "\",");
+    jbuf_puts(o,
+              "{\"status\":\"ok\",\"server\":\"rtdash-hub\",\"version\":\"" RTDASH_VERSION "\",");
     s_key_str(o, "epoch", epoch);
     jbuf_puts(o, ",\"uptime_s\":");
     jbuf_put_i64(o, uptime_s);

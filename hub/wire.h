@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wire.h - the JSON text of every message the hub writes itself (SPEC §3
  * hub -> browser, and the JSON bodies of the HTTP API), apart from samples and
  * events, which mp2json writes once per collector message.

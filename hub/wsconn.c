@@ -1,8 +1,9 @@
+/* SPDX-License-Identifier: MIT */
 /* wsconn.c - the rtdash.v1 WebSocket protocol on libwebsockets. */
 #include "wsconn.h"
 #include "httpreq.h"
-#include "rtclock.h"
 #include "rlog.h"
+#include "rtclock.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -283,8 +284,7 @@ static int s_confirm_upgrade(struct lws *wsi, wsconn_env_t *env, const char *upg
                         "Sec-WebSocket-Protocol over 127 bytes: send a long token (a JWT) as "
                         "?token= or Authorization: Bearer");
     if (lws_hdr_total_length(wsi, WSI_TOKEN_KEY) <= 0)
-        return s_refuse(wsi, env, REFUSE_BAD_UPGRADE, 400, "bad_request",
-                        "no Sec-WebSocket-Key");
+        return s_refuse(wsi, env, REFUSE_BAD_UPGRADE, 400, "bad_request", "no Sec-WebSocket-Key");
     if (lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_VERSION) <= 0 || strcmp(buf, "13")) {
         broker_count_refused(env->broker, REFUSE_BAD_UPGRADE);
         return httpreq_refuse(wsi, 426, "Sec-WebSocket-Version:", "13", "upgrade_required",
@@ -296,13 +296,13 @@ static int s_confirm_upgrade(struct lws *wsi, wsconn_env_t *env, const char *upg
             return -1;
         access_t acc;
         int bad = httpreq_creds(wsi, cr);
-        auth_result_t r = bad ? AUTH_BAD
-                              : auth_resolve(env->auth, cr->blen ? cr->bearer : NULL, cr->blen,
-                                             cr->slen ? cr->session : NULL, cr->slen,
-                                             rtclock_wall_ms(), &acc);
+        auth_result_t r =
+            bad ? AUTH_BAD
+                : auth_resolve(env->auth, cr->blen ? cr->bearer : NULL, cr->blen,
+                               cr->slen ? cr->session : NULL, cr->slen, rtclock_wall_ms(), &acc);
         free(cr);
         if (bad || r != AUTH_OK)
-            broker_count_auth_failure(env->broker, bad                  ? AUTHFAIL_CONFLICT
+            broker_count_auth_failure(env->broker, bad                 ? AUTHFAIL_CONFLICT
                                                    : r == AUTH_NONE    ? AUTHFAIL_NONE
                                                    : r == AUTH_EXPIRED ? AUTHFAIL_EXPIRED
                                                                        : AUTHFAIL_BAD);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wsconn.h - the "rtdash.v1" WebSocket protocol for libwebsockets.
  * Per connection: reassemble commands (bounded size and fragments), hand them
  * to the broker, and write the broker's queued frames, one lws_write() per
@@ -19,20 +20,20 @@
 typedef struct wsconn_env wsconn_env_t;
 struct wsconn_env {
     broker_t *broker;
-    size_t max_message;   /* reassembled command bytes: more closes with 1009 */
+    size_t max_message; /* reassembled command bytes: more closes with 1009 */
     uint32_t max_fragments;
     size_t max_clients;
-    int64_t idle_ms; /* lws closes a connection silent this long (no pong) */
-    int64_t handshake_ms; /* lws closes a connection with no complete request by then */
-    size_t max_per_ip;  /* WebSocket clients per peer address, 0 = no bound */
-    ipcount_t per_ip;   /* counted only when max_per_ip is set */
-    struct supervisor *sv; /* supervised collectors for /metrics, or NULL */
-    struct ingest *ingest; /* its CURVE counters for /metrics */
+    int64_t idle_ms;         /* lws closes a connection silent this long (no pong) */
+    int64_t handshake_ms;    /* lws closes a connection with no complete request by then */
+    size_t max_per_ip;       /* WebSocket clients per peer address, 0 = no bound */
+    ipcount_t per_ip;        /* counted only when max_per_ip is set */
+    struct supervisor *sv;   /* supervised collectors for /metrics, or NULL */
+    struct ingest *ingest;   /* its CURVE counters for /metrics */
     auth_t *auth;            /* credentials (owned by the hub); auth_on() false = open */
     origin_policy_t *origin; /* allowed Origin and Host (owned by the hub) */
     bool tls;                /* the port serves https/wss */
     webroot_t *web;          /* which static files are served (owned by the hub) */
-    struct pwcheck *pw; /* password checks off the loop (with --users), or NULL */
+    struct pwcheck *pw;      /* password checks off the loop (with --users), or NULL */
     struct {
         struct lws *wsi; /* a login waiting for its check; NULL = free */
         uint64_t id;
@@ -61,7 +62,7 @@ typedef struct wsconn_pss {
     uint32_t rxfrags;
     size_t rxdiscard; /* bytes of an oversized message read and dropped before closing */
     char ip[IPCOUNT_ADDR_MAX + 1]; /* counted in per_ip when set */
-    access_t acc; /* what the upgrade's credentials gave, until ESTABLISHED takes it */
+    access_t acc;    /* what the upgrade's credentials gave, until ESTABLISHED takes it */
     bool close_sent; /* our close frame is out: reading until the peer's */
 } wsconn_pss_t;
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* curvekey.c - Z85 keys, key files, and reading a file only its owner controls. */
 #include "curvekey.h"
 

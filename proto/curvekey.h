@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* curvekey.h - ZeroMQ CURVE keys as rtdash writes them (SPEC §7).
  * A key is 32 bytes, written in Z85 as 40 characters. A key file is one line
  * `PUBLIC SECRET`, both in Z85, as `rtdash-pub --gen-keys FILE` writes it:

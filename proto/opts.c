@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* opts.c - settings from a table: defaults, RTDASH_* environment, flags, --help.
  * Allocates nothing: string values point into argv, the environment or the
  * table. Errors are one line on stderr, "PROG: what is wrong", and the parse

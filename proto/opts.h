@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* opts.h - one table of settings per program: flags, RTDASH_* environment, --help.
  * The same table drives parsing, validation, --help with defaults, and the
  * "effective settings" line. Precedence: default < environment < flag.

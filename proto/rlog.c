@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rlog.c - the one logger: one line per call on stderr, levels, rate limiter.
  * A line is "2026-11-28T05:50:24.123Z rtdash-hub notice: text": UTC time with
  * milliseconds, program name, level, message. Each line is formatted into a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rlog.h - the one logger: levels, stderr, rate limiting for peer-triggered lines.
  * rlog() tests the level before formatting, so disabled lines cost a compare.
  * Anything a peer (collector, browser) can trigger again and again must go
@@ -56,7 +57,7 @@ int rlog_rl_allow(rlog_rl_t *rl, uint32_t burst, int64_t period_ms, uint32_t *su
 #define RLOG_RL_ON(rl, level, ...)                                                                 \
     do {                                                                                           \
         uint32_t rl_supp_;                                                                         \
-        if ((level) <= rlog_level_current && rlog_rl_allow((rl), 5, 10000, &rl_supp_)) {          \
+        if ((level) <= rlog_level_current && rlog_rl_allow((rl), 5, 10000, &rl_supp_)) {           \
             if (rl_supp_)                                                                          \
                 rlog_write((level), "(%u similar lines suppressed)", rl_supp_);                    \
             rlog_write((level), __VA_ARGS__);                                                      \

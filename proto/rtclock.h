@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rtclock.h - the clocks every rtdash program reads, in one place.
  * rtclock_mono_*: the monotonic clock, for intervals, timeouts and rate
  * limits only; it never jumps, and its zero means nothing.

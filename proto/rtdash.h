@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rtdash.h - the collector library: publish samples, events and meta to hubs.
  * A publisher owns one ZeroMQ context and one PUB socket connected to every
  * endpoint of RTDASH_HUB (comma-separated). Sending never blocks: while no hub

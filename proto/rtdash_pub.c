@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rtdash_pub.c - the collector library: msgpack bodies on a ZeroMQ PUB socket.
  * A message is two frames, [topic][msgpack map] (PROTOCOL.md). The socket is
  * connected to every hub of the list and has ZMQ_LINGER 0; every send uses
@@ -78,8 +79,8 @@ struct rtdash_pub {
     uint64_t sent, handshakes, bad_peers;
     peer_t peers[PEERS_MAX];
     size_t npeers;
-    const char *bad_endpoint; /* points into peers[] */
-    bool curve;               /* a CURVE client (RTDASH_CURVE_*) */
+    const char *bad_endpoint;             /* points into peers[] */
+    bool curve;                           /* a CURVE client (RTDASH_CURVE_*) */
     char curve_pub[CURVEKEY_Z85_LEN + 1]; /* our public key, for the log */
 };
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* topic.c - topic names and subscription patterns (SPEC §2, §4).
  * Everything here runs on bytes straight from the wire (ZeroMQ frames,
  * browser commands), so it never reads past len, never allocates, never

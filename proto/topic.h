@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* topic.h - topic names and subscription patterns (SPEC §2, §4).
  * Pure functions over bytes: no allocation, no globals, no recursion, so they
  * are safe on peer input and fuzzed as they are. Shared by hub and collectors. */

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Fail when the modules of a directory include each other in a circle.
 
 A module is a .c/.h pair (hub/broker.c + hub/broker.h = "broker"). Module A

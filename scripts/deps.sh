@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Install what is missing from Debian's archive (as root), or say the one
 # command that would (as anyone else). `deps.sh build` = what make run needs,
 # `deps.sh test` = that plus what make test needs.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Start the hub with the two standard collectors under its supervision
 # (rtdash-hub --collector): one process tree, Ctrl-C stops all of it.
 # Usage: scripts/run.sh BIN_DIR [COMMAND]

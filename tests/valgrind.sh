@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Run integration tests with rtdash-hub under Valgrind memcheck.
 #
 #   tests/valgrind.sh [TEST_FILE...]      default: test_ws.py test_http.py

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ESLint for the page (npm run lint; ctest web.lint). Besides the recommended
 // rules, a guard: nothing that parses a string as HTML or as code may appear
 // in web/js (text from the wire goes through textContent / setAttribute, see

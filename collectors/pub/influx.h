@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* influx.h - InfluxDB line protocol, one line at a time (pure: no I/O, no
  * globals; the only allocation is influx_line_new()).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* jsonl.h - rtdash-pub's JSON lines, one line at a time (pure: no I/O, no
  * clock, no globals; the parse and the two reused buffers are the only
  * allocations).

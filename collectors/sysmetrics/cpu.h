@@ -2,8 +2,8 @@
  * Percentages are shares of the ticks that passed between two readings, so
  * both topics are published from the second tick on. */
 // SPDX-License-Identifier: MIT
-#ifndef CPU_H
-#define CPU_H
+#ifndef RTDASH_SYSMETRICS_CPU_H
+#define RTDASH_SYSMETRICS_CPU_H
 
 #include <stdbool.h>
 #include <stddef.h>

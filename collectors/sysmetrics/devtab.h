@@ -5,8 +5,8 @@
  * its first reading). The table grows only when a new name appears, up to a
  * fixed maximum. */
 // SPDX-License-Identifier: MIT
-#ifndef DEVTAB_H
-#define DEVTAB_H
+#ifndef RTDASH_SYSMETRICS_DEVTAB_H
+#define RTDASH_SYSMETRICS_DEVTAB_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -3,8 +3,8 @@
  * partitions whose whole device is listed too (sda1 when sda is there,
  * nvme0n1p1 when nvme0n1 is), so a byte is not counted twice. */
 // SPDX-License-Identifier: MIT
-#ifndef DISK_H
-#define DISK_H
+#ifndef RTDASH_SYSMETRICS_DISK_H
+#define RTDASH_SYSMETRICS_DISK_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,7 +1,7 @@
 /* load.h - the "load" module: system.load from /proc/loadavg. */
 // SPDX-License-Identifier: MIT
-#ifndef LOAD_H
-#define LOAD_H
+#ifndef RTDASH_SYSMETRICS_LOAD_H
+#define RTDASH_SYSMETRICS_LOAD_H
 
 #include <stddef.h>
 

@@ -1,8 +1,8 @@
 /* mem.h - the "mem" module: system.memory and system.swap from /proc/meminfo.
  * Levels, not rates: published from the first tick. */
 // SPDX-License-Identifier: MIT
-#ifndef MEM_H
-#define MEM_H
+#ifndef RTDASH_SYSMETRICS_MEM_H
+#define RTDASH_SYSMETRICS_MEM_H
 
 #include <stdbool.h>
 #include <stddef.h>

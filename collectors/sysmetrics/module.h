@@ -5,8 +5,8 @@
  * publisher in the program, a recorder in the tests). Modules never touch
  * ZeroMQ and never sleep. */
 // SPDX-License-Identifier: MIT
-#ifndef MODULE_H
-#define MODULE_H
+#ifndef RTDASH_SYSMETRICS_MODULE_H
+#define RTDASH_SYSMETRICS_MODULE_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -5,8 +5,8 @@
  * interface is published from its second reading on; its meta goes out when
  * it is first seen. */
 // SPDX-License-Identifier: MIT
-#ifndef NET_H
-#define NET_H
+#ifndef RTDASH_SYSMETRICS_NET_H
+#define RTDASH_SYSMETRICS_NET_H
 
 #include <stddef.h>
 #include <stdint.h>

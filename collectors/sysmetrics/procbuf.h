@@ -6,8 +6,8 @@
  * path opened again, on this read or the next. The word splitter points into the
  * buffer: parsers never copy or allocate. Never logs: callers decide. */
 // SPDX-License-Identifier: MIT
-#ifndef PROCBUF_H
-#define PROCBUF_H
+#ifndef RTDASH_SYSMETRICS_PROCBUF_H
+#define RTDASH_SYSMETRICS_PROCBUF_H
 
 #include <stdbool.h>
 #include <stddef.h>

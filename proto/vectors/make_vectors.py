@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Write vectors.json (collector bodies and the JSON the hub emits) and
 commands.json (browser commands and how cmd_parse must answer).
 

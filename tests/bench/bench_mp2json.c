@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench_mp2json.c - ns per message for mp2json decode + emit of a typical
  * sample (7 float64 fields, ts, seq), with short decimals (12.5) and with
  * full-precision doubles (17 digits). Not registered in ctest. Build:

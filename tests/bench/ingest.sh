@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Scenario D, ingest: collector messages per second converted and delivered
 # to one client, nothing lost: a rate ladder (INGEST_RATES), the highest rate
 # delivered whole is reported; rtdash-hub and the stub hub (ZeroMQ + msgpack

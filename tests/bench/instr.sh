@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Instructions per delivered message: the hub under callgrind (counts
 # instructions, so the figure does not move with machine noise), 10 clients
 # subscribed to one topic, N messages; minus an identical run with no

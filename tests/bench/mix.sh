@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Scenario E, "realistic dashboard mix": 1000 topics (mix.c<k>.t<j>) published
 # by 10 collectors (100 topics each); MIX_CLIENTS (1000) WebSocket clients,
 # each subscribed to its own 20 topics (drawn by a seeded PRNG: ~20

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mix_common.h - what the scenario E publisher (mixpub.c) and load client
  * (mixload.c) share: clocks, the PRNG, the topic names mix.c<k>.t<j> and
  * their index, a growable buffer. Header-only (static inline): each is a
@@ -17,7 +18,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
-
 
 static volatile sig_atomic_t s_stop; /* each program has its own */
 
@@ -51,8 +51,8 @@ static inline double s_self_cpu_s(void)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
-           (double)ru.ru_stime.tv_usec / 1e6;
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
 /* splitmix64: seeds; xorshift64*: masks and keys */

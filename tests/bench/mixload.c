@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mixload.c - the WebSocket load client of scenario E of the rtdash bench
  * ("realistic dashboard mix": 1000 topics from 10 collectors, N clients each
  * subscribed to its own 20 topics; the publisher is mixpub.c):
@@ -44,7 +45,6 @@
 
 #include "mix_common.h"
 
-
 enum { PROTO_RTDASH, PROTO_NATS };
 enum { ST_CONNECTING, ST_HANDSHAKE, ST_OPEN, ST_DEAD };
 
@@ -60,10 +60,12 @@ typedef struct {
     char accept[32]; /* expected Sec-WebSocket-Accept */
 } conn_t;
 
-static int o_proto = PROTO_RTDASH, o_clients = 1000, o_subs = 20, o_port = 8080, o_max_pending = 500;
+static int o_proto = PROTO_RTDASH, o_clients = 1000, o_subs = 20, o_port = 8080,
+           o_max_pending = 500;
 static int o_dump, o_verbose, o_watch = -1, o_client_cpu = -1;
 static uint64_t o_seed = 1;
-static double o_connect_rate = 2000, o_connect_timeout = 30, o_data_timeout = 20, o_warmup = 1, o_duration = 3;
+static double o_connect_rate = 2000, o_connect_timeout = 30, o_data_timeout = 20, o_warmup = 1,
+              o_duration = 3;
 static char o_host[64] = "127.0.0.1", o_path[256] = "/";
 static const char *o_ready_file, *o_label = "";
 
@@ -79,8 +81,8 @@ static bool s_in_window, s_got_data;
 /* counters */
 static int n_started, n_pending, n_open, n_ready, n_failed, n_closed_srv, n_ws_err, n_proto_err;
 static int n_close_frames, s_close_code; /* close frames from the server, and the last one's code */
-static uint64_t n_win_msgs, n_win_bytes, n_lost, n_ooo, n_gap_marks, n_unexpected, n_pre_window, n_other,
-    n_no_seq, n_no_t;
+static uint64_t n_win_msgs, n_win_bytes, n_lost, n_ooo, n_gap_marks, n_unexpected, n_pre_window,
+    n_other, n_no_seq, n_no_t;
 
 /* latency histogram: 10 us buckets up to 30 s, exact max */
 #define LAT_RES_US 10
@@ -228,7 +230,8 @@ static void s_dump(conn_t *c, const char *what, const char *p, size_t n)
     if (o_dump <= 0)
         return;
     o_dump--;
-    fprintf(stderr, "mixload: client %d %s (%zu bytes): %.*s\n", c->idx, what, n, (int)(n > 300 ? 300 : n), p);
+    fprintf(stderr, "mixload: client %d %s (%zu bytes): %.*s\n", c->idx, what, n,
+            (int)(n > 300 ? 300 : n), p);
 }
 
 /* rtdash: one JSON message (a line of a text frame) */
@@ -242,7 +245,8 @@ static void s_rtdash_line(conn_t *c, const char *p, size_t n)
     }
     const char *t = p + 9;
     size_t rest = n - 9;
-    bool is_data = (rest >= 7 && !memcmp(t, "sample\"", 7)) || (rest >= 6 && !memcmp(t, "event\"", 6));
+    bool is_data =
+        (rest >= 7 && !memcmp(t, "sample\"", 7)) || (rest >= 6 && !memcmp(t, "event\"", 6));
     if (is_data) {
         /* {"type":"sample"[,"gap":true],"topic":"T","ts":..,"seq":N,...,"t_ns":T} */
         bool gap = rest > 20 && memmem(t, 20, "\"gap\":true", 10) != NULL;
@@ -339,7 +343,8 @@ static size_t s_nats_parse(conn_t *c, const char *p, size_t n)
             s_dump(c, "MSG", line, need);
             int slot = (int)sid - 1;
             if (slot < 0 || slot >= o_subs ||
-                s_topic_index(tok[0], tl[0]) != s_sub_topic[(size_t)c->idx * (size_t)o_subs + (size_t)slot])
+                s_topic_index(tok[0], tl[0]) !=
+                    s_sub_topic[(size_t)c->idx * (size_t)o_subs + (size_t)slot])
                 n_unexpected++;
             else
                 s_data(c, slot, cr + 2, nb, false);
@@ -407,8 +412,8 @@ static bool s_frame(conn_t *c, bool fin, int op, const char *p, size_t n)
         n_close_frames++;
         s_close_code = code[0] << 8 | code[1];
         if (o_verbose)
-            fprintf(stderr, "mixload: client %d closed by the server: %d %.*s\n", c->idx, s_close_code,
-                    (int)(n > 2 ? n - 2 : 0), p + 2);
+            fprintf(stderr, "mixload: client %d closed by the server: %d %.*s\n", c->idx,
+                    s_close_code, (int)(n > 2 ? n - 2 : 0), p + 2);
         s_ws_send(c, 8, code, 2);
         s_conn_close(c, true);
         return false;
@@ -549,7 +554,8 @@ static void s_on_open(conn_t *c)
         s_append(&m, "{\"type\":\"subscribe\",\"topics\":[", 30);
         for (int s = 0; s < o_subs; s++) {
             char name[32];
-            int l = s_topic_name(s_sub_topic[(size_t)c->idx * (size_t)o_subs + (size_t)s], name, sizeof name);
+            int l = s_topic_name(s_sub_topic[(size_t)c->idx * (size_t)o_subs + (size_t)s], name,
+                                 sizeof name);
             s_append(&m, s ? ",\"" : "\"", s ? 2 : 1);
             s_append(&m, name, (size_t)l);
             s_append(&m, "\"", 1);
@@ -664,10 +670,11 @@ static void s_on_event(conn_t *c, uint32_t evs)
         SHA1((const unsigned char *)cat, (size_t)kl, dig);
         EVP_EncodeBlock((unsigned char *)c->accept, dig, 20);
         char req[512];
-        int n = snprintf(req, sizeof req,
-                         "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                         "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n",
-                         o_path, o_host, o_port, key);
+        int n = snprintf(
+            req, sizeof req,
+            "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n",
+            o_path, o_host, o_port, key);
         c->state = ST_HANDSHAKE;
         s_append(&c->out, req, (size_t)n);
         s_flush(c);
@@ -694,7 +701,8 @@ static bool s_proc_cpu_s(int pid, double *out)
     b[n] = 0;
     char *p = strrchr(b, ')');
     unsigned long long ut, st;
-    /* after "comm)": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
+    /* after "comm)": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime
+     * stime */
     if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
         return false;
     *out = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
@@ -731,8 +739,8 @@ static int s_cpu_busy(unsigned long long busy[MAX_CPUS + 1])
         char *p = line + 3;
         while (*p && *p != ' ')
             p++;
-        if (sscanf(p, "%llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
-                   &v[7]) < 4)
+        if (sscanf(p, "%llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
+                   &v[5], &v[6], &v[7]) < 4)
             break;
         busy[n++] = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
     }
@@ -821,10 +829,11 @@ static int s_load_main(int argc, char **argv)
             s_load_usage();
     }
     const int ntopics = o_collectors * o_per;
-    if (o_proto < 0 || o_clients < 1 || o_clients > 100000 || o_subs < 1 || o_subs > 1000 || ntopics < o_subs ||
-        ntopics > 65535 || o_duration <= 0 || o_duration > 600 || o_warmup < 0 || o_warmup > 600 ||
-        o_connect_rate <= 0 || o_max_pending < 1 || o_connect_timeout <= 0 || o_connect_timeout > 600 ||
-        o_data_timeout <= 0 || o_data_timeout > 600)
+    if (o_proto < 0 || o_clients < 1 || o_clients > 100000 || o_subs < 1 || o_subs > 1000 ||
+        ntopics < o_subs || ntopics > 65535 || o_duration <= 0 || o_duration > 600 ||
+        o_warmup < 0 || o_warmup > 600 || o_connect_rate <= 0 || o_max_pending < 1 ||
+        o_connect_timeout <= 0 || o_connect_timeout > 600 || o_data_timeout <= 0 ||
+        o_data_timeout > 600)
         s_load_usage();
     if (!strcmp(o_host, "localhost"))
         strcpy(o_host, "127.0.0.1");
@@ -905,7 +914,8 @@ static int s_load_main(int argc, char **argv)
         uint64_t now = s_mono_ns();
         if (phase == PH_RAMP) {
             uint64_t allowed = (uint64_t)((double)(now - t0) / 1e9 * o_connect_rate) + 1;
-            while (n_started < o_clients && (uint64_t)n_started < allowed && n_pending < o_max_pending)
+            while (n_started < o_clients && (uint64_t)n_started < allowed &&
+                   n_pending < o_max_pending)
                 s_start_conn(&s_conns[n_started]);
             bool all = n_started == o_clients && n_pending == 0;
             if (all || s_stop || now >= t0 + (uint64_t)(o_connect_timeout * 1e9)) {
@@ -931,7 +941,8 @@ static int s_load_main(int argc, char **argv)
                 }
             }
         }
-        if (phase == PH_WAIT_DATA && (s_got_data || s_stop || now >= t_ready + (uint64_t)(o_data_timeout * 1e9))) {
+        if (phase == PH_WAIT_DATA &&
+            (s_got_data || s_stop || now >= t_ready + (uint64_t)(o_data_timeout * 1e9))) {
             phase = PH_WARM;
             t_data = now;
         }
@@ -966,7 +977,8 @@ static int s_load_main(int argc, char **argv)
         }
         if (o_verbose && now - last_prog > 1000000000ull) {
             last_prog = now;
-            fprintf(stderr, "mixload: t=%.1f s open=%d ready=%d failed=%d window msgs=%" PRIu64 "\n",
+            fprintf(stderr,
+                    "mixload: t=%.1f s open=%d ready=%d failed=%d window msgs=%" PRIu64 "\n",
                     (double)(now - t0) / 1e9, n_open, n_ready, n_failed, n_win_msgs);
         }
         int n = epoll_wait(s_ep, evs, 512, phase == PH_RAMP ? 1 : 5);
@@ -1005,35 +1017,41 @@ static int s_load_main(int argc, char **argv)
     for (const char *s = o_label; *s; s++)
         if (*s != '"' && *s != '\\' && (unsigned char)*s >= 0x20)
             putchar(*s);
-    printf("\",\"proto\":\"%s\",\"url\":\"ws://%s:%d%s\",\"clients\":%d,\"subs_per_client\":%d,\"topics\":%d,"
+    printf("\",\"proto\":\"%s\",\"url\":\"ws://"
+           "%s:%d%s\",\"clients\":%d,\"subs_per_client\":%d,\"topics\":%d,"
            "\"subscribers_per_topic\":{\"min\":%d,\"max\":%d,\"mean\":%.2f},",
-           o_proto == PROTO_NATS ? "nats" : "rtdash", o_host, o_port, o_path, o_clients, o_subs, ntopics, tmin,
-           tmax, (double)o_clients * o_subs / ntopics);
-    printf("\"ready\":%d,\"ready_at_window\":%d,\"subscriptions_at_window\":%d,\"open_at_end\":%d,"
-           "\"conn_failures\":%d,\"closed_by_server\":%d,\"close_frames\":%d,\"last_close_code\":%d,"
-           "\"ws_errors\":%d,\"proto_errors\":%d,"
-           "\"ramp_s\":%.3f,\"wait_data_s\":%.3f,\"warmup_s\":%.3f,\"window_s\":%.3f,",
-           n_ready, ready_at_win, ready_at_win * o_subs, n_open, n_failed, n_closed_srv, n_close_frames,
-           s_close_code, n_ws_err, n_proto_err,
-           (double)(t_ready - t0) / 1e9, (double)(t_data - t_ready) / 1e9, o_warmup, win);
+           o_proto == PROTO_NATS ? "nats" : "rtdash", o_host, o_port, o_path, o_clients, o_subs,
+           ntopics, tmin, tmax, (double)o_clients * o_subs / ntopics);
+    printf(
+        "\"ready\":%d,\"ready_at_window\":%d,\"subscriptions_at_window\":%d,\"open_at_end\":%d,"
+        "\"conn_failures\":%d,\"closed_by_server\":%d,\"close_frames\":%d,\"last_close_code\":%d,"
+        "\"ws_errors\":%d,\"proto_errors\":%d,"
+        "\"ramp_s\":%.3f,\"wait_data_s\":%.3f,\"warmup_s\":%.3f,\"window_s\":%.3f,",
+        n_ready, ready_at_win, ready_at_win * o_subs, n_open, n_failed, n_closed_srv,
+        n_close_frames, s_close_code, n_ws_err, n_proto_err, (double)(t_ready - t0) / 1e9,
+        (double)(t_data - t_ready) / 1e9, o_warmup, win);
     printf("\"msgs\":%" PRIu64 ",\"msgs_per_s\":%.1f,\"bytes_per_s\":%.1f,"
-           "\"per_client_msgs_per_s\":{\"min\":%.2f,\"max\":%.2f},\"clients_zero_msgs\":%" PRIu64 ",",
+           "\"per_client_msgs_per_s\":{\"min\":%.2f,\"max\":%.2f},\"clients_zero_msgs\":%" PRIu64
+           ",",
            n_win_msgs, (double)n_win_msgs / win, (double)n_win_bytes / win, (double)cmin / win,
            (double)cmax / win, zero);
-    printf("\"latency_ms\":{\"count\":%" PRIu64 ",\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"max\":%.3f,"
+    printf("\"latency_ms\":{\"count\":%" PRIu64
+           ",\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"max\":%.3f,"
            "\"mean\":%.3f},",
-           s_lat_count, s_lat_pct_ms(50), s_lat_pct_ms(90), s_lat_pct_ms(99), (double)s_lat_max_us / 1000.0,
+           s_lat_count, s_lat_pct_ms(50), s_lat_pct_ms(90), s_lat_pct_ms(99),
+           (double)s_lat_max_us / 1000.0,
            s_lat_count ? (double)s_lat_sum_us / (double)s_lat_count / 1000.0 : 0.0);
-    printf("\"lost\":%" PRIu64 ",\"out_of_order\":%" PRIu64 ",\"gap_marks\":%" PRIu64 ",\"unexpected\":%" PRIu64
-           ",\"no_seq\":%" PRIu64 ",\"no_t_ns\":%" PRIu64 ",\"pre_window_msgs\":%" PRIu64 ",\"other_msgs\":%" PRIu64
-           ",",
+    printf("\"lost\":%" PRIu64 ",\"out_of_order\":%" PRIu64 ",\"gap_marks\":%" PRIu64
+           ",\"unexpected\":%" PRIu64 ",\"no_seq\":%" PRIu64 ",\"no_t_ns\":%" PRIu64
+           ",\"pre_window_msgs\":%" PRIu64 ",\"other_msgs\":%" PRIu64 ",",
            n_lost, n_ooo, n_gap_marks, n_unexpected, n_no_seq, n_no_t, n_pre_window, n_other);
-    printf("\"client_cpu_pct\":%.1f,\"client_idle_pct\":%.1f,\"client_core\":%d,\"client_core_busy_pct\":%.1f,"
+    printf("\"client_cpu_pct\":%.1f,\"client_idle_pct\":%.1f,\"client_core\":%d,\"client_core_busy_"
+           "pct\":%.1f,"
            "\"client_limited\":%s,\"host_busy_pct\":%.1f,\"client_rss_kb\":%ld,",
-           self, 100.0 * (double)idle_ns / 1e9 / win, o_client_cpu, core, limited ? "true" : "false", host,
-           s_proc_rss_kb(getpid()));
-    printf("\"watch\":{\"pid\":%d,\"cpu_pct\":%.1f,\"rss_kb_start\":%ld,\"rss_kb\":%ld}}\n", o_watch,
-           w_ok ? 100.0 * (w1 - w0) / win : -1.0, rss0, rss1);
+           self, 100.0 * (double)idle_ns / 1e9 / win, o_client_cpu, core,
+           limited ? "true" : "false", host, s_proc_rss_kb(getpid()));
+    printf("\"watch\":{\"pid\":%d,\"cpu_pct\":%.1f,\"rss_kb_start\":%ld,\"rss_kb\":%ld}}\n",
+           o_watch, w_ok ? 100.0 * (w1 - w0) / win : -1.0, rss0, rss1);
     fflush(stdout);
     return 0;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mixpub.c - the publisher of scenario E of the rtdash bench ("realistic
  * dashboard mix"; the load client is mixload.c):
  *
@@ -36,7 +37,6 @@
 #include <zmq.h>
 
 #include "mix_common.h"
-
 
 enum { SYS_ZMQ, SYS_NATS };
 
@@ -131,10 +131,11 @@ static void s_nats_poll(collector_t *c)
 
 static void s_pub_usage(void)
 {
-    fprintf(stderr, "usage: mixpub --sys zmq|nats --rate R --duration S\n"
-                    "  [--endpoint tcp://127.0.0.1:5556] (zmq)  [--host 127.0.0.1 --port 14222] (nats)\n"
-                    "  [--collectors 10] [--topics-per 100] [--connect-wait 0.5] [--hwm 1000000]\n"
-                    "  [--tick-us 1000] [--burst-ms 100]\n");
+    fprintf(stderr,
+            "usage: mixpub --sys zmq|nats --rate R --duration S\n"
+            "  [--endpoint tcp://127.0.0.1:5556] (zmq)  [--host 127.0.0.1 --port 14222] (nats)\n"
+            "  [--collectors 10] [--topics-per 100] [--connect-wait 0.5] [--hwm 1000000]\n"
+            "  [--tick-us 1000] [--burst-ms 100]\n");
     exit(2);
 }
 
@@ -175,10 +176,12 @@ static int s_pub_main(int argc, char **argv)
         else
             s_pub_usage();
     }
-    if (sys < 0 || rate <= 0 || rate > 1e8 || duration <= 0 || duration > 3600 || o_collectors < 1 ||
-        o_collectors > 1000 || o_per < 1 || o_per > 100000 || tick_us < 10 || burst_ms < 1)
+    if (sys < 0 || rate <= 0 || rate > 1e8 || duration <= 0 || duration > 3600 ||
+        o_collectors < 1 || o_collectors > 1000 || o_per < 1 || o_per > 100000 || tick_us < 10 ||
+        burst_ms < 1)
         s_pub_usage();
-    if (sys == SYS_ZMQ && strncmp(endpoint, "tcp://127.", 10) != 0 && strncmp(endpoint, "ipc://", 6) != 0)
+    if (sys == SYS_ZMQ && strncmp(endpoint, "tcp://127.", 10) != 0 &&
+        strncmp(endpoint, "ipc://", 6) != 0)
         s_die("zmq endpoint must be tcp://127.x.x.x:PORT or ipc://");
     if (sys == SYS_NATS && !s_loopback(host))
         s_die("host must be a numeric loopback address");
@@ -238,7 +241,8 @@ static int s_pub_main(int argc, char **argv)
 
     const uint64_t tick_ns = (uint64_t)(tick_us * 1000);
     const double burst = rate * burst_ms / 1000.0 > 16 ? rate * burst_ms / 1000.0 : 16;
-    uint64_t start = s_mono_ns(), end = start + (uint64_t)(duration * 1e9), last = start, next = start;
+    uint64_t start = s_mono_ns(), end = start + (uint64_t)(duration * 1e9), last = start,
+             next = start;
     uint64_t last_poll = start, sent = 0, cursor = 0;
     double tokens = 1;
     bool failed = false;
@@ -308,7 +312,8 @@ static int s_pub_main(int argc, char **argv)
         }
         if (sys == SYS_NATS)
             for (int k = 0; k < o_collectors; k++) {
-                if (col[k].batch.len && s_write_all(col[k].fd, col[k].batch.p, col[k].batch.len) < 0) {
+                if (col[k].batch.len &&
+                    s_write_all(col[k].fd, col[k].batch.p, col[k].batch.len) < 0) {
                     if (!s_stop)
                         failed = true;
                     break;
@@ -325,7 +330,8 @@ static int s_pub_main(int argc, char **argv)
         now = s_mono_ns();
         if (next < now)
             next = now;
-        struct timespec ts = {.tv_sec = (time_t)(next / 1000000000ull), .tv_nsec = (long)(next % 1000000000ull)};
+        struct timespec ts = {.tv_sec = (time_t)(next / 1000000000ull),
+                              .tv_nsec = (long)(next % 1000000000ull)};
         clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
     }
     uint64_t stop = s_mono_ns();

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Print the bench table with rtdash-hub's ratios against every peer of the
 same run, and the issue-7 targets. Usage: ratios.py RESULTS_DIR"""
 import json

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # make bench: rtdash-hub next to its peers, in one run on this machine, with
 # the ratios the targets are stated in (issue 7). Not part of make test.
 #

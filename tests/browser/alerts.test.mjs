@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Alerts: a threshold per field set in the UI fires once per crossing, with
 // hysteresis (no storm while the value wobbles around the threshold), shows
 // in the activity feed and as a toast, and is remembered.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What a chart draws, read back from its canvas: a line or area chart whose
 // topic holds a single sample shows that sample as a dot (there is no second
 // point to draw a line to; #17 item 7, the README's one-line example), and a

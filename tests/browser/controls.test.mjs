@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Control of the streams: per-widget stop/start (unsubscribe/subscribe) and
 // the global pause/resume; on start and on resume the chart is filled from
 // the hub's history, so no point is missing and none is doubled.

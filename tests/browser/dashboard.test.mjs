@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The page builds itself from what the collectors announce: widgets with data
 // from both standard collectors, server history in the charts right after
 // load, a collector started later, wire text never treated as HTML; and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Export of a widget's visible data as CSV and JSON files the user downloads.
 
 import { test, before, after } from 'node:test';

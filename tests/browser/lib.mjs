@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Shared helpers for the browser tests: the real hub and collectors on free
 // loopback ports (with auth on when asked: users and tokens files in a
 // temporary directory), Debian's chromium driven by playwright-core,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Many messages per second must not make the page stutter or grow: 20 charts
 // at 10 updates/s plus a fast event feed; the points kept stay bounded, the
 // heap does not grow, and no long task blocks the page.

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: MIT
 // How much CPU the dashboard page uses in headless Chromium, measured two ways
 // over the same window:
 //   - CDP Performance.getMetrics: TaskDuration (all main-thread work of the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A connection that heals itself: the link drops (the browser goes offline)
 // and the page resumes from where each chart stopped, with no gap and no
 // duplicate; the hub is killed and started again on the same ports (new

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The page with auth on (SPEC §7, SECURITY.md S8), against a real hub
 // started with a users file and a tokens file (hashes from the real
 // `rtdash-hub --hash-password`): the login screen instead of a reconnect

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Dark / light theme: follows the system until the user picks one, the pick
 // survives a reload, and the charts are re-coloured.
 

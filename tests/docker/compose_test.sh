@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # tests/docker/compose_test.sh - prove that `docker compose up` works: build the
 # image, start docker-compose.yml on a private Docker engine, see live data of
 # both collectors through the published port, check the image, tear it all down.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """ws_check.py URL [SECONDS [FAMILY...]] - the dashboard's view of a running stack.
 
 Connects to the hub's WebSocket (URL, e.g. ws://127.0.0.1:18480/ws) the way the

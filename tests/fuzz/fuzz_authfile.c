@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_authfile.c - libFuzzer target for the tokens and users files
  * (hub/authdb.c). The first byte picks the file kind, the rest is the file.
  * Oracles: a file is accepted only with at least one entry; every entry

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_cmd.c - libFuzzer target for browser command parsing. On success the
  * command must hold only valid patterns and valid since topics; on failure
  * the message must be printable ASCII and the command empty. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_curve.c - libFuzzer target for the CURVE allow-list (hub/curve.c) and
  * key files (proto/curvekey.c). The first byte picks what the rest is: an
  * allow-list file (even), or a key file (odd). Oracles: a file is accepted

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_http.c - libFuzzer target for the HTTP API paths (httpapi_route).
  * Input: "URI\n" then one selector byte for the format= argument (0 none,
  * 1 json, 2 csv, 3 empty, other: that byte as the value), then a collector

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_influx.c - libFuzzer target for the InfluxDB line protocol parser
  * (collectors/pub/influx.c). The input is one line. Parses it into a line
  * sized exactly for it (so ASan sees any write past the scratch buffer),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_json.h - the fuzz targets' oracle for JSON text: json_check.h, which
  * the unit tests use too, turned into an abort for libFuzzer. */
 #ifndef RTDASH_FUZZ_JSON_H

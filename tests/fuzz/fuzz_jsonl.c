@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_jsonl.c - libFuzzer target for rtdash-pub's JSON lines
  * (collectors/pub/jsonl.c). The input is one line. A bad line must get a
  * one-line reason; a good one must become a body the hub accepts: it is

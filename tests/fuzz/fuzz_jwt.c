@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_jwt.c - libFuzzer target for JWT verification (hub/jwt.c) with an
  * HS256 key: the input is the token. Signatures a fuzzer cannot forge, so
  * it exercises what comes before and around them (splitting, base64url,

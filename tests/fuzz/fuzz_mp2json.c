@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_mp2json.c - libFuzzer target for the collector message converter.
  * Every input goes through mp2json_decode (+ emit / emit_meta when accepted)
  * and mp2json_value, on a converter with the hub's limits and on a small one

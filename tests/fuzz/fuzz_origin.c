@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_origin.c - libFuzzer target for the Origin/Host normaliser and checks
  * (hub/origin.c). The input is "ORIGIN\nHOST\nALLOWED" (missing parts empty).
  * Oracles: a normalised origin is stable (normalising it again gives the
@@ -33,8 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char norm[ORIGIN_MAX + 1], again[ORIGIN_MAX + 1];
     int n = origin_normalize(o, on, norm);
     if (n >= 0) {
-        if ((size_t)n != strlen(norm) || strspn(norm, "abcdefghijklmnopqrstuvwxyz0123456789-.:/[]") !=
-                                             (size_t)n)
+        if ((size_t)n != strlen(norm) ||
+            strspn(norm, "abcdefghijklmnopqrstuvwxyz0123456789-.:/[]") != (size_t)n)
             abort();
         if (origin_normalize(norm, (size_t)n, again) != n || strcmp(norm, again))
             abort();

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_topic.c - libFuzzer target for topic names and patterns. The input is
  * "P\nT" (or one string used as both). Checks the functions of topic.h
  * against a slow reference written from the header's comments, and the

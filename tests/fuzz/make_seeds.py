@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Write the seed corpora of the fuzz targets from the protocol vectors.
 
     /usr/bin/python3 tests/fuzz/make_seeds.py

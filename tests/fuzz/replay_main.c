@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* replay_main.c - runs a libFuzzer target without libFuzzer: every file named
  * on the command line, or found (one level deep) in a directory named there,
  * is passed once to LLVMFuzzerTestOneInput. Used by ctest to replay the seed

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # run.sh NAME SECONDS [libFuzzer options...]
 # Build tests/fuzz/fuzz_NAME.c with clang + libFuzzer + ASan/UBSan in
 # build-fuzz/ (or $RTDASH_FUZZ_BUILD) and fuzz it for SECONDS, starting from a

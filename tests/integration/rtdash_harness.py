@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """rtdash_harness - shared pieces of the integration tests.
 
 Every test starts the REAL hub ($RTDASH_BIN/rtdash-hub) as a process on

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """PROTOCOL.md Decision 17: batching of queued messages into one frame, and
 the write delay that lets a busy client's messages share frames. A real hub,
 real ZeroMQ publishers, real WebSocket clients."""

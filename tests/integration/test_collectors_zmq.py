@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The collectors on the wire (SPEC §2): rtdash-sysmetrics, rtdash-demo and
 rtdash-pub publish to a ZeroMQ SUB socket that this test binds on loopback, as
 the hub would. No hub is started: what is checked is what the collectors send.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """CURVE on the ingest (SECURITY.md S5, SPEC §7) against the real hub.
 
 The hub runs with --curve-secret and --curve-clients; publishers are pyzmq PUB

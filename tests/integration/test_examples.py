@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The example collectors of collectors/examples/ against the real hub.
 
 Each example (Python, Node.js, shell via rtdash-pub, C via rtdash.h) runs as a

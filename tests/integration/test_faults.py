@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Faults (issue 6, RELIABILITY §3D-3F): collector and hub killed with -9
 and restarted, a collector flooding while readers read, 10 000 clients at
 once, slowloris, idle clients that never answer pings, SIGTERM under load.

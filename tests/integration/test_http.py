@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """SPEC §6: the hub's HTTP side on its one port: /healthz, /metrics,
 /api/topics, /api/history/TOPIC (json, csv), the page at /, 404s, and the
 WebSocket upgrade with and without the rtdash.v1 subprotocol."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """SPEC §2: collector -> hub. msgpack-to-JSON conversion, ts/seq filling, and
 every kind of rejected message (dropped, counted in /metrics, hub keeps serving)."""
 

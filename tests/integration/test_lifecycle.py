@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Lifecycle and delivery under stress (SPEC §2 late hub, §3 epoch, §5 slow
 consumers, RELIABILITY P6/P19): a hub started after its collectors, SIGTERM,
 restart, and a slow client that never reads while others read at full rate."""

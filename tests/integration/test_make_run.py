@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """`make run` as a newcomer runs it: the Makefile's run target, scripts/run.sh,
 the hub and its two standard collectors.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """rtdash-pub --format influx and --check, for real.
 
 The real rtdash-pub reads InfluxDB line protocol on standard input and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A publisher pointed at the wrong port says so (issue #17), for real.
 
 A real hub runs on loopback. rtdash-pub pointed at its web port (a server

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Who may connect and what they see (SPEC §7, SECURITY.md S1-S3): real hubs
 on loopback, raw sockets and WebSocket clients, tokens, people and JWTs.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """rtdash-hub as a collector supervisor: --collector and --collectors-dir.
 
 The real hub starts the real rtdash-demo (and small shell collectors) with

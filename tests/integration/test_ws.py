@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """SPEC §3/§4: hub -> browser messages and browser -> hub commands on /ws,
 with PROTOCOL.md's Decisions. A real hub, real ZeroMQ publishers, real
 WebSocket clients."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """RFC 6455 conformance of /ws, "Autobahn-lite" (RELIABILITY §2.1, P4/P5).
 
 Autobahn|Testsuite cannot run here (Python 2 only), so this file sends raw,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check.h - a ten-line test harness in the manner of Redis's testhelp.h.
  * CHECK(cond) records a pass or a failure with its line; CHECK_DONE() prints
  * "N passed, N failed" and returns non-zero from main if anything failed. */

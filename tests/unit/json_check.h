@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* json_check.h - the tests' oracle for JSON text the hub writes (header-only),
  * shared by the unit tests and the fuzz targets. */
 #ifndef RTDASH_JSON_CHECK_H

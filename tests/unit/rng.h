@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rng.h - a small deterministic generator for the unit tests (xorshift64*),
  * so a failure reproduces exactly. */
 #ifndef RTDASH_TEST_RNG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_authdb.c - the tokens and users files, lookups, patterns, passwords. */
 #include "authdb.h"
 #include "check.h"
@@ -56,9 +57,10 @@ static void test_tokens(void)
     CHECK(s_tokens("token-0123456789abcd viewer a\ntoken-0123456789abcd admin\n", err) < 0 &&
           strstr(err, "line 2: the same token twice"));
     CHECK(s_tokens("sha256:12 admin\n", err) < 0);
-    CHECK(s_tokens("sha256:zz86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 admin\n",
-                   err) < 0 &&
-          strstr(err, "64 hex"));
+    CHECK(
+        s_tokens("sha256:zz86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 admin\n",
+                 err) < 0 &&
+        strstr(err, "64 hex"));
     CHECK(s_tokens("#comment-without-space viewer a\n", err) < 0);
     char nul[] = "token-0123456789abcd viewer a\0b\n";
     authdb_t *db2 = authdb_new();
@@ -103,7 +105,8 @@ static void test_users(void)
     CHECK(authdb_parse_users(db, line, strlen(line), err, sizeof err) < 0);
     authdb_destroy(&db);
     db = authdb_new();
-    CHECK(authdb_parse_users(db, S("alice\n"), err, sizeof err) < 0 && strstr(err, "missing the role"));
+    CHECK(authdb_parse_users(db, S("alice\n"), err, sizeof err) < 0 &&
+          strstr(err, "missing the role"));
     authdb_destroy(&db);
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_broker.c - the hub's logic end to end, without sockets: ingest,
  * fan-out, commands, history, pause/resume, slow clients, batching, cron. */
 #include "broker.h"
@@ -160,9 +161,10 @@ static void test_welcome_subscribe_live(void)
     CHECK(c && c->id == 1 && s_wakes > 0);
     char *out = s_drain(b, c);
     CHECK(strstr(out, "{\"type\":\"welcome\",\"server\":\"rtdash-hub\"") == out);
-    CHECK(strstr(out, "\"client_id\":1,\"clients\":1,\"topics\":[{\"topic\":\"demo.sales\",\"meta\":"
-                      "null,\"last\":{\"topic\":\"demo.sales\",\"ts\":1000,\"seq\":1,\"fields\":{"
-                      "\"value\":1.5}},\"stale\":false}]}"));
+    CHECK(strstr(out,
+                 "\"client_id\":1,\"clients\":1,\"topics\":[{\"topic\":\"demo.sales\",\"meta\":"
+                 "null,\"last\":{\"topic\":\"demo.sales\",\"ts\":1000,\"seq\":1,\"fields\":{"
+                 "\"value\":1.5}},\"stale\":false}]}"));
     free(out);
 
     /* nothing is delivered before subscribing */
@@ -171,10 +173,11 @@ static void test_welcome_subscribe_live(void)
 
     s_cmd(b, c, "{\"type\":\"subscribe\",\"topics\":[\"demo.*\",\"demo.sales\"],\"history\":true}");
     out = s_drain(b, c);
-    CHECK(strstr(out, "{\"type\":\"subscribed\",\"topics\":[\"demo.*\",\"demo.sales\"]}\n"
-                      "{\"type\":\"history\",\"topic\":\"demo.sales\",\"complete\":true,\"points\":"
-                      "[{\"topic\":\"demo.sales\",\"ts\":1000,\"seq\":1,\"fields\":{\"value\":1.5}},"
-                      "{\"topic\":\"demo.sales\",\"ts\":1001,\"seq\":2,\"fields\":{\"value\":2}}]}") ==
+    CHECK(strstr(out,
+                 "{\"type\":\"subscribed\",\"topics\":[\"demo.*\",\"demo.sales\"]}\n"
+                 "{\"type\":\"history\",\"topic\":\"demo.sales\",\"complete\":true,\"points\":"
+                 "[{\"topic\":\"demo.sales\",\"ts\":1000,\"seq\":1,\"fields\":{\"value\":1.5}},"
+                 "{\"topic\":\"demo.sales\",\"ts\":1001,\"seq\":2,\"fields\":{\"value\":2}}]}") ==
           out);
     free(out);
 
@@ -200,8 +203,9 @@ static void test_welcome_subscribe_live(void)
     /* a new matching topic: topic message, then its sample */
     s_sample(b, "demo.users", 0, 0, 7);
     out = s_drain(b, c);
-    CHECK(strstr(out, "{\"type\":\"topic\",\"topic\":\"demo.users\",\"meta\":null}\n"
-                      "{\"type\":\"sample\",\"topic\":\"demo.users\",\"ts\":5000,\"seq\":1,") == out);
+    CHECK(strstr(out,
+                 "{\"type\":\"topic\",\"topic\":\"demo.users\",\"meta\":null}\n"
+                 "{\"type\":\"sample\",\"topic\":\"demo.users\",\"ts\":5000,\"seq\":1,") == out);
     free(out);
     s_done(&b);
 }
@@ -214,8 +218,9 @@ static void test_since(void)
     for (int i = 1; i <= 5; i++)
         s_sample(b, "demo.sales", 999 + i, (uint64_t)i, i);
     client_t *c2 = s_client(b, NULL);
-    s_cmd(b, c2, "{\"type\":\"subscribe\",\"topics\":[\"demo.sales\"],\"since\":{\"demo.sales\":"
-                 "[1002,3]}}");
+    s_cmd(b, c2,
+          "{\"type\":\"subscribe\",\"topics\":[\"demo.sales\"],\"since\":{\"demo.sales\":"
+          "[1002,3]}}");
     char *out = s_drain(b, c2);
     CHECK(s_count(out, "\"seq\":") == 2 && strstr(out, "\"seq\":4") && strstr(out, "\"seq\":5"));
     CHECK(strstr(out, "\"complete\":true"));
@@ -225,8 +230,9 @@ static void test_since(void)
     s_sample(b, "demo.sales", 1006, 7, 7);
     free(s_drain(b, c2));
     s_cmd(b, c2, "{\"type\":\"unsubscribe\",\"topics\":[\"demo.sales\"]}");
-    s_cmd(b, c2, "{\"type\":\"subscribe\",\"topics\":[\"demo.sales\"],\"since\":{\"demo.sales\":"
-                 "[1000,1]}}");
+    s_cmd(b, c2,
+          "{\"type\":\"subscribe\",\"topics\":[\"demo.sales\"],\"since\":{\"demo.sales\":"
+          "[1000,1]}}");
     out = s_drain(b, c2);
     CHECK(strstr(out, "\"complete\":false"));
     CHECK(s_count(out, "\"seq\":") == 5);
@@ -316,8 +322,9 @@ static void test_commands(void)
     CHECK(broker_stats(b)->cmd_errors[CMD_E_BAD_REQUEST] == 1);
     free(out);
     /* subscription limit (10 patterns), all or nothing */
-    s_cmd(b, c2, "{\"type\":\"subscribe\",\"topics\":[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\","
-                 "\"h\",\"i\",\"j\"]}");
+    s_cmd(b, c2,
+          "{\"type\":\"subscribe\",\"topics\":[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\","
+          "\"h\",\"i\",\"j\"]}");
     out = s_drain(b, c2);
     CHECK(strstr(out, "\"code\":\"limit\""));
     CHECK(c2->npatterns == 1);
@@ -537,8 +544,9 @@ static void test_access(void)
     /* a subscribe or since outside its patterns is refused whole */
     s_cmd(b, c, "{\"type\":\"subscribe\",\"topics\":[\"demo.*\",\"system.*\"]}");
     s_cmd(b, c, "{\"type\":\"subscribe\",\"topics\":[\"*\"]}");
-    s_cmd(b, c, "{\"type\":\"subscribe\",\"topics\":[\"demo.sales\"],\"since\":"
-                "{\"system.cpu\":[1,1]}}");
+    s_cmd(b, c,
+          "{\"type\":\"subscribe\",\"topics\":[\"demo.sales\"],\"since\":"
+          "{\"system.cpu\":[1,1]}}");
     out = s_drain(b, c);
     CHECK(s_count(out, "\"code\":\"forbidden\"") == 3 && c->npatterns == 0);
     free(out);
@@ -552,7 +560,8 @@ static void test_access(void)
     s_sample(b, "system.mem", 1000, 1, 1);
     s_sample(b, "demo.users", 1000, 1, 1);
     out = s_drain(b, c);
-    CHECK(!strstr(out, "system.mem") && strstr(out, "{\"type\":\"topic\",\"topic\":\"demo.users\""));
+    CHECK(!strstr(out, "system.mem") &&
+          strstr(out, "{\"type\":\"topic\",\"topic\":\"demo.users\""));
     free(out);
     out = s_drain(b, open);
     CHECK(strstr(out, "system.mem") && strstr(out, "demo.users"));
@@ -567,7 +576,7 @@ static void test_access(void)
     broker_recheck_access(b, s_check, NULL);
     out = s_drain(b, c);
     CHECK(!strstr(out, "demo.sales") && strstr(out, "{\"type\":\"unsubscribed\",\"topics\":"
-                                                     "[\"demo.*\"]}"));
+                                                    "[\"demo.*\"]}"));
     CHECK(c->npatterns == 1 && c->ntopics == 0);
     free(out);
     s_sample(b, "demo.sales", 1002, 3, 3);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_client.c - subscriptions, unsubscribe coverage, pause/resume state. */
 #include "check.h"
 #include "client.h"

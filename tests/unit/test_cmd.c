@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_cmd.c - browser command parsing against proto/vectors/commands.json,
  * plus limits, message buffers and ownership. */
 #include "check.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_colreg.c - collector registry: names, bound, rates. */
 #include "check.h"
 #include "colreg.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_curve.c - Z85 keys, key files, the CURVE allow-list and its lookups. */
 #include "check.h"
 #include "curve.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_history.c - the per-topic ring: order, wrap, since (ts, seq), gen. */
 #include "check.h"
 #include "history.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_ipcount.c - connections per address: counts, deletion keeps lookups. */
 #include "check.h"
 #include "ipcount.h"

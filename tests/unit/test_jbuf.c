@@ -1,9 +1,10 @@
+/* SPDX-License-Identifier: MIT */
 /* test_jbuf.c - the JSON output buffer: growth and caps, integers, shortest
  * doubles and floats (checked against a reference written with snprintf and
  * strtod), string escaping with U+FFFD for invalid UTF-8, base64. */
 #include "check.h"
-#include "rng.h"
 #include "jbuf.h"
+#include "rng.h"
 
 #include <float.h>
 #include <jansson.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_jwt.c - JWT verification: each algorithm by its key, and the classic
  * attacks (alg none, HS256 with a public key's bytes, expired, nbf, aud, a
  * flipped bit, padding). Tokens are signed here with OpenSSL. */
@@ -109,12 +110,13 @@ static void test_hs256(void)
     /* expired, not yet valid, wrong aud, no exp, bad role, bad topics */
     CHECK(jwt_verify(k, tok, strlen(tok), 1764303600000LL, &c, err, sizeof err) < 0 &&
           !strcmp(err, "expired"));
-    s_hs256(secret, 32, HS, "{\"role\":\"admin\",\"exp\":1764303600,\"nbf\":1764303000,\"aud\":\"rtdash\"}",
-            tok);
+    s_hs256(secret, 32, HS,
+            "{\"role\":\"admin\",\"exp\":1764303600,\"nbf\":1764303000,\"aud\":\"rtdash\"}", tok);
     CHECK(s_verify(k, tok, &c, err) < 0 && strstr(err, "nbf"));
     s_hs256(secret, 32, HS, "{\"role\":\"admin\",\"exp\":1764303600,\"aud\":\"other\"}", tok);
     CHECK(s_verify(k, tok, &c, err) < 0 && !strcmp(err, "wrong aud"));
-    s_hs256(secret, 32, HS, "{\"role\":\"admin\",\"exp\":1764303600,\"aud\":[\"x\",\"rtdash\"]}", tok);
+    s_hs256(secret, 32, HS, "{\"role\":\"admin\",\"exp\":1764303600,\"aud\":[\"x\",\"rtdash\"]}",
+            tok);
     CHECK(s_verify(k, tok, &c, err) == 0);
     s_hs256(secret, 32, HS, "{\"role\":\"admin\",\"aud\":\"rtdash\"}", tok);
     CHECK(s_verify(k, tok, &c, err) < 0 && !strcmp(err, "no exp"));
@@ -123,7 +125,8 @@ static void test_hs256(void)
     s_hs256(secret, 32, HS, "{\"role\":\"viewer\",\"exp\":1764303600,\"aud\":\"rtdash\"}", tok);
     CHECK(s_verify(k, tok, &c, err) < 0 && !strcmp(err, "no topics"));
     s_hs256(secret, 32, HS,
-            "{\"role\":\"viewer\",\"topics\":\"demo.*\",\"exp\":1764303600,\"aud\":\"rtdash\"}", tok);
+            "{\"role\":\"viewer\",\"topics\":\"demo.*\",\"exp\":1764303600,\"aud\":\"rtdash\"}",
+            tok);
     CHECK(s_verify(k, tok, &c, err) < 0 && strstr(err, "topics"));
     s_hs256(secret, 32, HS,
             "{\"role\":\"viewer\",\"role\":\"admin\",\"topics\":[\"a\"],\"exp\":1764303600,"

@@ -1,11 +1,12 @@
+/* SPDX-License-Identifier: MIT */
 /* test_mp2json.c - msgpack -> JSON against proto/vectors/vectors.json (the
  * expected text is written from the rules, not from this code), plus focused
  * checks: limits, the pre-scan, output caps, shortest doubles through the
  * whole path, and random mutations of the vectors. */
 #include "check.h"
 #include "json_check.h"
-#include "rng.h"
 #include "mp2json.h"
+#include "rng.h"
 #include "vectors.h"
 
 #include <jansson.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_opts.c - the settings table: defaults < environment < flags, value
  * forms, errors, lists, positional arguments, --help/--version and the
  * effective-settings line (proto/opts.c). */

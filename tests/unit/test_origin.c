@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_origin.c - Origin and Host checks (SECURITY.md S3's cases). */
 #include "check.h"
 #include "origin.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_outq.c - the per-client queue's bounds and drop policy (SPEC §5). */
 #include "check.h"
 #include "outq.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_prom.c - Prometheus text pieces: HELP/TYPE lines, label escaping. */
 #include "check.h"
 #include "prom.h"

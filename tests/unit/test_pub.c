@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_pub.c - the collector library against real ZeroMQ SUB sockets
  * (proto/rtdash_pub.c): two frames, msgpack bodies decoded with msgpack-c,
  * per-topic seq, publishing to every hub of a list, never blocking; what

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_ratelimit.c - token buckets per address, bounded. */
 #include "check.h"
 #include "ratelimit.h"

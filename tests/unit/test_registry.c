@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_registry.c - topics by name, creation order, limit, meta changes. */
 #include "check.h"
 #include "registry.h"

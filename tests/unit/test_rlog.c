@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_rlog.c - the logger's line format, level filter and rate limiter
  * (proto/rlog.c). stderr is redirected into a temporary file to read back
  * what was written. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_session.c - login sessions: ids, expiry, logout, bounds. */
 #include "check.h"
 #include "session.h"
@@ -6,8 +7,7 @@
 int main(void)
 {
     sessions_t *s = sessions_new(3, 1000);
-    char a[SESSION_ID_LEN + 1], b[SESSION_ID_LEN + 1], c[SESSION_ID_LEN + 1],
-        d[SESSION_ID_LEN + 1];
+    char a[SESSION_ID_LEN + 1], b[SESSION_ID_LEN + 1], c[SESSION_ID_LEN + 1], d[SESSION_ID_LEN + 1];
     CHECK(sessions_create(s, "alice", 100, a) != NULL);
     CHECK(strlen(a) == SESSION_ID_LEN && strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu"
                                                    "vwxyz0123456789-_") == SESSION_ID_LEN);
@@ -31,7 +31,8 @@ int main(void)
     CHECK(sessions_find(s, c, strlen(c), 600) && sessions_find(s, e5, strlen(e5), 600));
     /* a removed user's sessions end */
     CHECK(sessions_end_user(s, "carol") == 2);
-    CHECK(sessions_find(s, c, strlen(c), 600) == NULL && sessions_find(s, d, strlen(d), 600) == NULL);
+    CHECK(sessions_find(s, c, strlen(c), 600) == NULL &&
+          sessions_find(s, d, strlen(d), 600) == NULL);
     CHECK(sessions_expire(s, 5000) == 1 && sessions_count(s) == 0);
     sessions_destroy(&s);
     CHECK(s == NULL);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_supervisor.c - the collector supervisor with real processes in a real
  * lws loop (no listening port): output lines reach the log with the
  * collector's name, long lines are cut, RTDASH_HUB is the loopback form of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_topic.c - topic names, patterns, matching and covering (proto/topic.c). */
 #include "check.h"
 #include "topic.h"
@@ -8,7 +9,7 @@ static int s_mismatch;
 #define CHECK_SILENT_EQ(a, b)                                                                      \
     do {                                                                                           \
         if ((a) != (b) && s_mismatch++ < 5)                                                        \
-            fprintf(stderr, "mismatch at %s:%d\n", __FILE__, __LINE__);                          \
+            fprintf(stderr, "mismatch at %s:%d\n", __FILE__, __LINE__);                            \
     } while (0)
 
 #include <string.h>

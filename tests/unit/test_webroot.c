@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_webroot.c - which static files are served: symlinks out, dotfiles,
  * package files and most of node_modules are not (on a temporary tree). */
 #include "check.h"
@@ -59,7 +60,7 @@ int main(void)
     CHECK(webroot_allows(w, "/"));
     CHECK(webroot_allows(w, "/index.html"));
     CHECK(webroot_allows(w, "/js/main.js"));
-    CHECK(webroot_allows(w, "/inner.html"));  /* a symlink that stays inside */
+    CHECK(webroot_allows(w, "/inner.html"));   /* a symlink that stays inside */
     CHECK(webroot_allows(w, "/missing.html")); /* lws answers 404 itself */
     CHECK(!webroot_allows(w, "/link.txt"));    /* a symlink out */
     CHECK(!webroot_allows(w, "/etc/hostname"));

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_wire.c - the hub's own JSON messages against proto/vectors/wire.json,
  * whose expected texts are written from SPEC by make_vectors.py. */
 #include "check.h"
@@ -93,10 +94,9 @@ static bool s_run(const json_t *v, jbuf_t *o)
         size_t i;
         const json_t *t;
         json_array_foreach(json_object_get(v, "topics"), i, t) s_topic(r, t);
-        wire_put_welcome(o, s_str(v, "epoch"),
-                         (uint64_t)json_integer_value(json_object_get(v, "client_id")),
-                         (uint64_t)json_integer_value(json_object_get(v, "clients")), r, NULL,
-                         NULL);
+        wire_put_welcome(
+            o, s_str(v, "epoch"), (uint64_t)json_integer_value(json_object_get(v, "client_id")),
+            (uint64_t)json_integer_value(json_object_get(v, "clients")), r, NULL, NULL);
     } else if (!strcmp(fn, "health")) {
         wire_put_health(o, s_str(v, "epoch"), json_integer_value(json_object_get(v, "uptime_s")),
                         (uint64_t)json_integer_value(json_object_get(v, "clients")),

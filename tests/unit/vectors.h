@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vectors.h - reading proto/vectors/ from the C unit tests.
  * The same files drive the Python tests, so the two sides cannot drift. */
 #ifndef RTDASH_TEST_VECTORS_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // alert-rules.js: a rule fires once per crossing and re-arms only past the
 // re-arm level (hysteresis); old points never re-fire; rules are validated.
 

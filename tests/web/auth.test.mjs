@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // auth.js: the token taken from the address and kept out of it, the store
 // it lives in, and what the page makes of the hub's whoami, login and logout
 // answers (a fake fetch stands for the hub).

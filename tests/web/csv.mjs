@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // An RFC 4180 reader for the tests of the page's CSV export (tests/web and
 // tests/browser): quoted cells, "" escapes, rows ended by CRLF or LF.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // export.js buildExport: what a widget's CSV and JSON downloads hold.
 
 import { test } from 'node:test';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // fields.js: what a topic's meta and data say about its fields (headline,
 // unit, plotted fields, bounds, cpu0…cpuN instances, gauge range, widget kind).
 

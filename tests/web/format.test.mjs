@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // format.js: numbers with units, bytes in binary units, axis labels, times.
 // Digits and separators come from the default locale: expectations are
 // written with the same Intl formatter (n below), so they check the choices

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // widgets/line.js pointRadius: a value that no line segment reaches (a
 // single sample, or one between holes) gets a dot; a line gets none.
 

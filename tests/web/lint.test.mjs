@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The lint guard can fail: web/eslint.config.js, copied with a probe file
 // into a temporary directory, must reject every way of parsing a string as
 // HTML or code (exit 1, the rule named) and pass a clean file (exit 0).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // session.js: subscribe / resume bookkeeping against a fake connection.
 // A reconnect to the same hub resumes each topic from where it stopped; a
 // new epoch loads everything again; stop / start and pause / resume fill

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // store.js: the per-topic series. Points stay in (ts, seq) order without
 // duplicates whatever order live data, histories and resumes arrive in; the
 // chart columns stay parallel to the points; the cap holds.

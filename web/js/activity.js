@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The activity log (newest first, bounded) and the toasts (a few at a time,
 // each for 6 s). Text only: it goes in through h() as text nodes.
 

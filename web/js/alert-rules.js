@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Threshold rules per field and their state. A rule fires once when the
 // value crosses its threshold and re-arms only when the value comes back past
 // the re-arm level (hysteresis), so a noisy value never storms. No DOM and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Threshold alerts per field, set in the UI and remembered (localStorage).
 // The rules and their hysteresis are in alert-rules.js; this adds the dialog
 // that edits a topic's rules, and storage.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Who the page is to the hub (SPEC §7, SECURITY.md S8): the token it was
 // given, kept in sessionStorage and never in the address bar; GET
 // /api/whoami before connecting; POST /api/login and /api/logout. No DOM:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Chart.js glue: configs for live time series (line / area / bar over time)
 // and categorical bars (latest value per field), theme colours, colour parsing.
 // Chart.js is the UMD build loaded by index.html (window.Chart).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The WebSocket to the hub: reconnects by itself with exponential backoff and
 // full jitter, splits batched frames on '\n', keeps the link alive with pings
 // and notices a dead link (no traffic at all for WATCHDOG_MS).

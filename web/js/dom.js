@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Small DOM helpers. Text from the wire only ever goes through textContent /
 // setAttribute; nothing here parses HTML.
 

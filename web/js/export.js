@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Export of a widget's visible data (the points it holds, the fields not
 // hidden) as CSV (RFC 4180) or JSON, downloaded as a file.
 

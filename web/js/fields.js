@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What a sample topic's meta and data say about its fields: the headline
 // field, the unit, the fields drawn, the value bounds, labels and colours.
 // Pure functions of a Series (store.js): no DOM, so node can test them.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Number, unit and time formatting. Units come from meta: "%", "B", "B/s",
 // "bytes", "bytes/s", "ms", "s", free text otherwise.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // When widgets draw: a widget marked dirty is drawn in the next animation
 // frame, at most every minInterval() ms (fast streams cost a bounded amount
 // of CPU), and only while on screen (an IntersectionObserver tells; one

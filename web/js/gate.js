@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The screen shown instead of the dashboard when the hub wants credentials
 // (SECURITY.md S8): a login form (user, password) when people can log in, a
 // token form otherwise, and a note saying why it is shown (session ended,

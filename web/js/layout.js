@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Sections and order of widgets: the standard collectors' topics get a
 // sensible fixed order; anything else is grouped by its first topic segment.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // rtdash dashboard: wires the connection, the session (session.js), the
 // per-topic store, the widgets (drawn by frames.js), the activity log and the
 // controls together. Protocol: SPEC.md §3–§4, proto/PROTOCOL.md. Access

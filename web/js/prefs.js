@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // User preferences in localStorage (theme, chart type per topic, hidden fields,
 // alert rules, level filters). Failures (private mode, quota) are ignored.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The protocol session with the hub (SPEC §3–§4): which topics are
 // subscribed on this connection, which the user stopped, where each one
 // resumes from after a reconnect (same epoch) or a stop, pause and resume,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Per-topic data: meta, a bounded, (ts, seq)-ordered and de-duplicated list of
 // points, and chart columns kept in step with it (one {x, y} array per field,
 // handed to Chart.js as dataset data so nothing is rebuilt per frame).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Applies the saved theme before first paint. Classic script (CSP: 'self').
 (function () {
   var t = 'system';

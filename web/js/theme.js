@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Dark / light theme: follows the system until the user picks one; the choice
 // is remembered (localStorage, applied before paint by theme-init.js).
 

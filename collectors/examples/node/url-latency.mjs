@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: MIT
 // url-latency.mjs - an rtdash collector in Node.js: how long a URL takes to answer.
 //
 // Every interval it fetches the URL (by default the hub's own /healthz) and

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """processes.py - an rtdash collector in Python: how many processes run on this machine.
 
 Every interval it counts the processes in /proc and reads how many are running

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # file-growth.sh - an rtdash collector in shell: how fast a file grows.
 #
 #     file-growth.sh [FILE [TOPIC]]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_influx.c - the InfluxDB line protocol parser (collectors/pub/influx.c):
  * values of every type, escapes, timestamps, topic building (tag order,
  * invalid bytes, UTF-8, the 128-byte limit) and the exact "column N: reason"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_jsonl.c - rtdash-pub's JSON lines (collectors/pub/jsonl.c): what a
  * good line becomes (head first, ts and seq added only where missing, every
  * other key passed through in order, decoded with msgpack-c) and the exact

@@ -124,8 +124,8 @@ static double s_field(const char *topic, const char *name)
 static char *s_read(const char *dir, const char *rel, size_t *len)
 {
     char path[512];
-    snprintf(path, sizeof(path), "%s/%s", dir, rel);
-    FILE *f = fopen(path, "r");
+    int pl = snprintf(path, sizeof(path), "%s/%s", dir, rel);
+    FILE *f = pl > 0 && (size_t)pl < sizeof(path) ? fopen(path, "r") : NULL;
     if (!f) {
         fprintf(stderr, "cannot open %s\n", path);
         exit(1);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Bars: with several plotted fields, one bar per field of the newest sample
 // (categories, e.g. per-core CPU); with one field, bars over time.
 

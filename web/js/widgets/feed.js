@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // An event topic's widget: the newest events first, filtered by level.
 
 import { Widget } from './widget.js';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Gauge: the headline value on a half-circle scale from meta's bounds (or up
 // to the largest value seen), coloured by level when the bounds are fixed,
 // with a sparkline of the recent values.

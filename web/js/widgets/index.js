@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Widgets built from a topic's meta: a series widget for samples (one
 // renderer per chart type, widgets/renderers.js) and a feed for events.
 // Each renders from its Series in the animation frame the app schedules;

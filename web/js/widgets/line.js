@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Time series: one dataset per plotted field over time, drawn as a line, as
 // an area (the headline field filled) or, by bar.js, as bars. The datasets
 // hold copies of the store's columns, so Chart.js never hooks those.

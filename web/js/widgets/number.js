@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Number: the headline value large, its change since the previous sample,
 // and a sparkline of the recent values.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The body of a series widget is drawn by one renderer per chart type, as
 // Chart.js has one controller per type: each is its own class with a static
 // id, looked up by that id in widgets/renderers.js. A renderer builds its

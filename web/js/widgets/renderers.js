@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The chart types a series widget offers, each drawn by its own renderer
 // class (as Chart.js registers one controller per type), keyed by its id.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A sample topic's widget: the chart type menu, a summary (headline value,
 // side note, meter), a legend of field chips and a body drawn by the
 // renderer of the chosen chart type (widgets/renderers.js).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The sparkline under a gauge or a number: the headline field's column drawn
 // on a small canvas of its own (no Chart.js: a few hundred points, one path).
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What every widget has: a header (title, topic, badges, stop/start, menu),
 // a footer (last update, rate, counts) and its data attributes. A widget
 // reaches the app only through its actions (see widgets/index.js).

@@ -353,7 +353,7 @@ hub_t *hub_new(const hub_cfg_t *cfg)
         goto fail;
     if (cfg->collectors.n || (cfg->collectors_dir && cfg->collectors_dir[0])) {
         h->sv = supervisor_new(cfg->ingest);
-        if (!h->sv)
+        if (!h->sv || supervisor_set_child(h->sv, cfg->collector_user, &cfg->collector_env) < 0)
             goto fail;
         for (size_t i = 0; i < cfg->collectors.n; i++) {
             char *cmd = strndup(cfg->collectors.v[i], cfg->collectors.len[i]);
@@ -363,7 +363,7 @@ hub_t *hub_new(const hub_cfg_t *cfg)
                 goto fail;
         }
         if (cfg->collectors_dir && cfg->collectors_dir[0] &&
-            supervisor_add_dir(h->sv, cfg->collectors_dir) < 0)
+            supervisor_add_dir(h->sv, cfg->collectors_dir, cfg->collectors_follow) < 0)
             goto fail;
         /* under CURVE each collector gets a key of its own, listed for it */
         if (ingest_curve_on(h->ingest) &&

@@ -40,6 +40,9 @@ typedef struct hub_cfg {
     const char *log_level;
     opt_list_t collectors;      /* --collector: commands to run and supervise */
     const char *collectors_dir; /* --collectors-dir: run every executable in it */
+    int collectors_follow;      /* --collectors-follow-symlinks */
+    const char *collector_user; /* --collector-user: the children's user */
+    opt_list_t collector_env;   /* --collector-env: more variables the children get */
     auth_t *auth;               /* credentials; taken over by hub_new (NULL = none) */
     origin_policy_t *origin;    /* allowed Origin/Host; taken over by hub_new */
     const char *tls_cert;       /* --tls-cert / --tls-key: https and wss (both or none) */

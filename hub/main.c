@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef RTDASH_WEB_ROOT_DEFAULT
@@ -233,7 +234,16 @@ int main(int argc, char **argv)
          "run this collector command (sh -c), restart it when it exits; a flag is one "
          "command, RTDASH_COLLECTOR is split at commas"},
         {"collectors-dir", OPT_STR, NULL, 0, 0, &cfg.collectors_dir,
-         "run every executable file of this directory as a supervised collector"},
+         "run every executable file of this directory as a supervised collector (files "
+         "owned by this user or root and writable by nobody else; the directory too)"},
+        {"collectors-follow-symlinks", OPT_BOOL, "0", 0, 0, &cfg.collectors_follow,
+         "also run symlinks of --collectors-dir (their targets are checked)"},
+        {"collector-user", OPT_STR, NULL, 0, 0, &cfg.collector_user,
+         "run supervised collectors as this user (needed when the hub runs as root; "
+         "'root' runs them as root, knowingly)"},
+        {"collector-env", OPT_LIST, NULL, 0, 0, &cfg.collector_env,
+         "a variable of the hub's environment its collectors get too (repeatable; besides "
+         "PATH, HOME, LANG, LC_*, TZ and the collectors' RTDASH_* settings)"},
         {"curve-secret", OPT_STR, NULL, 0, 0, &cfg.curve_secret,
          "the hub's CURVE key file (PUBLIC SECRET, mode 0600; rtdash-pub --gen-keys writes "
          "one): with --curve-clients, collectors must authenticate"},
@@ -257,6 +267,22 @@ int main(int argc, char **argv)
     }
     if (s_check_collectors(&cfg.collectors) < 0)
         return 2;
+    struct stat cdst;
+    if (cfg.collectors_dir && cfg.collectors_dir[0] && stat(cfg.collectors_dir, &cdst) == 0 &&
+        (cdst.st_mode & (S_IWGRP | S_IWOTH))) {
+        fprintf(stderr,
+                "rtdash-hub: --collectors-dir %s is writable by group or others: anyone "
+                "could plant a collector there (chmod go-w)\n",
+                cfg.collectors_dir);
+        return 2;
+    }
+    if ((cfg.collectors.n || (cfg.collectors_dir && cfg.collectors_dir[0])) && geteuid() == 0 &&
+        !(cfg.collector_user && cfg.collector_user[0])) {
+        fprintf(stderr, "rtdash-hub: running as root, supervised collectors need "
+                        "--collector-user USER (a user of their own, or root to run them as "
+                        "root knowingly)\n");
+        return 2;
+    }
     ac.session_ms = session_h * 3600 * 1000;
     if (!cfg.tls_cert != !cfg.tls_key) {
         fprintf(stderr, "rtdash-hub: --tls-cert and --tls-key go together\n");

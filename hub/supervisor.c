@@ -17,7 +17,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdbool.h>
@@ -70,6 +72,12 @@ struct supervisor {
     char hub[256];                           /* RTDASH_HUB for the children */
     char curve_server[CURVEKEY_Z85_LEN + 1]; /* the hub's public key; "" without CURVE */
     char *keydir; /* owned: the children's key files are in it, or NULL */
+    bool as_user; /* children run as uid/gid/groups (--collector-user) */
+    uid_t uid;
+    gid_t gid;
+    gid_t *groups; /* owned */
+    int ngroups;
+    opt_list_t env_names; /* --collector-env: more variables the children get */
     child_t **v;
     size_t n, cap;
     struct lws_context *cx;
@@ -410,8 +418,39 @@ static char *s_shell_quote(const char *path)
     return out;
 }
 
-int supervisor_add_dir(supervisor_t *s, const char *dir)
+/* Why path (an entry of a collectors directory) must not run, or NULL. */
+static const char *s_admit(const char *path, bool follow)
 {
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return strerror(errno);
+    if (S_ISLNK(st.st_mode)) {
+        if (!follow)
+            return "a symlink (--collectors-follow-symlinks to run them)";
+        if (stat(path, &st) != 0)
+            return "a symlink to nothing";
+    }
+    if (!S_ISREG(st.st_mode))
+        return "not a regular file";
+    if (st.st_uid != geteuid() && st.st_uid != 0)
+        return "owned by another user";
+    if (st.st_mode & (S_IWGRP | S_IWOTH))
+        return "writable by group or others";
+    if (access(path, X_OK) != 0)
+        return "not executable";
+    return NULL;
+}
+
+int supervisor_add_dir(supervisor_t *s, const char *dir, bool follow_symlinks)
+{
+    struct stat dst;
+    if (stat(dir, &dst) == 0 && S_ISDIR(dst.st_mode) && (dst.st_mode & (S_IWGRP | S_IWOTH))) {
+        rlog(RLOG_ERROR,
+             "supervisor: the collectors directory %s is writable by group or "
+             "others: anyone could plant a collector there (chmod go-w)",
+             dir);
+        return -1;
+    }
     DIR *d = opendir(dir);
     if (!d) {
         rlog(RLOG_ERROR, "supervisor: cannot read the collectors directory %s: %s", dir,
@@ -441,17 +480,16 @@ int supervisor_add_dir(supervisor_t *s, const char *dir)
         qsort(names, n, sizeof(*names), s_cmp_str);
     for (size_t i = 0; i < n; i++) {
         char path[4096];
-        struct stat st;
         int w = snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-        bool ok = w > 0 && (size_t)w < sizeof(path) && stat(path, &st) == 0 &&
-                  S_ISREG(st.st_mode) && access(path, X_OK) == 0;
-        if (ok) {
+        const char *why =
+            w > 0 && (size_t)w < sizeof(path) ? s_admit(path, follow_symlinks) : "a path too long";
+        if (!why) {
             char *cmd = s_shell_quote(path);
             if (cmd && supervisor_add(s, names[i], cmd) == 0)
                 added++;
             free(cmd);
         } else {
-            rlog(RLOG_INFO, "supervisor: %s is not an executable file: skipped", path);
+            rlog(RLOG_WARN, "supervisor: %s skipped: %s", path, why);
         }
         free(names[i]);
     }
@@ -459,6 +497,43 @@ int supervisor_add_dir(supervisor_t *s, const char *dir)
     if (added == 0)
         rlog(RLOG_WARN, "supervisor: no executable file in %s", dir);
     return added;
+}
+
+int supervisor_set_child(supervisor_t *s, const char *user, const opt_list_t *env_names)
+{
+    if (env_names)
+        s->env_names = *env_names;
+    if (!user || !*user)
+        return 0;
+    struct passwd *pw = getpwnam(user);
+    if (!pw) {
+        rlog(RLOG_ERROR, "supervisor: --collector-user %s: no such user", user);
+        return -1;
+    }
+    int ng = 64;
+    gid_t *g = malloc((size_t)ng * sizeof(*g));
+    if (g && getgrouplist(user, pw->pw_gid, g, &ng) < 0) {
+        gid_t *more = realloc(g, (size_t)ng * sizeof(*g));
+        if (!more || getgrouplist(user, pw->pw_gid, more, &ng) < 0) {
+            free(more ? more : g);
+            g = NULL;
+        } else {
+            g = more;
+        }
+    }
+    if (!g) {
+        rlog(RLOG_ERROR, "supervisor: --collector-user %s: cannot read its groups", user);
+        return -1;
+    }
+    free(s->groups);
+    s->groups = g;
+    s->ngroups = ng;
+    s->uid = pw->pw_uid;
+    s->gid = pw->pw_gid;
+    s->as_user = true;
+    if (pw->pw_uid == 0)
+        rlog(RLOG_WARN, "supervisor: collectors run as root (--collector-user %s)", user);
+    return 0;
 }
 
 size_t supervisor_count(const supervisor_t *s)
@@ -659,13 +734,38 @@ static void s_schedule_restart(child_t *c)
     lws_sul_schedule(s->cx, 0, &c->sul_restart, s_restart_cb, delay * LWS_US_PER_MS);
 }
 
-/* The environment of a child: ours with RTDASH_HUB and RTDASH_COLLECTOR
- * replaced (the hub's own RTDASH_COLLECTOR is its list of commands, not the
- * child's name), and no RTDASH_CURVE_* of ours (the hub's key and allow-list
- * files are not the child's business) but the child's own when set. The
- * array is allocated, its strings are not (but vars[0..nvars), which are
- * the caller's). */
-static char **s_child_env(char *const *vars, size_t nvars)
+/* Is the variable e (NAME=value) one a child gets from the hub's
+ * environment (SECURITY.md S6.2)? The basics of a process, the sanitizers'
+ * options, the collectors' own RTDASH_* settings and the names given with
+ * --collector-env; never the hub's files, tokens, keys or web settings. */
+static bool s_env_allowed(const supervisor_t *s, const char *e)
+{
+    static const char *const basics[] = {"PATH",          "HOME",         "LANG",    "TZ",
+                                         "TMPDIR",        "USER",         "LOGNAME", "ASAN_OPTIONS",
+                                         "UBSAN_OPTIONS", "LSAN_OPTIONS", NULL};
+    /* the collectors' settings (SPEC §1), by their variables */
+    static const char *const collector[] = {"RTDASH_INTERVAL_MS", "RTDASH_LOG_LEVEL", "RTDASH_PROC",
+                                            "RTDASH_TOPIC", NULL};
+    size_t n = strcspn(e, "=");
+    for (int i = 0; basics[i]; i++)
+        if (strlen(basics[i]) == n && !strncmp(e, basics[i], n))
+            return true;
+    if (n > 3 && !strncmp(e, "LC_", 3))
+        return true;
+    for (int i = 0; collector[i]; i++)
+        if (strlen(collector[i]) == n && !strncmp(e, collector[i], n))
+            return true;
+    for (size_t i = 0; i < s->env_names.n; i++)
+        if (s->env_names.len[i] == n && !strncmp(e, s->env_names.v[i], n))
+            return true;
+    return false;
+}
+
+/* The environment of a child: the allowed part of ours, then vars (its
+ * RTDASH_HUB, RTDASH_COLLECTOR name and its own RTDASH_CURVE_*). The array
+ * is allocated, its strings are not (but vars[0..nvars), which are the
+ * caller's). */
+static char **s_child_env(const supervisor_t *s, char *const *vars, size_t nvars)
 {
     size_t n = 0;
     for (char **e = environ; e && *e; e++)
@@ -675,8 +775,7 @@ static char **s_child_env(char *const *vars, size_t nvars)
         return NULL;
     size_t o = 0;
     for (char **e = environ; e && *e; e++)
-        if (strncmp(*e, "RTDASH_HUB=", 11) != 0 && strncmp(*e, "RTDASH_COLLECTOR=", 17) != 0 &&
-            strncmp(*e, "RTDASH_CURVE_", 13) != 0)
+        if (s_env_allowed(s, *e))
             env[o++] = *e;
     for (size_t i = 0; i < nvars; i++)
         env[o++] = vars[i];
@@ -742,9 +841,18 @@ static void s_remove_keys(supervisor_t *s)
 }
 
 /* In the child, between fork() and exec: async-signal-safe calls only. */
-static void s_exec_child(int wfd, const char *command, char **env, int max_fd)
+static void s_exec_child(const supervisor_t *s, int wfd, const char *command, char **env,
+                         int max_fd)
 {
     setpgid(0, 0);
+    /* --collector-user: groups, then gid, then uid (looked up before fork) */
+    if (s->as_user && (setgroups((size_t)s->ngroups, s->groups) < 0 || setgid(s->gid) < 0 ||
+                       setuid(s->uid) < 0)) {
+        static const char msg[] = "cannot switch to --collector-user\n";
+        ssize_t w = write(wfd, msg, sizeof(msg) - 1);
+        (void)w;
+        _exit(126);
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = SIG_DFL;
@@ -783,7 +891,7 @@ static void s_start(child_t *c)
     snprintf(server_var, sizeof(server_var), "RTDASH_CURVE_SERVERKEY=%s", s->curve_server);
     snprintf(key_var, sizeof(key_var), "RTDASH_CURVE_KEYFILE=%s", c->keyfile ? c->keyfile : "");
     char *vars[] = {hub_var, name_var, server_var, key_var};
-    char **env = s_child_env(vars, c->keyfile ? 4 : 2);
+    char **env = s_child_env(s, vars, c->keyfile ? 4 : 2);
     pipe_t *p = calloc(1, sizeof(*p));
     struct rlimit rl;
     int max_fd =
@@ -801,7 +909,7 @@ static void s_start(child_t *c)
         goto retry;
     }
     if (pid == 0)
-        s_exec_child(fds[1], c->command, env, max_fd);
+        s_exec_child(s, fds[1], c->command, env, max_fd);
     setpgid(pid, pid); /* also here: no race with the kill of an early stop */
     close(fds[1]);
     fds[1] = -1;
@@ -812,7 +920,9 @@ static void s_start(child_t *c)
     c->pub.starts++;
     c->pub.started_ms = rtclock_wall_ms();
     c->started_mono = rtclock_mono_ms();
-    rlog(RLOG_NOTICE, "[collector %s] started (pid %d): %s", c->name, (int)pid, c->command);
+    /* the command itself only at info: it may hold what an operator typed */
+    rlog(RLOG_NOTICE, "[collector %s] started (pid %d)", c->name, (int)pid);
+    rlog(RLOG_INFO, "[collector %s] command: %s", c->name, c->command);
 
     /* The pipe goes into the loop. If that fails the child still runs,
      * unlogged, rather than being killed for our problem. */
@@ -1016,6 +1126,7 @@ void supervisor_destroy(supervisor_t **ps)
         free(s->v[i]);
     }
     free(s->v);
+    free(s->groups);
     free(s);
     *ps = NULL;
 }

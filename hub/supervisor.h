@@ -17,6 +17,7 @@
 #define RTDASH_SUPERVISOR_H
 
 #include "jbuf.h"
+#include "opts.h"
 #include <libwebsockets.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -83,9 +84,22 @@ int supervisor_add(supervisor_t *s, const char *name, const char *command);
 int supervisor_check_command(const char *command, char *why, size_t size);
 
 /* Add every executable regular file of dir (not those starting with '.'), in
- * name order, each named by its file name. Returns the number added (0 is
- * not an error, but logged), or -1 (logged) if dir cannot be read. */
-int supervisor_add_dir(supervisor_t *s, const char *dir);
+ * name order, each named by its file name, admitted as sshd's StrictModes
+ * would (SECURITY.md S6): a regular file by lstat (a symlink only with
+ * follow_symlinks, and then its target is checked), owned by the hub's user
+ * or root, not writable by group or others; anything else is skipped with
+ * the reason logged. Returns the number added (0 is not an error, but
+ * logged), or -1 (logged) if dir cannot be read or is itself writable by
+ * group or others (the hub must not start: anyone could plant a collector). */
+int supervisor_add_dir(supervisor_t *s, const char *dir, bool follow_symlinks);
+
+/* Run the children as user (its uid, gid and groups, looked up now), and
+ * pass them these extra environment variable names besides the allowed ones
+ * (PATH, HOME, LANG, LC_*, TZ, TMPDIR, USER, LOGNAME, the sanitizers'
+ * *_OPTIONS, and the collectors' RTDASH_* settings; never the hub's files,
+ * tokens or keys). user NULL: as the hub. 0, or -1 (logged) for an unknown
+ * user. Before supervisor_start() only. */
+int supervisor_set_child(supervisor_t *s, const char *user, const opt_list_t *env_names);
 
 /* Tune the restart backoff (for tests): first delay, largest delay, and how
  * long a run must last for the delay to go back to the first. Defaults

@@ -27,6 +27,11 @@ while [ -n "$rest" ]; do
     case $item in *[![:space:]]*) set -- "$@" --collector "$item" ;; esac
 done
 [ -z "$more" ] || set -- "$@" --collector "$more"
+# As root the hub asks who its collectors run as (SPEC §7): make run is a
+# machine's own dashboard, so they run as you, and the hub says so.
+if [ "$(id -u)" = 0 ] && [ -z "${RTDASH_COLLECTOR_USER:-}" ]; then
+    set -- "$@" --collector-user root
+fi
 
 "$bin/rtdash-hub" "$@" &
 hub=$!

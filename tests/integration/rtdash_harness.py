@@ -156,6 +156,13 @@ class Hub(Proc):
         self.port = port or free_port()
         self.ingest_port = ingest_port or free_port()
         self.ingest = "tcp://%s:%d" % (HOST, self.ingest_port)
+        extra_args = list(extra_args)
+        supervising = ("--collector" in extra_args or "--collectors-dir" in extra_args or
+                       (env or {}).get("RTDASH_COLLECTOR"))
+        if supervising and os.geteuid() == 0 and "--collector-user" not in extra_args:
+            # as root the hub wants the collectors' user said (SPEC §7); the
+            # tests run them as root on purpose
+            extra_args += ["--collector-user", "root"]
         if only_args:
             argv = [bin_path("rtdash-hub")] + list(extra_args)
         else:

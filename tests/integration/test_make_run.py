@@ -148,14 +148,14 @@ async def test_port_and_collector_on_the_make_command_line():
     example = os.path.join(SRC, "collectors", "examples", "python", "processes.py")
     hubs = "tcp://127.0.0.1:%d,tcp://127.0.0.1:%d" % (free_port(), ingest)  # a comma in it
     run = MakeRun(["PORT=%d" % port, "COLLECTOR=/usr/bin/python3 '%s' --hub %s" % (example, hubs)],
-                  env={"RTDASH_PORT": str(other),
+                  env={"RTDASH_PORT": str(other), "RTDASH_LOG_LEVEL": "info",
                        "RTDASH_INGEST": "tcp://127.0.0.1:%d" % ingest})
     try:
         run.wait_for(r"rtdash: http://localhost:%d/" % port, 20)
         check(http_get(port, "/healthz")[0] == 200, "/healthz on %d" % port)
         with socket.socket() as s:
             check(s.connect_ex(("127.0.0.1", other)) != 0, "nothing on RTDASH_PORT %d" % other)
-        run.wait_for(r"\[collector processes\.py\] started \(pid \d+\): /usr/bin/python3 .* "
+        run.wait_for(r"\[collector processes\.py\] command: /usr/bin/python3 .* "
                      r"--hub %s" % re.escape(hubs), 10)
         names = {lb["name"] for n, lb, v in metrics(port) if n == "rtdash_supervised_up"}
         check(names == {"rtdash-sysmetrics", "rtdash-demo", "processes.py"},

@@ -152,16 +152,50 @@ static void test_names_and_dir(void)
     }
     snprintf(path, sizeof(path), "%s/subdir", dir);
     mkdir(path, 0755);
-    CHECK(supervisor_add_dir(s, dir) == 2);
+    /* StrictModes (SECURITY.md S6): a world-writable file, a symlink and a
+     * file owned by another user are skipped; the others still run */
+    const char *bad[] = {"c-writable", "d-link", "e-others"};
+    snprintf(path, sizeof(path), "%s/%s", dir, bad[0]);
+    FILE *wf = fopen(path, "w");
+    if (wf)
+        fclose(wf);
+    chmod(path, 0777);
+    char target[256];
+    snprintf(target, sizeof(target), "%s/b-collector", dir);
+    snprintf(path, sizeof(path), "%s/%s", dir, bad[1]);
+    CHECK(symlink(target, path) == 0);
+    snprintf(path, sizeof(path), "%s/%s", dir, bad[2]);
+    FILE *of = fopen(path, "w");
+    if (of)
+        fclose(of);
+    chmod(path, 0755);
+    bool other = geteuid() == 0 && chown(path, 65534, 65534) == 0; /* nobody, as root */
+    if (!other)
+        unlink(path);
+    CHECK(supervisor_add_dir(s, dir, false) == 2);
     CHECK(supervisor_count(s) == 9);
     CHECK_STREQ(supervisor_child(s, 7)->name, "a 'quoted' one");
     CHECK_STREQ(supervisor_child(s, 8)->name, "b-collector");
     char want[256];
     snprintf(want, sizeof(want), "'%s/a '\\''quoted'\\'' one'", dir);
     CHECK_STREQ(supervisor_child(s, 7)->command, want);
-    CHECK(supervisor_add_dir(s, "/nonexistent/rtdash") == -1);
+    CHECK(supervisor_add_dir(s, "/nonexistent/rtdash", false) == -1);
+    /* with follow, the symlink runs (its target is fine) */
+    supervisor_t *s2 = supervisor_new("tcp://127.0.0.1:5556");
+    CHECK(supervisor_add_dir(s2, dir, true) == 3);
+    supervisor_destroy(&s2);
+    /* a directory writable by others: refused whole */
+    chmod(dir, 0777);
+    s2 = supervisor_new("tcp://127.0.0.1:5556");
+    CHECK(supervisor_add_dir(s2, dir, false) == -1);
+    supervisor_destroy(&s2);
+    chmod(dir, 0700);
     for (int i = 0; i < 4; i++) {
         snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+        unlink(path);
+    }
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, bad[i]);
         unlink(path);
     }
     snprintf(path, sizeof(path), "%s/subdir", dir);

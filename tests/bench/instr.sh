@@ -8,15 +8,21 @@
 set -euo pipefail
 bin=$1 work=$2
 clients=${INSTR_CLIENTS:-10} rate=${INSTR_RATE:-500} secs=${INSTR_SECONDS:-10}
+# INSTR_HUB_ARGS: more hub flags (e.g. --auth FILE); INSTR_SUBPROTOCOL: the
+# clients' Sec-WebSocket-Protocol (e.g. "rtdash.v1, bearer.TOKEN")
+read -r -a hub_args <<< "${INSTR_HUB_ARGS:-}"
+proto_args=()
+[ -n "${INSTR_SUBPROTOCOL:-}" ] && proto_args=(--subprotocol "$INSTR_SUBPROTOCOL")
 tmp=$(mktemp -d)
 run() { # rate -> "Ir delivered"
     local r=$1
     valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.$r" \
         "$bin/rtdash-hub" --port 18631 --ingest tcp://127.0.0.1:15631 --log-level warn \
+        "${hub_args[@]}" \
         2> "$tmp/vg.$r.err" &
     local hub=$!
     for _ in $(seq 100); do ss -Hltn 'sport = :18631' | grep -q . && break; sleep 0.2; done
-    "$work/build/wsload" --url ws://127.0.0.1:18631/ws --proto json \
+    "$work/build/wsload" --url ws://127.0.0.1:18631/ws --proto json "${proto_args[@]}" \
         --send '{"type":"subscribe","topics":["bench"]}' --clients "$clients" \
         --warmup 1 --duration $((secs + 3)) > "$tmp/wl.$r.json" 2> /dev/null &
     local wl=$!

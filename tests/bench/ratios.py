@@ -148,6 +148,29 @@ if instr and instr.get("instr_per_delivered"):
           "**%.0f**" % (instr["clients"], instr["rate"], instr["seconds"],
                         instr["instr_per_delivered"]))
 
+# Auth: the hub again, every client with a token (run.sh's second pass)
+auth_a = {}
+if os.path.exists(os.path.join(out, "auth", "steps.tsv")):
+    for line in open(os.path.join(out, "auth", "steps.tsv")):
+        p = line.rstrip("\n").split("\t")
+        if len(p) < 6 or p[0] != hub or not p[1].startswith("A") or not p[5].startswith("PASS"):
+            continue
+        m = re.search(r"delivered=(\d+)/s", p[5])
+        if m and int(m.group(1)) > auth_a.get(p[1], 0):
+            auth_a[p[1]] = int(m.group(1))
+instr_auth = load("instr-auth.json")
+if auth_a or instr_auth:
+    print("\nWith a token on every client (--auth), hub with / without:\n")
+    for sc in ("A100", "A1000"):
+        if sc in auth_a:
+            print("- %s: %s / %s = %s" % (sc, fmt(auth_a[sc]), fmt(a_plain := A.get((hub, sc),
+                                                                                 (0,))[0]),
+                                          ratio(auth_a[sc], a_plain)))
+    if instr_auth and instr and instr_auth.get("instr_per_delivered"):
+        print("- instructions per delivered message: %.0f / %.0f = %s" % (
+            instr_auth["instr_per_delivered"], instr["instr_per_delivered"],
+            ratio(instr_auth["instr_per_delivered"], instr["instr_per_delivered"])))
+
 print("\nTargets (issue 7):")
 
 

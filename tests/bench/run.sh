@@ -48,4 +48,19 @@ fi
 if [ "${SKIP_INSTR:-0}" != 1 ]; then
     "$here/instr.sh" "$bin" "$work" > "$out/instr.json" 2> "$out/instr.err" || true
 fi
+# Auth: A and the instructions again with a token on every client (issue 12:
+# within 5 % of the same run without auth)
+if [ "${SKIP_AUTH:-0}" != 1 ]; then
+    tok=bench-token-0123456789abcdef
+    printf '%s viewer bench\n' "$tok" > "$work/bench.tokens"
+    chmod 600 "$work/bench.tokens"
+    (cd "$work" && OUT="$out/auth" PEERS=hub SCENARIOS=A HUB_WS_PATH="/ws?token=$tok" \
+        HUB_CMD="$HUB_CMD --host 127.0.0.1 --auth $work/bench.tokens" ./run-peers.sh) \
+        > "$work/run-peers-auth.out" 2>&1 || true
+    if [ "${SKIP_INSTR:-0}" != 1 ]; then
+        INSTR_HUB_ARGS="--host 127.0.0.1 --auth $work/bench.tokens" \
+            INSTR_SUBPROTOCOL="rtdash.v1, bearer.$tok" \
+            "$here/instr.sh" "$bin" "$work" > "$out/instr-auth.json" 2> "$out/instr-auth.err" || true
+    fi
+fi
 /usr/bin/python3 "$here/ratios.py" "$out"

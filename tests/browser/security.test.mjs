@@ -12,7 +12,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   Harness, openPage, waitLive, waitCount, hubFetch, hubJSON, makeToken, launchBrowser, realErrors,
-  pubUntilShown, screenshot, sleep, waitFor,
+  pubStream, pubUntilShown, screenshot, sleep, waitFor,
 } from './lib.mjs';
 
 const h = new Harness('security');
@@ -413,5 +413,22 @@ test('auth off: no gate, no user in the header, connected as before', async () =
   const st = await page.evaluate(() => window.rtdash.state().who);
   assert.deepEqual(st, { user: null, role: 'admin', patterns: ['*'], auth: false });
   assert.deepEqual(realErrors(page), []);
+  await page.context().close();
+});
+
+test('over TLS: the page loads from https and goes live over wss, with a login', async () => {
+  const secure = await h.hub({ tls: true, auth: { users: [{ name: 'alice', role: 'admin', password: 'pw-alice-1' }] } });
+  const pub = await pubStream(h.tag, secure, 'pub-tls');
+  const sockets = [];
+  const page = await openPage(browser, secure, { wait: false, setup: (p) => p.on('websocket', (w) => sockets.push(w.url())) });
+  assert.ok(page.url().startsWith('https://'), page.url());
+  await waitGate(page, 'login');
+  await typeLogin(page, 'alice', 'pw-alice-1');
+  await waitLive(page);
+  await pubUntilShown(page, pub, 'tls.temp', ['tls.temp 21.5']);
+  assert.ok(sockets.length >= 1 && sockets.every((u) => u.startsWith('wss://')), `the WebSockets: ${sockets}`);
+  assert.deepEqual(realErrors(page, ALLOW), []);
+  await screenshot(page, 'security-tls');
+  await pub.close();
   await page.context().close();
 });

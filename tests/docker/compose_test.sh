@@ -327,6 +327,11 @@ check "curve-init made the CURVE keys and exited 0; the hub takes those keys onl
         '"$DOCKER"' logs "$1" 2>&1 | grep -E "ingest tcp://\*:5556: CURVE, 3 collector keys"' - "$HUB"
 check "ingest 5556 not published, only 8080" \
     sh -c '[ "$('"$DOCKER"' port "$1" | cut -d/ -f1 | sort -u | tr "\n" " ")" = "8080 " ]' - "$HUB"
+check "published on loopback only (host IP 127.0.0.1)" \
+    sh -c '[ "$('"$DOCKER"' port "$1" 8080/tcp | cut -d: -f1 | sort -u | tr "\n" " ")" = "127.0.0.1 " ]' - "$HUB"
+check "the hub's container: uid 10001, no capabilities, read-only, no-new-privileges, pids and memory bounded" \
+    sh -c 'v=$('"$DOCKER"' inspect -f "{{.Config.User}} {{.HostConfig.CapDrop}} {{.HostConfig.ReadonlyRootfs}} {{.HostConfig.SecurityOpt}} {{.HostConfig.PidsLimit}} {{.HostConfig.Memory}}" "$1") &&
+        echo "$v" && [ "$v" = "10001:10001 [ALL] true [no-new-privileges:true] 256 536870912" ]' - "$HUB"
 http_check() {
     /usr/bin/python3 - "$@" <<'EOF'
 import json, sys, urllib.request
@@ -396,6 +401,42 @@ if grep -q 'profiles: \["examples"\]' docker-compose.yml; then
         tail -n 30 "$RUN/up-examples.log" | sed 's/^/      /'
     fi
 fi
+
+# ---------------------------------------------------------------------------
+step "with people and tokens: docker/auth.override.yml, files as Docker secrets"
+SECRETS=$RUN/secrets
+mkdir -p "$SECRETS"
+AUTH_TOKEN=compose-viewer-0123456789abcdef
+HASH=$(printf 'pw' | "${COMPOSE[@]}" run --rm --no-deps -T hub rtdash-hub --hash-password 2>/dev/null | tail -n 1)
+printf 'alice admin %s\n' "$HASH" > "$SECRETS/users"
+printf '%s viewer demo.* system.*\n' "$AUTH_TOKEN" > "$SECRETS/tokens"
+chown 10001:10001 "$SECRETS/users" "$SECRETS/tokens"
+chmod 400 "$SECRETS/users" "$SECRETS/tokens"
+AUTHC=("${COMPOSE[@]}" -f docker/auth.override.yml)
+export RTDASH_USERS_FILE=$SECRETS/users RTDASH_TOKENS_FILE=$SECRETS/tokens
+auth_check() {
+    /usr/bin/python3 -c 'import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+line = s.recv(4096).split(b"\r\n")[0]
+print("anonymous upgrade:", line.decode())
+sys.exit(0 if b" 401" in line else 1)' "$1"
+}
+if "${AUTHC[@]}" up -d hub >"$RUN/up-auth.log" 2>&1; then
+    check "hub healthy with auth on (/healthz stays open)" wait_healthy hub 60
+    check "an anonymous WebSocket gets 401" auth_check "$PORT"
+    if /usr/bin/python3 "$HERE/ws_check.py" "ws://127.0.0.1:$PORT/ws?token=$AUTH_TOKEN" 20; then
+        ok "a viewer token reads live system.* and demo.* samples"
+    else
+        ko "a viewer token reads live system.* and demo.* samples"
+        "${AUTHC[@]}" logs --no-color --tail 20 hub 2>&1 | sed 's/^/      /'
+    fi
+else
+    ko "up -d hub with docker/auth.override.yml; the end of its output:"
+    tail -n 30 "$RUN/up-auth.log" | sed 's/^/      /'
+fi
+unset RTDASH_USERS_FILE RTDASH_TOKENS_FILE
 
 # ---------------------------------------------------------------------------
 step "the image"

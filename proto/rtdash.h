@@ -89,6 +89,8 @@ typedef struct rtdash_meta {
 void rtdash_meta_init(rtdash_meta_t *m);
 
 /* Publish meta for a topic. Collectors send it at start and every 10 s.
+ * When m->collector is set and the environment has RTDASH_COLLECTOR (the
+ * name the hub gives a collector it runs), that name is announced instead.
  * Returns 0 or -1 as above. */
 int rtdash_pub_meta(rtdash_pub_t *p, const char *topic, const rtdash_meta_t *m);
 

@@ -741,8 +741,14 @@ int rtdash_pub_meta(rtdash_pub_t *p, const char *topic, const rtdash_meta_t *m)
             return -1;
         }
     }
+    /* a collector the hub runs is named by the hub (PROTOCOL.md Decision 25):
+     * it sets RTDASH_COLLECTOR in the child's environment, and that name is
+     * announced, so /metrics and /api/collectors say the same */
+    const char *named = m->collector ? getenv("RTDASH_COLLECTOR") : NULL;
+    if (named && (!*named || strlen(named) > 64 || strchr(named, ' ')))
+        named = NULL;
     const char *const skeys[] = {"title", "unit", "chart", "collector"};
-    const char *const svals[] = {m->title, m->unit, m->chart, m->collector};
+    const char *const svals[] = {m->title, m->unit, m->chart, named ? named : m->collector};
     uint32_t nkeys = 1 + !isnan(m->min) + !isnan(m->max) + (m->interval_ms > 0) + (m->nfields > 0);
     for (size_t i = 0; i < 4; i++)
         nkeys += svals[i] != NULL;

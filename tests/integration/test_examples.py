@@ -445,7 +445,10 @@ async def test_supervised_examples_have_one_name():
                                                                    "processes.py"),
             "rtdash-example-c": "'%s'" % bin_path("rtdash-example-c"),
             "file-growth.sh": "'%s' '%s'" % (os.path.join(EXAMPLES, "shell", "file-growth.sh"),
-                                             grow)}
+                                             grow),
+            # the standard collectors too: make run supervises them
+            "rtdash-demo": "'%s'" % bin_path("rtdash-demo"),
+            "rtdash-sysmetrics": "'%s'" % bin_path("rtdash-sysmetrics")}
     if NODE_READY:
         cmds["url-latency.mjs"] = "node '%s'" % os.path.join(NODE_DIR, "url-latency.mjs")
     args = [a for cmd in cmds.values() for a in ("--collector", cmd)]

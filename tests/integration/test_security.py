@@ -260,6 +260,12 @@ async def test_viewer_sees_only_its_topics():
             await c.send({"type": "subscribe", "topics": bad})
             e = await c.wait_for(of_type("error"), 5, "error for %s" % bad)
             check_eq(e.get("code"), "forbidden", "subscribe %s" % bad)
+        # a role claimed in a command changes nothing (NATS CVE-2022-24450's lesson:
+        # access comes from the tokens file only)
+        await c.send({"type": "subscribe", "topics": ["system.*"], "role": "admin",
+                      "token": TOKEN_ADMIN})
+        e = await c.wait_for(of_type("error"), 5, "error for a claimed role")
+        check_eq(e.get("code"), "forbidden", "subscribe with a claimed admin role")
         await c.send({"type": "subscribe", "topics": ["demo.sales"],
                       "since": {"system.cpu": [1, 1]}})
         e = await c.wait_for(of_type("error"), 5, "error for since")

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* authdb.c - tokens and people, their roles and topic patterns. */
 #include "authdb.h"
+#include "conffile.h"
 #include "topic.h"
 #include <argon2.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,9 +45,7 @@ authdb_t *authdb_new(void)
 
 static void s_free_entry(authent_t *e)
 {
-    for (uint32_t i = 0; i < e->npatterns; i++)
-        free(e->patterns[i]);
-    free(e->patterns);
+    conffile_free_strings(e->patterns, e->npatterns);
     free(e->hash);
 }
 
@@ -68,34 +66,6 @@ void authdb_sha256(const void *data, size_t len, unsigned char out[32])
     unsigned int n = 32;
     if (EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) != 1)
         memset(out, 0, 32); /* cannot happen with a working libcrypto */
-}
-
-static int s_fail(char *err, size_t errlen, unsigned line, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int s_fail(char *err, size_t errlen, unsigned line, const char *fmt, ...)
-{
-    int n = snprintf(err, errlen, "line %u: ", line);
-    va_list ap;
-    va_start(ap, fmt);
-    if (n >= 0 && (size_t)n < errlen)
-        vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
-/* One word of a line: [*p, end) up to the next blank. */
-static bool s_word(const char **p, const char *end, const char **w, size_t *n)
-{
-    while (*p < end && (**p == ' ' || **p == '\t'))
-        (*p)++;
-    if (*p == end)
-        return false;
-    *w = *p;
-    while (*p < end && **p != ' ' && **p != '\t')
-        (*p)++;
-    *n = (size_t)(*p - *w);
-    return true;
 }
 
 static bool s_is_token_char(char c)
@@ -165,126 +135,110 @@ static int s_role_patterns(authent_t *e, const char *w, size_t n, const char **p
 {
     e->role = s_role(w, n);
     if (e->role == ROLE_NONE)
-        return s_fail(err, errlen, line, "unknown role \"%.*s\" (viewer, editor or admin)",
-                      (int)(n > 32 ? 32 : n), w);
-    while (s_word(p, end, &w, &n)) {
+        return conffile_fail(err, errlen, line, "unknown role \"%.*s\" (viewer, editor or admin)",
+                             (int)(n > 32 ? 32 : n), w);
+    while (conffile_word(p, end, &w, &n)) {
         if (!topic_pattern_is_valid(w, n))
-            return s_fail(err, errlen, line, "bad topic pattern \"%.*s\"", (int)(n > 64 ? 64 : n),
-                          w);
+            return conffile_fail(err, errlen, line, "bad topic pattern \"%.*s\"",
+                                 (int)(n > 64 ? 64 : n), w);
         if (e->npatterns == AUTHDB_PATTERNS_MAX)
-            return s_fail(err, errlen, line, "more than %d patterns", AUTHDB_PATTERNS_MAX);
-        char **v = realloc(e->patterns, (e->npatterns + 1) * sizeof(*v));
-        if (!v)
-            return s_fail(err, errlen, line, "out of memory");
-        e->patterns = v;
-        if (!(v[e->npatterns] = strndup(w, n)))
-            return s_fail(err, errlen, line, "out of memory");
-        e->npatterns++;
+            return conffile_fail(err, errlen, line, "more than %d patterns", AUTHDB_PATTERNS_MAX);
+        if (conffile_add_string(&e->patterns, &e->npatterns, w, n) < 0)
+            return conffile_fail(err, errlen, line, "out of memory");
     }
     if (e->npatterns == 0) {
         if (e->role != ROLE_ADMIN)
-            return s_fail(err, errlen, line, "a %s needs topic patterns", role_name(e->role));
-        if (!(e->patterns = malloc(sizeof(char *))) || !(e->patterns[0] = strdup("*")))
-            return s_fail(err, errlen, line, "out of memory");
-        e->npatterns = 1;
+            return conffile_fail(err, errlen, line, "a %s needs topic patterns",
+                                 role_name(e->role));
+        if (conffile_add_string(&e->patterns, &e->npatterns, "*", 1) < 0)
+            return conffile_fail(err, errlen, line, "out of memory");
     }
     return 0;
 }
 
-typedef int (*s_line_fn)(authdb_t *db, const char *p, const char *end, unsigned line, char *err,
-                         size_t errlen);
-
-static int s_parse(authdb_t *db, const char *text, size_t len, s_line_fn fn, size_t *count,
+/* Parse text with fn for each entry line; the file must add an entry of
+ * its kind (*count grows), or it is an error: a file of comments allows
+ * nobody (Mosquitto CVE-2018-12550). */
+static int s_parse(authdb_t *db, const char *text, size_t len, conffile_line_fn fn, size_t *count,
                    const char *what, char *err, size_t errlen)
 {
     size_t before = *count;
-    unsigned line = 0;
-    for (const char *p = text, *end = text + len; p < end; line++) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *le = nl ? nl : end;
-        const char *b = p;
-        p = nl ? nl + 1 : end;
-        if (le > b && le[-1] == '\r')
-            le--;
-        while (b < le && (*b == ' ' || *b == '\t'))
-            b++;
-        if (b == le || (le - b >= 2 && b[0] == '#' && b[1] == ' ') || (le - b == 1 && b[0] == '#'))
-            continue;
-        if (memchr(b, '\0', (size_t)(le - b)))
-            return s_fail(err, errlen, line + 1, "a NUL byte");
-        if (fn(db, b, le, line + 1, err, errlen) < 0)
-            return -1;
-    }
-    if (*count == before) {
-        snprintf(err, errlen, "no %s in it (a file of comments allows nobody)", what);
+    if (conffile_parse(text, len, fn, db, err, errlen) < 0)
         return -1;
-    }
+    if (*count == before)
+        return conffile_fail(err, errlen, 0, "no %s in it (a file of comments allows nobody)",
+                             what);
     return (int)(*count - before);
 }
 
-static int s_token_line(authdb_t *db, const char *p, const char *end, unsigned line, char *err,
+static int s_token_line(void *ud, const char *p, const char *end, unsigned line, char *err,
                         size_t errlen)
 {
+    authdb_t *db = ud;
     const char *w = NULL;
     size_t n = 0;
-    s_word(&p, end, &w, &n);
+    conffile_word(&p, end, &w, &n);
     unsigned char digest[32];
     if (n == 7 + 64 && !memcmp(w, "sha256:", 7)) {
         for (int i = 0; i < 32; i++) {
             int hi = s_hexval(w[7 + 2 * i]), lo = s_hexval(w[8 + 2 * i]);
             if (hi < 0 || lo < 0)
-                return s_fail(err, errlen, line, "sha256: needs 64 hex digits");
+                return conffile_fail(err, errlen, line, "sha256: needs 64 hex digits");
             digest[i] = (unsigned char)(hi << 4 | lo);
         }
     } else {
         if (n < AUTHDB_TOKEN_MIN || n > AUTHDB_TOKEN_MAX)
-            return s_fail(err, errlen, line, "a token has %d to %d characters (this one %zu)",
-                          AUTHDB_TOKEN_MIN, AUTHDB_TOKEN_MAX, n);
+            return conffile_fail(err, errlen, line,
+                                 "a token has %d to %d characters (this one %zu)", AUTHDB_TOKEN_MIN,
+                                 AUTHDB_TOKEN_MAX, n);
         for (size_t i = 0; i < n; i++)
             if (!s_is_token_char(w[i]))
-                return s_fail(err, errlen, line,
-                              "a token is made of A-Z a-z 0-9 . _ ~ - (character %zu is not)",
-                              i + 1);
+                return conffile_fail(
+                    err, errlen, line,
+                    "a token is made of A-Z a-z 0-9 . _ ~ - (character %zu is not)", i + 1);
         authdb_sha256(w, n, digest);
     }
     if (authdb_find_digest(db, digest))
-        return s_fail(err, errlen, line, "the same token twice");
+        return conffile_fail(err, errlen, line, "the same token twice");
     authent_t *e = s_add(db);
     if (!e)
-        return s_fail(err, errlen, line, "out of memory");
+        return conffile_fail(err, errlen, line, "out of memory");
     memcpy(e->digest, digest, 32);
     db->ntokens++;
-    if (!s_word(&p, end, &w, &n))
-        return s_fail(err, errlen, line, "TOKEN ROLE [PATTERN...]: missing the role");
+    if (!conffile_word(&p, end, &w, &n))
+        return conffile_fail(err, errlen, line, "TOKEN ROLE [PATTERN...]: missing the role");
     return s_role_patterns(e, w, n, &p, end, line, err, errlen);
 }
 
-static int s_user_line(authdb_t *db, const char *p, const char *end, unsigned line, char *err,
+static int s_user_line(void *ud, const char *p, const char *end, unsigned line, char *err,
                        size_t errlen)
 {
+    authdb_t *db = ud;
     const char *name = NULL, *role, *hash;
     size_t nn = 0, rn = 0, hn = 0;
-    s_word(&p, end, &name, &nn);
-    if (!s_word(&p, end, &role, &rn) || !s_word(&p, end, &hash, &hn))
-        return s_fail(err, errlen, line, "NAME ROLE HASH [PATTERN...]: missing the %s",
-                      rn ? "hash" : "role");
+    conffile_word(&p, end, &name, &nn);
+    if (!conffile_word(&p, end, &role, &rn) || !conffile_word(&p, end, &hash, &hn))
+        return conffile_fail(err, errlen, line, "NAME ROLE HASH [PATTERN...]: missing the %s",
+                             rn ? "hash" : "role");
     if (nn > AUTHDB_NAME_MAX)
-        return s_fail(err, errlen, line, "a user name has at most %d characters", AUTHDB_NAME_MAX);
+        return conffile_fail(err, errlen, line, "a user name has at most %d characters",
+                             AUTHDB_NAME_MAX);
     for (size_t i = 0; i < nn; i++)
         if (!s_is_token_char(name[i]) && name[i] != '@')
-            return s_fail(err, errlen, line, "a user name is made of A-Z a-z 0-9 . _ ~ - @");
+            return conffile_fail(err, errlen, line, "a user name is made of A-Z a-z 0-9 . _ ~ - @");
     if (authdb_find_user(db, name, nn))
-        return s_fail(err, errlen, line, "user \"%.*s\" twice", (int)nn, name);
+        return conffile_fail(err, errlen, line, "user \"%.*s\" twice", (int)nn, name);
     if (!s_is_argon2id(hash, hn))
-        return s_fail(err, errlen, line,
-                      "the hash is not an argon2id string (rtdash-hub --hash-password prints one)");
+        return conffile_fail(
+            err, errlen, line,
+            "the hash is not an argon2id string (rtdash-hub --hash-password prints one)");
     authent_t *e = s_add(db);
     if (!e)
-        return s_fail(err, errlen, line, "out of memory");
+        return conffile_fail(err, errlen, line, "out of memory");
     memcpy(e->name, name, nn);
     e->name[nn] = '\0';
     if (!(e->hash = strndup(hash, hn)))
-        return s_fail(err, errlen, line, "out of memory");
+        return conffile_fail(err, errlen, line, "out of memory");
     db->nusers++;
     return s_role_patterns(e, role, rn, &p, end, line, err, errlen);
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* curve.c - the CURVE allow-list: keys, names, topic patterns. */
 #include "curve.h"
+#include "conffile.h"
 #include "topic.h"
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +24,7 @@ curve_t *curve_new(void)
 
 static void s_free_entry(curve_client_t *e)
 {
-    for (uint32_t i = 0; i < e->npatterns; i++)
-        free(e->patterns[i]);
-    free(e->patterns);
+    conffile_free_strings(e->patterns, e->npatterns);
 }
 
 void curve_destroy(curve_t **pc)
@@ -101,20 +99,6 @@ bool curve_name_is_valid(const char *s, size_t len)
     return true;
 }
 
-static int s_fail(char *err, size_t errlen, unsigned line, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int s_fail(char *err, size_t errlen, unsigned line, const char *fmt, ...)
-{
-    int n = line ? snprintf(err, errlen, "line %u: ", line) : 0;
-    va_list ap;
-    va_start(ap, fmt);
-    if (n >= 0 && (size_t)n < errlen)
-        vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 /* Rebuild the index for at least want entries. */
 static int s_reindex(curve_t *c, size_t want)
 {
@@ -164,28 +148,7 @@ static curve_client_t *s_add(curve_t *c, const uint8_t key[CURVEKEY_BYTES])
 
 static int s_add_pattern(curve_client_t *e, const char *w, size_t n)
 {
-    char **v = realloc(e->patterns, (e->npatterns + 1) * sizeof(*v));
-    if (!v)
-        return -1;
-    e->patterns = v;
-    if (!(v[e->npatterns] = strndup(w, n)))
-        return -1;
-    e->npatterns++;
-    return 0;
-}
-
-/* One word of [*p, end): skips blanks first. */
-static bool s_word(const char **p, const char *end, const char **w, size_t *n)
-{
-    while (*p < end && (**p == ' ' || **p == '\t'))
-        (*p)++;
-    if (*p == end)
-        return false;
-    *w = *p;
-    while (*p < end && **p != ' ' && **p != '\t')
-        (*p)++;
-    *n = (size_t)(*p - *w);
-    return true;
+    return conffile_add_string(&e->patterns, &e->npatterns, w, n);
 }
 
 static bool s_name_taken(const curve_t *c, const char *name, size_t len)
@@ -196,69 +159,55 @@ static bool s_name_taken(const curve_t *c, const char *name, size_t len)
     return false;
 }
 
-static int s_line(curve_t *c, const char *p, const char *end, unsigned line, char *err,
-                  size_t errlen)
+static int s_line(void *ud, const char *p, const char *end, unsigned line, char *err, size_t errlen)
 {
+    curve_t *c = ud;
     const char *w = NULL, *name;
     size_t n = 0, nn = 0;
     uint8_t key[CURVEKEY_BYTES];
-    s_word(&p, end, &w, &n);
+    conffile_word(&p, end, &w, &n);
     if (!curvekey_z85_decode(w, n, key))
-        return s_fail(err, errlen, line,
-                      "the key is not 40 Z85 characters (PUBLICKEY NAME [PATTERN...]; the first "
-                      "word of a collector's key file)");
+        return conffile_fail(
+            err, errlen, line,
+            "the key is not 40 Z85 characters (PUBLICKEY NAME [PATTERN...]; the first "
+            "word of a collector's key file)");
     if (curve_find(c, key))
-        return s_fail(err, errlen, line, "the same key twice");
-    if (!s_word(&p, end, &name, &nn))
-        return s_fail(err, errlen, line, "PUBLICKEY NAME [PATTERN...]: missing the name");
+        return conffile_fail(err, errlen, line, "the same key twice");
+    if (!conffile_word(&p, end, &name, &nn))
+        return conffile_fail(err, errlen, line, "PUBLICKEY NAME [PATTERN...]: missing the name");
     if (!curve_name_is_valid(name, nn))
-        return s_fail(err, errlen, line,
-                      "a name has 1 to %d characters of A-Z a-z 0-9 . _ - ~ @ # : +",
-                      CURVE_NAME_MAX);
+        return conffile_fail(err, errlen, line,
+                             "a name has 1 to %d characters of A-Z a-z 0-9 . _ - ~ @ # : +",
+                             CURVE_NAME_MAX);
     if (s_name_taken(c, name, nn))
-        return s_fail(err, errlen, line, "the name \"%.*s\" twice", (int)nn, name);
+        return conffile_fail(err, errlen, line, "the name \"%.*s\" twice", (int)nn, name);
     curve_client_t *e = s_add(c, key);
     if (!e)
-        return s_fail(err, errlen, line, "out of memory");
+        return conffile_fail(err, errlen, line, "out of memory");
     memcpy(e->name, name, nn);
     e->name[nn] = '\0';
-    while (s_word(&p, end, &w, &n)) {
+    while (conffile_word(&p, end, &w, &n)) {
         if (!topic_pattern_is_valid(w, n))
-            return s_fail(err, errlen, line, "bad topic pattern \"%.*s\"", (int)(n > 64 ? 64 : n),
-                          w);
+            return conffile_fail(err, errlen, line, "bad topic pattern \"%.*s\"",
+                                 (int)(n > 64 ? 64 : n), w);
         if (e->npatterns == CURVE_PATTERNS_MAX)
-            return s_fail(err, errlen, line, "more than %d patterns", CURVE_PATTERNS_MAX);
+            return conffile_fail(err, errlen, line, "more than %d patterns", CURVE_PATTERNS_MAX);
         if (s_add_pattern(e, w, n) < 0)
-            return s_fail(err, errlen, line, "out of memory");
+            return conffile_fail(err, errlen, line, "out of memory");
     }
     if (e->npatterns == 0 && s_add_pattern(e, "*", 1) < 0)
-        return s_fail(err, errlen, line, "out of memory");
+        return conffile_fail(err, errlen, line, "out of memory");
     return 0;
 }
 
 int curve_parse_clients(curve_t *c, const char *text, size_t len, char *err, size_t errlen)
 {
     size_t before = c->n;
-    unsigned line = 0;
-    for (const char *p = text, *end = text + len; p < end;) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *le = nl ? nl : end;
-        const char *b = p;
-        p = nl ? nl + 1 : end;
-        line++;
-        if (le > b && le[-1] == '\r')
-            le--;
-        while (b < le && (*b == ' ' || *b == '\t'))
-            b++;
-        if (b == le || (le - b >= 2 && b[0] == '#' && b[1] == ' ') || (le - b == 1 && b[0] == '#'))
-            continue;
-        if (memchr(b, '\0', (size_t)(le - b)))
-            return s_fail(err, errlen, line, "a NUL byte");
-        if (s_line(c, b, le, line, err, errlen) < 0)
-            return -1;
-    }
+    if (conffile_parse(text, len, s_line, c, err, errlen) < 0)
+        return -1;
     if (c->n == before)
-        return s_fail(err, errlen, 0, "no collector in it (a file of comments allows nobody)");
+        return conffile_fail(err, errlen, 0,
+                             "no collector in it (a file of comments allows nobody)");
     return (int)(c->n - before);
 }
 
@@ -267,16 +216,16 @@ int curve_add(curve_t *c, const uint8_t key[CURVEKEY_BYTES], const char *name, c
 {
     size_t nn = name ? strlen(name) : 0;
     if (!curve_name_is_valid(name, nn))
-        return s_fail(err, errlen, 0, "bad collector name");
+        return conffile_fail(err, errlen, 0, "bad collector name");
     if (!pattern || !topic_pattern_is_valid(pattern, strlen(pattern)))
-        return s_fail(err, errlen, 0, "bad topic pattern");
+        return conffile_fail(err, errlen, 0, "bad topic pattern");
     if (curve_find(c, key))
-        return s_fail(err, errlen, 0, "the key is already listed");
+        return conffile_fail(err, errlen, 0, "the key is already listed");
     curve_client_t *e = s_add(c, key);
     if (!e)
-        return s_fail(err, errlen, 0, "out of memory");
+        return conffile_fail(err, errlen, 0, "out of memory");
     memcpy(e->name, name, nn + 1);
     if (s_add_pattern(e, pattern, strlen(pattern)) < 0)
-        return s_fail(err, errlen, 0, "out of memory");
+        return conffile_fail(err, errlen, 0, "out of memory");
     return 0;
 }

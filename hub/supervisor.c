@@ -999,11 +999,12 @@ static void s_exited(child_t *c, int status)
     s_schedule_restart(c);
 }
 
-/* Reap our children that have ended; again in 200 ms while any runs. */
-static void s_reap_cb(lws_sorted_usec_list_t *sul)
+/* Reap the children that have ended. Returns how many still run; *exiting
+ * (may be NULL) says whether one of them has just closed its output (it is
+ * probably on its way out: look again soon). */
+static size_t s_reap_all(supervisor_t *s, bool *exiting)
 {
-    supervisor_t *s = lws_container_of(sul, supervisor_t, sul_reap);
-    bool running = false, exiting = false;
+    size_t running = 0;
     int64_t now = rtclock_mono_ms();
     for (size_t i = 0; i < s->n; i++) {
         child_t *c = s->v[i];
@@ -1011,16 +1012,23 @@ static void s_reap_cb(lws_sorted_usec_list_t *sul)
             continue;
         int status;
         pid_t r = waitpid(c->pub.pid, &status, WNOHANG);
-        if (r == c->pub.pid) {
-            s_exited(c, status);
-        } else if (r < 0 && errno == ECHILD) { /* reaped elsewhere: count it as gone */
-            s_exited(c, 0);
+        if (r == c->pub.pid || (r < 0 && errno == ECHILD)) { /* ECHILD: reaped elsewhere */
+            s_exited(c, r < 0 ? 0 : status);
         } else {
-            running = true;
-            exiting = exiting || (c->eof_mono && now - c->eof_mono < 1000);
+            running++;
+            if (exiting && c->eof_mono && now - c->eof_mono < 1000)
+                *exiting = true;
         }
     }
-    if (running && !s->stopped)
+    return running;
+}
+
+/* Reap our children that have ended; again in 200 ms while any runs. */
+static void s_reap_cb(lws_sorted_usec_list_t *sul)
+{
+    supervisor_t *s = lws_container_of(sul, supervisor_t, sul_reap);
+    bool exiting = false;
+    if (s_reap_all(s, &exiting) && !s->stopped)
         lws_sul_schedule(s->cx, 0, &s->sul_reap, s_reap_cb,
                          exiting ? REAP_FAST_US : REAP_PERIOD_US);
 }
@@ -1042,23 +1050,6 @@ int supervisor_start(supervisor_t *s, struct lws_context *cx, struct lws_vhost *
 /* ------------------------------------------------------------------------
  * Stopping.
  * --------------------------------------------------------------------- */
-
-static size_t s_reap_all(supervisor_t *s)
-{
-    size_t running = 0;
-    for (size_t i = 0; i < s->n; i++) {
-        child_t *c = s->v[i];
-        if (!c->pub.pid)
-            continue;
-        int status;
-        pid_t r = waitpid(c->pub.pid, &status, WNOHANG);
-        if (r == c->pub.pid || (r < 0 && errno == ECHILD))
-            s_exited(c, r < 0 ? 0 : status);
-        else
-            running++;
-    }
-    return running;
-}
 
 /* Stop the processes; touch_lws: cancel our timers (the context still
  * exists). */
@@ -1085,7 +1076,7 @@ static void s_stop(supervisor_t *s, bool touch_lws)
     rlog(RLOG_NOTICE, "supervisor: stopping %zu running collector%s", running,
          running == 1 ? "" : "s");
     int64_t until = rtclock_mono_ms() + STOP_GRACE_MS;
-    while ((running = s_reap_all(s)) > 0 && rtclock_mono_ms() < until) {
+    while ((running = s_reap_all(s, NULL)) > 0 && rtclock_mono_ms() < until) {
         for (pipe_t *p = s->pipes; p; p = p->next) /* their last words */
             (void)s_drain(p, 4);
         struct timespec ts = {0, 20 * 1000000L};

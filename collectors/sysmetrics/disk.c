@@ -11,16 +11,19 @@
 
 #include "devtab.h"
 #include "procbuf.h"
+#include "rates.h"
 #include "rlog.h"
 
 #define DISK_PREFIX "system.disk."
 #define DISK_MAX_DEVICES 1024
 #define DISK_SECTOR 512 /* /proc/diskstats counts 512-byte sectors whatever the device */
 
-typedef struct disk_state {
-    procbuf_t *pb;
-    devtab_t tab;
-} disk_state_t;
+static const rates_kind_t s_kind = {
+    "disk",
+    "Disk",
+    /* module_color(1) and (3) */
+    {{"read", "Read", "B/s", "#10b981"}, {"write", "Write", "B/s", "#ef4444"}},
+    DISK_SECTOR};
 
 static bool s_starts(const procbuf_word_t *w, const char *p)
 {
@@ -58,29 +61,6 @@ size_t disk_parent_len(const char *name, size_t len)
     return i;
 }
 
-static void s_meta(const module_ctx_t *ctx, devtab_entry_t *e)
-{
-    char title[DEVTAB_NAME_MAX + 16];
-    snprintf(title, sizeof(title), "Disk %s", e->name);
-    rtdash_field_meta_t f[2] = {
-        {"read", "Read", "B/s", module_color(1)},
-        {"write", "Write", "B/s", module_color(3)},
-    };
-    rtdash_meta_t m;
-    module_meta_init(&m, ctx, title, "B/s", "line");
-    m.min = 0;
-    m.fields = f;
-    m.nfields = 2;
-    ctx->meta(ctx->arg, e->topic, &m);
-    e->announced = true;
-}
-
-static void s_visit(void *arg, const char *name, size_t len, uint64_t rd, uint64_t wr)
-{
-    disk_state_t *st = arg;
-    (void)devtab_seen(&st->tab, name, len, rd, wr);
-}
-
 static void *s_init(const module_ctx_t *ctx)
 {
     char path[PATH_MAX];
@@ -88,77 +68,30 @@ static void *s_init(const module_ctx_t *ctx)
         rlog(RLOG_ERROR, "disk: path too long under %s", ctx->proc);
         return NULL;
     }
-    disk_state_t *st = calloc(1, sizeof(*st));
-    if (!st || !(st->pb = procbuf_new(path))) {
-        rlog(RLOG_ERROR, "disk: out of memory");
-        free(st);
-        return NULL;
-    }
-    devtab_init(&st->tab, DISK_PREFIX, DISK_MAX_DEVICES);
+    procbuf_t *pb = procbuf_new(path);
     size_t len;
-    if (!procbuf_read(st->pb, &len)) {
-        rlog(RLOG_ERROR, "disk: cannot read %s: %s", path, strerror(errno));
-        procbuf_destroy(&st->pb);
-        free(st);
+    if (!pb || !procbuf_read(pb, &len)) {
+        rlog(RLOG_ERROR, "disk: cannot read %s: %s", path, pb ? strerror(errno) : "no memory");
+        procbuf_destroy(&pb);
         return NULL;
     }
-    return st;
+    return rates_new(&s_kind, pb, DISK_PREFIX, DISK_MAX_DEVICES);
 }
 
-static int s_collect(void *state, const module_ctx_t *ctx)
+/* Partitions are not published: only once the whole list is read is it
+ * known which devices are a listed disk's partitions. */
+static void s_mark_partitions(rates_state_t *st)
 {
-    disk_state_t *st = state;
-    size_t len;
-    const char *data = procbuf_read(st->pb, &len);
-    if (!data) {
-        RLOG_RL(RLOG_WARN, "disk: cannot read %s: %s", procbuf_path(st->pb), strerror(errno));
-        return 0;
-    }
-    devtab_begin(&st->tab);
-    (void)disk_parse(data, len, s_visit, st);
-    devtab_sweep(&st->tab);
-    /* Partitions: only now is the whole list known. */
     for (size_t i = 0; i < st->tab.n; i++) {
         devtab_entry_t *e = &st->tab.v[i];
         size_t plen = disk_parent_len(e->name, strlen(e->name));
         e->skip = plen > 0 && devtab_find(&st->tab, e->name, plen) != NULL;
     }
-    static const char *const names[] = {"read", "write"};
-    for (size_t i = 0; i < st->tab.n; i++) {
-        devtab_entry_t *e = &st->tab.v[i];
-        if (e->skip)
-            continue;
-        if (!e->announced)
-            s_meta(ctx, e);
-        if (!e->have_prev)
-            continue;
-        int64_t dt = ctx->mono_ns - e->prev_ns;
-        double rd = module_rate(e->prev_a, e->a, dt), wr = module_rate(e->prev_b, e->b, dt);
-        if (rd < 0 || wr < 0) /* a counter reset: no rate this tick */
-            continue;
-        double v[2] = {rd * DISK_SECTOR, wr * DISK_SECTOR};
-        ctx->sample(ctx->arg, e->topic, names, v, 2, ctx->ts_ms);
-    }
-    devtab_commit(&st->tab, ctx->mono_ns);
-    return 0;
 }
 
-static void s_send_meta(void *state, const module_ctx_t *ctx)
+static int s_collect(void *state, const module_ctx_t *ctx)
 {
-    disk_state_t *st = state;
-    for (size_t i = 0; i < st->tab.n; i++)
-        if (!st->tab.v[i].skip)
-            s_meta(ctx, &st->tab.v[i]);
+    return rates_collect(state, ctx, disk_parse, s_mark_partitions);
 }
 
-static void s_cleanup(void *state)
-{
-    disk_state_t *st = state;
-    if (!st)
-        return;
-    procbuf_destroy(&st->pb);
-    devtab_free(&st->tab);
-    free(st);
-}
-
-const module_t disk_module = {"disk", s_init, s_collect, s_send_meta, s_cleanup};
+const module_t disk_module = {"disk", s_init, s_collect, rates_send_meta, rates_cleanup};

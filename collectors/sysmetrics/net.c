@@ -10,15 +10,18 @@
 
 #include "devtab.h"
 #include "procbuf.h"
+#include "rates.h"
 #include "rlog.h"
 
 #define NET_PREFIX "system.net."
 #define NET_MAX_IFACES 1024
 
-typedef struct net_state {
-    procbuf_t *pb;
-    devtab_t tab;
-} net_state_t;
+static const rates_kind_t s_kind = {
+    "net",
+    "Network",
+    /* module_color(0) and (2) */
+    {{"rx", "Received", "B/s", "#3b82f6"}, {"tx", "Sent", "B/s", "#f59e0b"}},
+    1};
 
 int net_parse(const char *data, size_t len, net_visit_fn fn, void *arg)
 {
@@ -42,29 +45,6 @@ int net_parse(const char *data, size_t len, net_visit_fn fn, void *arg)
         count++;
     }
     return count;
-}
-
-static void s_meta(const module_ctx_t *ctx, devtab_entry_t *e)
-{
-    char title[DEVTAB_NAME_MAX + 16];
-    snprintf(title, sizeof(title), "Network %s", e->name);
-    rtdash_field_meta_t f[2] = {
-        {"rx", "Received", "B/s", module_color(0)},
-        {"tx", "Sent", "B/s", module_color(2)},
-    };
-    rtdash_meta_t m;
-    module_meta_init(&m, ctx, title, "B/s", "line");
-    m.min = 0;
-    m.fields = f;
-    m.nfields = 2;
-    ctx->meta(ctx->arg, e->topic, &m);
-    e->announced = true;
-}
-
-static void s_visit(void *arg, const char *name, size_t len, uint64_t rx, uint64_t tx)
-{
-    net_state_t *st = arg;
-    (void)devtab_seen(&st->tab, name, len, rx, tx);
 }
 
 /* Open the first of the candidate files that can be read. */
@@ -93,64 +73,16 @@ static void *s_init(const module_ctx_t *ctx)
      * init process of that /proc: the host's when the host's /proc is
      * mounted, ours otherwise. net/dev is the fallback (hidepid, fixtures). */
     static const char *const candidates[] = {"1/net/dev", "net/dev"};
-    net_state_t *st = calloc(1, sizeof(*st));
-    if (!st) {
-        rlog(RLOG_ERROR, "net: out of memory");
+    procbuf_t *pb = s_open_first(ctx, candidates, 2);
+    if (!pb)
         return NULL;
-    }
-    st->pb = s_open_first(ctx, candidates, 2);
-    if (!st->pb) {
-        free(st);
-        return NULL;
-    }
-    rlog(RLOG_INFO, "net: reading %s", procbuf_path(st->pb));
-    devtab_init(&st->tab, NET_PREFIX, NET_MAX_IFACES);
-    return st;
+    rlog(RLOG_INFO, "net: reading %s", procbuf_path(pb));
+    return rates_new(&s_kind, pb, NET_PREFIX, NET_MAX_IFACES);
 }
 
 static int s_collect(void *state, const module_ctx_t *ctx)
 {
-    net_state_t *st = state;
-    size_t len;
-    const char *data = procbuf_read(st->pb, &len);
-    if (!data) {
-        RLOG_RL(RLOG_WARN, "net: cannot read %s: %s", procbuf_path(st->pb), strerror(errno));
-        return 0;
-    }
-    devtab_begin(&st->tab);
-    (void)net_parse(data, len, s_visit, st);
-    devtab_sweep(&st->tab);
-    static const char *const names[] = {"rx", "tx"};
-    for (size_t i = 0; i < st->tab.n; i++) {
-        devtab_entry_t *e = &st->tab.v[i];
-        if (!e->announced)
-            s_meta(ctx, e);
-        if (!e->have_prev)
-            continue;
-        double v[2] = {module_rate(e->prev_a, e->a, ctx->mono_ns - e->prev_ns),
-                       module_rate(e->prev_b, e->b, ctx->mono_ns - e->prev_ns)};
-        if (v[0] >= 0 && v[1] >= 0) /* a counter reset: no rate this tick */
-            ctx->sample(ctx->arg, e->topic, names, v, 2, ctx->ts_ms);
-    }
-    devtab_commit(&st->tab, ctx->mono_ns);
-    return 0;
+    return rates_collect(state, ctx, net_parse, NULL);
 }
 
-static void s_send_meta(void *state, const module_ctx_t *ctx)
-{
-    net_state_t *st = state;
-    for (size_t i = 0; i < st->tab.n; i++)
-        s_meta(ctx, &st->tab.v[i]);
-}
-
-static void s_cleanup(void *state)
-{
-    net_state_t *st = state;
-    if (!st)
-        return;
-    procbuf_destroy(&st->pb);
-    devtab_free(&st->tab);
-    free(st);
-}
-
-const module_t net_module = {"net", s_init, s_collect, s_send_meta, s_cleanup};
+const module_t net_module = {"net", s_init, s_collect, rates_send_meta, rates_cleanup};

@@ -732,6 +732,27 @@ def slow_raw_reader(hub, topics=("*",), rcvbuf=4096):
     return slow
 
 
+_STAT_FIELDS = {"ppid": 1, "pgrp": 2, "session": 3}  # after the state in /proc/PID/stat
+
+
+def live_procs_where(key, value):
+    """Pids of the live (not zombie) processes whose parent, process group or
+    session (key "ppid", "pgrp" or "session") is value."""
+    field = _STAT_FIELDS[key] + 2
+    out = []
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % p) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[field - 2]) == value and fields[0] not in ("Z", "X"):
+            out.append(int(p))
+    return out
+
+
 def rss_kb(pid):
     """Resident set size of process pid in KiB (0 if it is gone)."""
     try:

@@ -27,8 +27,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from rtdash_harness import (BIN, check, free_port, http_get, http_json, metrics,  # noqa: E402
-                            run_tests)
+from rtdash_harness import (BIN, check, free_port, http_get, http_json,  # noqa: E402
+                            live_procs_where, metrics, run_tests)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.environ.get("RTDASH_SRC") or os.path.dirname(os.path.dirname(HERE))
@@ -68,18 +68,7 @@ class MakeRun:
 
     def session(self):
         """Pids of the live processes of its session."""
-        out = []
-        for p in os.listdir("/proc"):
-            if not p.isdigit():
-                continue
-            try:
-                with open("/proc/%s/stat" % p) as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[3]) == self.proc.pid and fields[0] not in ("Z", "X"):
-                out.append(int(p))
-        return out
+        return live_procs_where("session", self.proc.pid)
 
     def ctrl_c(self, timeout=10):
         """SIGINT to its process group, as the terminal sends it; the exit status."""
@@ -120,7 +109,7 @@ async def test_port_from_the_environment():
         st, hd, body = http_get(port, "/")
         check(st == 200 and b"<html" in body.lower(), "GET / on %d: %d %r" % (port, st, body[:200]))
         deadline = time.monotonic() + 10
-        while not {"demo", "sysmetrics"} <= {c["name"] for c in http_json(port, "/api/collectors")}:
+        while not {"rtdash-demo", "rtdash-sysmetrics"} <= {c["name"] for c in http_json(port, "/api/collectors")}:
             check(time.monotonic() < deadline, "collectors: %s" % http_json(port,
                                                                           "/api/collectors"))
             await asyncio.sleep(0.2)

@@ -22,8 +22,9 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from rtdash_harness import (Hub, WSClient, bin_path, check, free_port, metric_find,  # noqa: E402
-                            metrics, run_tests, short, start_proc)
+from rtdash_harness import (Hub, WSClient, bin_path, check, free_port,  # noqa: E402
+                            live_procs_where, metric_find, metrics, run_tests, short,
+                            start_proc)
 
 STARTED_RE = r"\[collector %s\] started \(pid (\d+)\)"
 
@@ -43,18 +44,7 @@ def gone(pid):
 
 def group_members(pgid):
     """Pids of the live processes in process group pgid."""
-    out = []
-    for p in os.listdir("/proc"):
-        if not p.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % p) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
-            out.append(int(p))
-    return out
+    return live_procs_where("pgrp", pgid)
 
 
 async def wait_until(pred, timeout, what, hub):

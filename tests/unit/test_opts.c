@@ -2,6 +2,7 @@
 /* test_opts.c - the settings table: defaults < environment < flags, value
  * forms, errors, lists, positional arguments, --help/--version and the
  * effective-settings line (proto/opts.c). */
+#include "capture.h"
 #include "check.h"
 #include "opts.h"
 
@@ -44,43 +45,6 @@ static void clear_env(void)
     unsetenv("RTDASH_SHAPE");
 }
 
-/* Capture what is written to fd 1 or 2 during a parse. */
-static FILE *s_cap;
-static int s_saved = -1, s_capfd;
-
-static void capture_begin(int fd)
-{
-    fflush(stdout);
-    fflush(stderr);
-    s_capfd = fd;
-    s_cap = tmpfile();
-    s_saved = dup(fd);
-    dup2(fileno(s_cap), fd);
-}
-
-static char *capture_end(void)
-{
-    fflush(stdout);
-    fflush(stderr);
-    dup2(s_saved, s_capfd);
-    close(s_saved);
-    long n = ftell(s_cap);
-    char *text = calloc(1, (size_t)(n > 0 ? n : 0) + 1);
-    rewind(s_cap);
-    size_t got = n > 0 ? fread(text, 1, (size_t)n, s_cap) : 0;
-    text[got] = '\0';
-    fclose(s_cap);
-    return text;
-}
-
-static int count_lines(const char *s)
-{
-    int n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
-}
-
 /* Parse argv (NULL-terminated list after the program name) with stderr
  * captured into *err (caller frees, may pass NULL). */
 static int parse(char **err, int *first_pos, const char *a0, ...)
@@ -94,7 +58,7 @@ static int parse(char **err, int *first_pos, const char *a0, ...)
         argv[argc++] = (char *)a;
     va_end(ap);
     argv[argc] = NULL;
-    capture_begin(2);
+    capture_fd_begin(2);
     int rc = opts_parse(table, NOPTS, argc, argv, "[options] TOPIC VALUE", first_pos);
     char *text = capture_end();
     if (err)
@@ -405,13 +369,13 @@ static void test_enums(void)
     const opt_t t2[] = {{"one", OPT_ENUM, NULL, 0, 0, &e1, ""},
                         {"two", OPT_ENUM, NULL, 0, 0, &e2, ""}};
     char *argv[] = {(char *)"rtdash-test", (char *)"--one=x", NULL};
-    capture_begin(2);
+    capture_fd_begin(2);
     CHECK(opts_parse(t2, 2, 2, argv, NULL, NULL) == -1);
     err = capture_end();
     CHECK_STREQ(err, "rtdash-test: --one: 'x' is not only\n");
     free(err);
     argv[1] = (char *)"--two=x";
-    capture_begin(2);
+    capture_fd_begin(2);
     CHECK(opts_parse(t2, 2, 2, argv, NULL, NULL) == -1);
     err = capture_end();
     CHECK_STREQ(err, "rtdash-test: --two: 'x' is not auto or influx\n");
@@ -532,7 +496,7 @@ static void test_help(void)
     char *argv[] = {(char *)"/x/rtdash-test", (char *)"--port", (char *)"5", (char *)"--help",
                     NULL};
     setenv("RTDASH_PORT", "nonsense", 1);
-    capture_begin(1);
+    capture_fd_begin(1);
     int rc = opts_parse(table, NOPTS, 4, argv, "[options]", NULL);
     char *out = capture_end();
     CHECK(rc == 1);
@@ -542,7 +506,7 @@ static void test_help(void)
     clear_env();
 
     char *argv2[] = {(char *)"rtdash-test", (char *)"-h", NULL};
-    capture_begin(1);
+    capture_fd_begin(1);
     rc = opts_parse(table, NOPTS, 2, argv2, "[options]", NULL);
     out = capture_end();
     CHECK(rc == 1);
@@ -555,7 +519,7 @@ static void test_help(void)
     CHECK_STREQ(title, "--help");
 
     char *argv4[] = {(char *)"rtdash-test", (char *)"--version", NULL};
-    capture_begin(1);
+    capture_fd_begin(1);
     rc = opts_parse(table, NOPTS, 2, argv4, "[options]", NULL);
     out = capture_end();
     CHECK(rc == 1);

@@ -2,6 +2,7 @@
 /* test_rlog.c - the logger's line format, level filter and rate limiter
  * (proto/rlog.c). stderr is redirected into a temporary file to read back
  * what was written. */
+#include "capture.h"
 #include "check.h"
 #include "rlog.h"
 
@@ -11,38 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
-static FILE *s_capture;
-static int s_saved_fd = -1;
-
+/* Capture what is written to stderr. */
 static void capture_begin(void)
 {
-    fflush(stderr);
-    s_capture = tmpfile();
-    s_saved_fd = dup(2);
-    dup2(fileno(s_capture), 2);
-}
-
-/* Stop capturing; returns what was written (caller frees). */
-static char *capture_end(void)
-{
-    fflush(stderr);
-    dup2(s_saved_fd, 2);
-    close(s_saved_fd);
-    long n = ftell(s_capture);
-    char *text = calloc(1, (size_t)(n > 0 ? n : 0) + 1);
-    rewind(s_capture);
-    size_t got = n > 0 ? fread(text, 1, (size_t)n, s_capture) : 0;
-    text[got] = '\0';
-    fclose(s_capture);
-    return text;
-}
-
-static int count_lines(const char *s)
-{
-    int n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
+    capture_fd_begin(2);
 }
 
 static bool matches(const char *re, const char *text)

@@ -13,8 +13,8 @@
 
 /* Called for each entry line: its text [p, end) without the line's leading
  * blanks, and its number. 0, or -1 after conffile_fail. */
-typedef int (*conffile_line_fn)(void *ud, const char *p, const char *end, unsigned line,
-                                char *err, size_t errlen);
+typedef int (*conffile_line_fn)(void *ud, const char *p, const char *end, unsigned line, char *err,
+                                size_t errlen);
 
 /* fn for every entry line of text[0..len). 0, or -1 with the reason in err. */
 int conffile_parse(const char *text, size_t len, conffile_line_fn fn, void *ud, char *err,

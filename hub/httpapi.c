@@ -112,8 +112,8 @@ static void s_metrics(const broker_t *b, jbuf_t *o)
     s_value(o, "rtdash_config_reloads_total", "result", "failed", st->reloads_failed);
     prom_head(o, "rtdash_auth_failures_total", "counter",
               "Requests and upgrades refused for their credentials, by reason.");
-    s_value(o, "rtdash_auth_failures_total", "reason", "none", st->auth_failures[AUTHFAIL_NONE]);
-    s_value(o, "rtdash_auth_failures_total", "reason", "bad", st->auth_failures[AUTHFAIL_BAD]);
+    s_value(o, "rtdash_auth_failures_total", "reason", "missing", st->auth_failures[AUTHFAIL_NONE]);
+    s_value(o, "rtdash_auth_failures_total", "reason", "invalid", st->auth_failures[AUTHFAIL_BAD]);
     s_value(o, "rtdash_auth_failures_total", "reason", "expired",
             st->auth_failures[AUTHFAIL_EXPIRED]);
     s_value(o, "rtdash_auth_failures_total", "reason", "conflict",

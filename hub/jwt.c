@@ -258,8 +258,12 @@ static int s_claims(const jwt_key_t *k, json_t *pl, int64_t now_ms, jwt_claims_t
     if (exp <= now_ms)
         return s_fail(err, errlen, "expired");
     json_t *v = json_object_get(pl, "nbf");
-    if (v && (!s_date_ms(v, &nbf) || nbf > now_ms))
+    /* clocks differ: 30 s of skew, as JWT libraries allow */
+    if (v && (!s_date_ms(v, &nbf) || nbf > now_ms + JWT_SKEW_MS))
         return s_fail(err, errlen, "not valid yet (nbf)");
+    v = json_object_get(pl, "iat");
+    if (v && (!s_date_ms(v, &nbf) || nbf > now_ms + JWT_SKEW_MS))
+        return s_fail(err, errlen, "issued in the future (iat)");
     if (k->aud && !s_aud_ok(json_object_get(pl, "aud"), k->aud))
         return s_fail(err, errlen, "wrong aud");
     const char *role = json_string_value(json_object_get(pl, "role"));

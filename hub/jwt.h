@@ -16,7 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define JWT_MAX 8192 /* longest token accepted */
+#define JWT_MAX 8192      /* longest token accepted */
+#define JWT_SKEW_MS 30000 /* nbf and iat may be this much in the future */
 
 typedef struct jwt_key jwt_key_t;
 

@@ -214,7 +214,7 @@ int main(int argc, char **argv)
         {"jwt-key", OPT_STR, NULL, 0, 0, &ac.jwt_key_file,
          "accept JWTs signed with this key: a PEM public key (RS256, ES256, EdDSA) or an HS256 "
          "secret"},
-        {"jwt-aud", OPT_STR, NULL, 0, 0, &ac.jwt_aud, "the aud a JWT must name"},
+        {"jwt-aud", OPT_STR, "rtdash", 0, 0, &ac.jwt_aud, "the aud a JWT must name"},
         {"metrics-token", OPT_STR, NULL, 0, 0, &ac.metrics_token_file,
          "file holding a token that may read /metrics only (for Prometheus)"},
         {"session-hours", OPT_INT, "12", 1, 8760, &session_h, "how long a login lasts"},

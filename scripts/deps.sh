@@ -5,7 +5,7 @@
 # `deps.sh test` = that plus what make test needs.
 set -eu
 BUILD_PKGS="build-essential cmake pkg-config libwebsockets-dev libzmq3-dev libmsgpack-dev libjansson-dev libssl-dev libargon2-dev"
-TEST_PKGS="python3 python3-zmq python3-websockets python3-msgpack python3-jwt python3-pyflakes chromium clang libclang-rt-14-dev clang-format openssl"
+TEST_PKGS="python3 python3-zmq python3-websockets python3-msgpack python3-jwt python3-cryptography python3-pyflakes chromium clang libclang-rt-14-dev clang-format openssl"
 want="$BUILD_PKGS"
 [ "${1:-build}" = test ] && want="$BUILD_PKGS $TEST_PKGS"
 missing=""

@@ -233,12 +233,27 @@ async def test_token_required_before_any_101():
         st, _, body = http_get(hub.port, "/api/whoami",
                                headers={"Authorization": "Bearer wrong-token-0123456789"})
         check(st == 401 and b"unknown or ended" in body, "a wrong token is told so: %r" % body)
+        # hostile tokens: none of these is the demo viewer's token
+        flipped = TOKEN_DEMO[:-1] + ("A" if TOKEN_DEMO[-1] != "A" else "B")
+        for label, hd in (("?token= empty", None), ("last character flipped", flipped),
+                          ("trailing space", TOKEN_DEMO + " x"), ("other case", TOKEN_DEMO.upper()),
+                          ("10 KB", "a" * 10240)):
+            if hd is None:
+                st, _, _ = upgrade(hub.port, path="/ws?token=")
+            else:
+                try:
+                    st, _, _ = upgrade(hub.port, headers={"Authorization": "Bearer " + hd})
+                except OSError:
+                    st = 0
+            check(st in (401, 400, 431) or (label == "10 KB" and st == 0),
+                  "%s: %d, want 401" % (label, st))
+        hub.check_alive()
         st, _, body = http_get(hub.port, "/healthz")
         check_eq((st, json.loads(body)), (200, {"status": "ok"}), "/healthz open, minimal")
         ms = metrics(hub.port, ADMIN_HDR)
         check(metric_find(ms, r"^rtdash_connections_refused_total$", {"reason": "auth"}) >= 3,
               "refused upgrades counted as auth")
-        for reason, least in (("none", 6), ("bad", 2), ("conflict", 2)):
+        for reason, least in (("missing", 6), ("invalid", 2), ("conflict", 2)):
             n = metric_find(ms, r"^rtdash_auth_failures_total$", {"reason": reason})
             check(n >= least, "rtdash_auth_failures_total{reason=%s} = %s" % (reason, n))
         check("admin-token" not in hub.log() and "demo-viewer" not in hub.log(),
@@ -270,6 +285,17 @@ async def test_viewer_sees_only_its_topics():
                       "since": {"system.cpu": [1, 1]}})
         e = await c.wait_for(of_type("error"), 5, "error for since")
         check_eq(e.get("code"), "forbidden", "since outside the patterns")
+        # patterns against a token limited to system.* (the sys viewer)
+        sysc = await WSClient.connect(hub, subprotocols=["rtdash.v1", "bearer." + TOKEN_SYS])
+        for ok_pat in (["system.cpu"], ["system.net.eth0"], ["system.*"]):
+            await sysc.subscribe(ok_pat)
+        for bad_pat, code in ((["system"], "forbidden"), (["systemd.x"], "forbidden"),
+                              (["*"], "forbidden"), (["sys*"], "bad_topic"),
+                              (["SYSTEM.cpu"], "forbidden")):
+            await sysc.send({"type": "subscribe", "topics": bad_pat})
+            e = await sysc.wait_for(of_type("error"), 5, "error for %s" % bad_pat)
+            check_eq(e.get("code"), code, "a system.* token subscribing %s" % bad_pat)
+        await sysc.close()
         await c.subscribe(["demo.*"])
         pub.meta("secret.new", title="s")
         pub.meta("demo.new", title="d")
@@ -478,7 +504,7 @@ async def test_jwt():
                                    algorithm="none"),
             "expired": jwt.encode({"role": "admin", "exp": now - 10, "aud": "rtdash"}, JWT_SECRET,
                                   algorithm="HS256"),
-            "nbf in the future": jwt.encode({"role": "admin", "exp": now + 60, "nbf": now + 30,
+            "nbf in the future": jwt.encode({"role": "admin", "exp": now + 600, "nbf": now + 120,
                                              "aud": "rtdash"}, JWT_SECRET, algorithm="HS256"),
             "no exp": jwt.encode({"role": "admin", "aud": "rtdash"}, JWT_SECRET, algorithm="HS256"),
             "wrong aud": jwt.encode({"role": "admin", "exp": now + 60, "aud": "other"}, JWT_SECRET,
@@ -502,12 +528,42 @@ async def test_jwt():
                 failures.append("%s: %d" % (label, st))
         check(not failures, "bad JWTs accepted: %s" % failures)
         hub.check_alive()
+        # algorithm confusion against a public key: HS256 keyed with its PEM bytes
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        priv = ec.generate_private_key(ec.SECP256R1())
+        pem = priv.public_key().public_bytes(serialization.Encoding.PEM,
+                                             serialization.PublicFormat.SubjectPublicKeyInfo)
+        pk = write(d, "jwt.pub", pem.decode(), 0o644)
+        with Hub(["--jwt-key", pk]) as es:
+            ok_tok = jwt.encode({"role": "viewer", "topics": ["*"], "exp": now + 60,
+                                 "aud": "rtdash"}, priv, algorithm="ES256")
+            st, _, _ = http_get(es.port, "/api/whoami", headers={"Authorization": "Bearer " + ok_tok})
+            check_eq(st, 200, "an ES256 token")
+            forged = _hs256_with_key(pem, {"role": "admin", "exp": now + 60, "aud": "rtdash"})
+            st, _, _ = http_get(es.port, "/api/whoami", headers={"Authorization": "Bearer " + forged})
+            check_eq(st, 401, "HS256 signed with the public key's PEM")
         # a live JWT whose exp passes while connected: 4401
         short_lived = jwt.encode({"role": "viewer", "topics": ["*"], "exp": now + 2,
                                   "aud": "rtdash"}, JWT_SECRET, algorithm="HS256")
         c = await WSClient.connect(hub.ws_url + "?token=" + short_lived)
         await c.wait_closed(5)
         check_eq(c.closed[0], 4401, "an expired JWT's connection")
+
+
+def _hs256_with_key(key, claims):
+    """A JWT signed HS256 with key's bytes, by hand (PyJWT refuses a PEM as an
+    HMAC secret, as it should)."""
+    import base64
+    import hashlib
+    import hmac
+
+    def b64(b):
+        return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    body = b64(json.dumps(claims).encode())
+    sig = hmac.new(key, ("%s.%s" % (head, body)).encode(), hashlib.sha256).digest()
+    return "%s.%s.%s" % (head, body, b64(sig))
 
 
 # ---------------------------------------------------------------- S3 Origin and Host

@@ -73,6 +73,7 @@ static ingest_cfg_t s_ingest_cfg(const hub_cfg_t *cfg)
         .curve_secret = cfg->curve_secret,
         .curve_clients = cfg->curve_clients,
         .insecure = cfg->ingest_insecure != 0,
+        .ipc_group = cfg->ingest_group,
     };
     return ic;
 }

@@ -51,6 +51,7 @@ typedef struct hub_cfg {
     const char *curve_secret;  /* --curve-secret: the hub's CURVE key file, or NULL */
     const char *curve_clients; /* --curve-clients: the collectors' keys, or NULL */
     int ingest_insecure;       /* --ingest-insecure: a wide ingest without CURVE */
+    const char *ingest_group;  /* --ingest-group: an ipc:// socket file's group */
 } hub_cfg_t;
 
 typedef struct hub hub_t;

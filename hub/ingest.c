@@ -8,10 +8,12 @@
 #include "topic.h"
 #include <arpa/inet.h>
 #include <errno.h>
+#include <grp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -154,8 +156,27 @@ static curve_t *s_load_clients(const char *path, char *err, size_t errlen)
     return c;
 }
 
+/* An ipc:// endpoint with a file (not Linux's abstract namespace, @name). */
+static bool s_is_ipc_file(const char *ep)
+{
+    return ep && !strncmp(ep, "ipc://", 6) && ep[6] != '@';
+}
+
 int ingest_check_cfg(const ingest_cfg_t *cfg, char *err, size_t errlen)
 {
+    if (cfg->ipc_group && *cfg->ipc_group) {
+        if (!s_is_ipc_file(cfg->endpoint)) {
+            snprintf(err, errlen,
+                     "--ingest-group sets the group of an ipc:// socket file; the ingest %s "
+                     "has none",
+                     cfg->endpoint);
+            return -1;
+        }
+        if (!getgrnam(cfg->ipc_group)) {
+            snprintf(err, errlen, "--ingest-group %s: no such group", cfg->ipc_group);
+            return -1;
+        }
+    }
     bool has_secret = cfg->curve_secret && *cfg->curve_secret;
     bool has_clients = cfg->curve_clients && *cfg->curve_clients;
     if (has_secret != has_clients) {
@@ -241,6 +262,51 @@ static int s_curve_setup(ingest_t *in)
     return rc;
 }
 
+/* Bind the SUB socket. An ipc:// file is born 0600 (the umask covers the
+ * moment between its creation and the chmod; libzmq creates it in this
+ * thread, and no other thread of the hub creates files), then gets its
+ * group and 0660 with --ingest-group. */
+static int s_bind(ingest_t *in)
+{
+    const char *ep = in->cfg.endpoint;
+    bool ipc = s_is_ipc_file(ep);
+    mode_t old = ipc ? umask(077) : 0;
+    int rc = zmq_bind(in->sock, ep), err = errno;
+    if (ipc)
+        umask(old);
+    if (rc) {
+        rlog(RLOG_ERROR, "cannot bind ingest %s: %s", ep, zmq_strerror(err));
+        return -1;
+    }
+    if (!ipc)
+        return 0;
+    /* the real path: libzmq names the file of a wildcard ipc endpoint */
+    char last[1024];
+    size_t len = sizeof last;
+    if (zmq_getsockopt(in->sock, ZMQ_LAST_ENDPOINT, last, &len) || strncmp(last, "ipc://", 6)) {
+        rlog(RLOG_ERROR, "ingest %s: cannot read the bound path: %s", ep, zmq_strerror(errno));
+        return -1;
+    }
+    const char *path = last + 6, *group = in->cfg.ipc_group;
+    mode_t mode = 0600;
+    if (group && *group) {
+        struct group *gr = getgrnam(group);
+        if (!gr || chown(path, (uid_t)-1, gr->gr_gid) < 0) {
+            rlog(RLOG_ERROR, "ingest %s: cannot give it group %s: %s", path, group,
+                 gr ? strerror(errno) : "no such group");
+            return -1;
+        }
+        mode = 0660;
+    }
+    if (chmod(path, mode) < 0) {
+        rlog(RLOG_ERROR, "ingest %s: chmod %o: %s", path, (unsigned)mode, strerror(errno));
+        return -1;
+    }
+    rlog(RLOG_INFO, "ingest %s: mode %o%s%s", path, (unsigned)mode,
+         group && *group ? ", group " : "", group && *group ? group : "");
+    return 0;
+}
+
 ingest_t *ingest_new(const ingest_cfg_t *cfg, broker_t *b)
 {
     ingest_t *in = calloc(1, sizeof(*in));
@@ -263,10 +329,8 @@ ingest_t *ingest_new(const ingest_cfg_t *cfg, broker_t *b)
         goto fail;
     if (cfg->curve_secret && *cfg->curve_secret && s_curve_setup(in) < 0)
         goto fail_quiet;
-    if (zmq_bind(in->sock, cfg->endpoint)) {
-        rlog(RLOG_ERROR, "cannot bind ingest %s: %s", cfg->endpoint, zmq_strerror(errno));
+    if (s_bind(in) < 0)
         goto fail_quiet;
-    }
     if (in->curve)
         rlog(RLOG_NOTICE, "ingest %s: CURVE, %zu collector keys from %s; the hub's key %s",
              cfg->endpoint, curve_count(in->allow), cfg->curve_clients, in->server_z85);

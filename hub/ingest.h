@@ -34,6 +34,7 @@ typedef struct ingest_cfg {
     const char *curve_secret;  /* the hub's key file (--curve-secret), or NULL */
     const char *curve_clients; /* the allow-list (--curve-clients), or NULL */
     bool insecure;             /* --ingest-insecure: a wide bind without CURVE */
+    const char *ipc_group;     /* --ingest-group: an ipc:// socket file's group, or NULL */
 } ingest_cfg_t;
 
 typedef struct ingest ingest_t;
@@ -48,13 +49,15 @@ bool ingest_endpoint_is_local(const char *endpoint);
  * with them, libzmq with CURVE and >= 4.3.3, and files that read and parse
  * (present, not empty, not writable by group or others, the key file not
  * readable by them, the key pair consistent); without them, a local
- * endpoint unless insecure. Returns 0, or -1 with one line in err (the hub
- * then exits 2). */
+ * endpoint unless insecure; ipc_group only with an ipc:// endpoint and
+ * naming a group. Returns 0, or -1 with one line in err (the hub then
+ * exits 2). */
 int ingest_check_cfg(const ingest_cfg_t *cfg, char *err, size_t errlen);
 
 /* Create a SUB socket bound to cfg->endpoint, subscribed to everything,
  * refusing frames larger than cfg->max_wire at the transport; with CURVE,
- * first the ZAP handler, then the socket as a CURVE server. Returns NULL and
+ * first the ZAP handler, then the socket as a CURVE server. An ipc:// socket
+ * file is created 0600 (0660 and of cfg->ipc_group with one). Returns NULL and
  * logs why on failure. Caller owns: ingest_destroy(). */
 ingest_t *ingest_new(const ingest_cfg_t *cfg, broker_t *b);
 

@@ -253,6 +253,9 @@ int main(int argc, char **argv)
         {"ingest-insecure", OPT_BOOL, "0", 0, 0, &cfg.ingest_insecure,
          "allow a tcp:// ingest beyond loopback without CURVE (anyone who reaches it can "
          "publish)"},
+        {"ingest-group", OPT_STR, NULL, 0, 0, &cfg.ingest_group,
+         "an ipc:// ingest's socket file gets this group and mode 0660 (else 0600: only "
+         "this user's collectors can connect)"},
     };
     const size_t n = sizeof(table) / sizeof(table[0]);
     rlog_set_prog("rtdash-hub");

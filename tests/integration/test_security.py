@@ -164,6 +164,50 @@ async def test_all_interfaces_with_auth_and_warning_when_wide():
               "a wide --host without auth warns; log:\n" + hub.log())
 
 
+async def test_ipc_ingest_is_private():
+    """An ipc:// ingest's socket file is 0600, or 0660 of --ingest-group's
+    group; collectors still publish through it."""
+    import grp
+    import stat
+    d = tempfile.mkdtemp(prefix="rtdash-ipc-")
+    os.chmod(d, 0o755)  # the file's own mode is what protects it
+    group = grp.getgrgid(os.getgid()).gr_name
+    for extra, mode, gid in (([], 0o600, None), (["--ingest-group", group], 0o660, os.getgid())):
+        path = os.path.join(d, "ingest.sock")
+        port = free_port()
+        old = os.umask(0)  # a permissive umask must not leak into the file
+        try:
+            hub = Hub(only_args=True, port=port, extra_args=[
+                "--port", str(port), "--ingest", "ipc://" + path] + extra)
+            hub.ingest = "ipc://" + path
+        finally:
+            os.umask(old)
+        with hub:
+            st = os.stat(path)
+            check(stat.S_ISSOCK(st.st_mode), "%s is a socket" % path)
+            check_eq(stat.S_IMODE(st.st_mode), mode, "the ipc socket's mode with %s" % extra)
+            if gid is not None:
+                check_eq(st.st_gid, gid, "the ipc socket's group")
+            pub = await apublisher(hub)
+            pub.sample("demo.ipc", {"v": 7})
+            ok = False
+            for _ in range(50):
+                code, _, body = http_get(hub.port, "/api/history/demo.ipc")
+                if code == 200 and b'"v":7' in body:
+                    ok = True
+                    break
+                await asyncio.sleep(0.1)
+            pub.close()
+            check(ok, "a sample published through the ipc socket reached the hub")
+    for args, want in ((["--ingest-group", group], "ipc://"),
+                       (["--ingest", "ipc://" + os.path.join(d, "x.sock"), "--ingest-group",
+                         "no-such-group-rtdash"], "no such group")):
+        code, out = run_hub(args)
+        check(code == 2 and want in out and len(out.strip().splitlines()) == 1,
+              "--ingest-group misuse: exit %s, %r (want exit 2, one line with %r)"
+              % (code, out, want))
+
+
 def test_bad_files_stop_the_hub():
     d, args = sec_dir()
     cases = [

@@ -25,6 +25,7 @@ struct auth {
     bool has_metrics;
     sessions_t *sessions;
     ratelimit_t *logins;
+    ratelimit_t *fails; /* failed credentials per address, or NULL: no limit */
 };
 
 int auth_read_file(const char *path, size_t max, bool secret, char **buf, size_t *len, char *err,
@@ -164,7 +165,10 @@ auth_t *auth_new(const auth_cfg_t *cfg, char *err, size_t errlen)
         sessions_new(AUTH_SESSIONS_MAX, cfg->session_ms > 0 ? cfg->session_ms : 12 * 3600 * 1000LL);
     a->logins = ratelimit_new(AUTH_LOGIN_SLOTS, cfg->login_burst > 0 ? cfg->login_burst : 5,
                               cfg->login_per_ms > 0 ? cfg->login_per_ms : 12000);
-    if (!a->sessions || !a->logins) {
+    if (cfg->fail_per_min > 0)
+        a->fails = ratelimit_new(AUTH_LOGIN_SLOTS, (double)cfg->fail_per_min,
+                                 60000 / cfg->fail_per_min > 0 ? 60000 / cfg->fail_per_min : 1);
+    if (!a->sessions || !a->logins || (cfg->fail_per_min > 0 && !a->fails)) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -183,6 +187,7 @@ void auth_destroy(auth_t **pa)
     jwt_key_destroy(&a->jwt);
     sessions_destroy(&a->sessions);
     ratelimit_destroy(&a->logins);
+    ratelimit_destroy(&a->fails);
     OPENSSL_cleanse(a->metrics_digest, sizeof a->metrics_digest);
     free(a);
     *pa = NULL;
@@ -330,6 +335,17 @@ void auth_logout(auth_t *a, const char *id, size_t len)
 bool auth_login_allowed(auth_t *a, const char *addr, int64_t now_ms, int64_t *retry_ms)
 {
     return ratelimit_take(a->logins, addr, now_ms, retry_ms);
+}
+
+bool auth_fail_blocked(auth_t *a, const char *addr, int64_t now_ms, int64_t *retry_ms)
+{
+    return a->fails && !ratelimit_peek(a->fails, addr, now_ms, retry_ms);
+}
+
+void auth_fail_count(auth_t *a, const char *addr, int64_t now_ms)
+{
+    if (a->fails)
+        (void)ratelimit_take(a->fails, addr, now_ms, NULL);
 }
 
 void auth_cron(auth_t *a, int64_t now_ms)

@@ -27,6 +27,7 @@ typedef struct auth_cfg {
     int64_t session_ms;   /* how long a login lasts */
     double login_burst;   /* login attempts per address at once ... */
     int64_t login_per_ms; /* ... then one per this */
+    long fail_per_min;    /* failed credentials per address per minute, then 429; 0: no limit */
 } auth_cfg_t;
 
 typedef struct auth auth_t;
@@ -74,6 +75,14 @@ void auth_logout(auth_t *a, const char *id, size_t len);
 
 /* May addr try to log in now? (*retry_ms: when it may again.) */
 bool auth_login_allowed(auth_t *a, const char *addr, int64_t now_ms, int64_t *retry_ms);
+
+/* Failed credentials (an unknown token, a bad JWT, an ended session, two
+ * tokens): has addr used up its cfg.fail_per_min (*retry_ms: until when)?
+ * Such an address is answered 429 before its credentials are looked at, so
+ * guessing stops there. */
+bool auth_fail_blocked(auth_t *a, const char *addr, int64_t now_ms, int64_t *retry_ms);
+/* Count one failed credential from addr. */
+void auth_fail_count(auth_t *a, const char *addr, int64_t now_ms);
 
 /* Once a second: forget ended sessions. */
 void auth_cron(auth_t *a, int64_t now_ms);

@@ -63,6 +63,7 @@ enum {
     AUTHFAIL_BAD,      /* an unknown token, a bad JWT, an ended session */
     AUTHFAIL_EXPIRED,  /* a JWT or session past its end */
     AUTHFAIL_CONFLICT, /* two different tokens, or a malformed one (400) */
+    AUTHFAIL_LIMITED,  /* not looked at: too many failures from the address (429) */
     AUTHFAIL__COUNT
 };
 

@@ -118,6 +118,8 @@ static void s_metrics(const broker_t *b, jbuf_t *o)
             st->auth_failures[AUTHFAIL_EXPIRED]);
     s_value(o, "rtdash_auth_failures_total", "reason", "conflict",
             st->auth_failures[AUTHFAIL_CONFLICT]);
+    s_value(o, "rtdash_auth_failures_total", "reason", "limited",
+            st->auth_failures[AUTHFAIL_LIMITED]);
     prom_head(o, "rtdash_logins_total", "counter",
               "Logins (POST /api/login), by result (limited: refused by the per-address rate).");
     s_value(o, "rtdash_logins_total", "result", "ok", st->logins[LOGIN_OK]);
@@ -458,24 +460,41 @@ static int s_respond(struct lws *wsi, httpapi_pss_t *pss, unsigned status, const
     return 0;
 }
 
+/* s_access(): the address has had too many failed credentials (a 429). */
+#define ACCESS_LIMITED (-2)
+
 /* The caller's access: AUTH_OK (acc filled), or why not - AUTH_NONE,
- * AUTH_BAD, AUTH_EXPIRED - or -1 for two different tokens (a 400). Refusals
- * are counted. */
-static int s_access(struct lws *wsi, wsconn_env_t *env, access_t *acc)
+ * AUTH_BAD, AUTH_EXPIRED - or -1 for two different tokens (a 400), or
+ * ACCESS_LIMITED with pss->retry_after set. Refusals are counted; failed
+ * credentials also against the caller's address. */
+static int s_access(struct lws *wsi, wsconn_env_t *env, httpapi_pss_t *pss, access_t *acc)
 {
+    char ip[64];
+    int64_t now = rtclock_wall_ms(), retry = 0;
+    httpreq_peer(wsi, ip, sizeof ip);
+    if (auth_fail_blocked(env->auth, ip, now, &retry)) {
+        snprintf(pss->retry_after, sizeof pss->retry_after, "%lld",
+                 (long long)(retry + 999) / 1000);
+        broker_count_auth_failure(env->broker, AUTHFAIL_LIMITED);
+        RLOG_RL(RLOG_WARN, "refusing credentials from %s for %s s: too many failed", ip,
+                pss->retry_after);
+        return ACCESS_LIMITED;
+    }
     httpreq_creds_t *cr = malloc(sizeof(*cr));
     if (!cr)
         return AUTH_BAD;
-    int r = httpreq_creds(wsi, cr) < 0 ? -1
-                                       : (int)auth_resolve(env->auth, cr->blen ? cr->bearer : NULL,
-                                                           cr->blen, cr->slen ? cr->session : NULL,
-                                                           cr->slen, rtclock_wall_ms(), acc);
+    int r = httpreq_creds(wsi, cr) < 0
+                ? -1
+                : (int)auth_resolve(env->auth, cr->blen ? cr->bearer : NULL, cr->blen,
+                                    cr->slen ? cr->session : NULL, cr->slen, now, acc);
     free(cr);
     if (r != AUTH_OK)
         broker_count_auth_failure(env->broker, r < 0               ? AUTHFAIL_CONFLICT
                                                : r == AUTH_NONE    ? AUTHFAIL_NONE
                                                : r == AUTH_EXPIRED ? AUTHFAIL_EXPIRED
                                                                    : AUTHFAIL_BAD);
+    if (r < 0 || r == AUTH_BAD)
+        auth_fail_count(env->auth, ip, now);
     return r;
 }
 
@@ -620,8 +639,12 @@ int httpapi_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
         char fmt[16];
         int has_fmt = s_query_format(wsi, fmt, sizeof(fmt));
         access_t acc;
-        int r = s_access(wsi, env, &acc);
+        int r = s_access(wsi, env, pss, &acc);
         bool have = r == AUTH_OK;
+        if (r == ACCESS_LIMITED) {
+            s_error(&pss->body, "limit", "too many failed credentials from your address");
+            return s_respond(wsi, pss, 429, ctype, NULL);
+        }
         if (r < 0) {
             s_error(&pss->body, "bad_request", "two different tokens, or a malformed one");
             return s_respond(wsi, pss, 400, ctype, NULL);

@@ -218,6 +218,9 @@ int main(int argc, char **argv)
         {"metrics-token", OPT_STR, NULL, 0, 0, &ac.metrics_token_file,
          "file holding a token that may read /metrics only (for Prometheus)"},
         {"session-hours", OPT_INT, "12", 1, 8760, &session_h, "how long a login lasts"},
+        {"auth-fail-limit", OPT_INT, "20", 0, 100000, &ac.fail_per_min,
+         "failed credentials an address may send per minute; past them it is answered 429 "
+         "until it may again (0: no limit)"},
         {"tls-cert", OPT_STR, NULL, 0, 0, &cfg.tls_cert,
          "serve https and wss with this PEM certificate (chain included) and --tls-key"},
         {"tls-key", OPT_STR, NULL, 0, 0, &cfg.tls_key,

@@ -39,6 +39,34 @@ void ratelimit_destroy(ratelimit_t **pr)
     *pr = NULL;
 }
 
+/* The bucket of addr, refilled to now_ms, or NULL. */
+static bucket_t *s_find(ratelimit_t *r, const char *addr, int64_t now_ms)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        bucket_t *b = &r->v[i];
+        if (!b->addr[0] || strncmp(b->addr, addr, RATELIMIT_ADDR_MAX))
+            continue;
+        if (now_ms > b->last_ms) {
+            b->tokens += (double)(now_ms - b->last_ms) / (double)r->per_ms;
+            if (b->tokens > r->burst)
+                b->tokens = r->burst;
+            b->last_ms = now_ms;
+        }
+        return b;
+    }
+    return NULL;
+}
+
+bool ratelimit_peek(ratelimit_t *r, const char *addr, int64_t now_ms, int64_t *retry_ms)
+{
+    bucket_t *b = s_find(r, addr, now_ms);
+    if (!b || b->tokens >= 1.0)
+        return true;
+    if (retry_ms)
+        *retry_ms = (int64_t)((1.0 - b->tokens) * (double)r->per_ms) + 1;
+    return false;
+}
+
 bool ratelimit_take(ratelimit_t *r, const char *addr, int64_t now_ms, int64_t *retry_ms)
 {
     bucket_t *b = NULL, *victim = NULL; /* a free slot, else the least recently used */

@@ -23,5 +23,8 @@ void ratelimit_destroy(ratelimit_t **r);
 /* May addr make one more attempt at now_ms? Takes a token if so; otherwise
  * *retry_ms (if not NULL) says when the next one will be there. */
 bool ratelimit_take(ratelimit_t *r, const char *addr, int64_t now_ms, int64_t *retry_ms);
+/* Would ratelimit_take() allow addr now? Takes nothing (an address not in
+ * the table has a full bucket); *retry_ms as there. */
+bool ratelimit_peek(ratelimit_t *r, const char *addr, int64_t now_ms, int64_t *retry_ms);
 
 #endif

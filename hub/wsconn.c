@@ -291,21 +291,33 @@ static int s_confirm_upgrade(struct lws *wsi, wsconn_env_t *env, const char *upg
                               "Sec-WebSocket-Version must be 13");
     }
     if (auth_on(env->auth)) {
+        int64_t now = rtclock_wall_ms(), retry = 0;
+        httpreq_peer(wsi, ip, sizeof ip);
+        if (auth_fail_blocked(env->auth, ip, now, &retry)) {
+            char after[24];
+            snprintf(after, sizeof after, "%lld", (long long)(retry + 999) / 1000);
+            broker_count_auth_failure(env->broker, AUTHFAIL_LIMITED);
+            broker_count_refused(env->broker, REFUSE_AUTH);
+            RLOG_RL(RLOG_WARN, "refusing credentials from %s for %s s: too many failed", ip, after);
+            return httpreq_refuse(wsi, 429, "retry-after:", after, "limit",
+                                  "too many failed credentials from your address");
+        }
         httpreq_creds_t *cr = malloc(sizeof(*cr));
         if (!cr)
             return -1;
         access_t acc;
         int bad = httpreq_creds(wsi, cr);
-        auth_result_t r =
-            bad ? AUTH_BAD
-                : auth_resolve(env->auth, cr->blen ? cr->bearer : NULL, cr->blen,
-                               cr->slen ? cr->session : NULL, cr->slen, rtclock_wall_ms(), &acc);
+        auth_result_t r = bad ? AUTH_BAD
+                              : auth_resolve(env->auth, cr->blen ? cr->bearer : NULL, cr->blen,
+                                             cr->slen ? cr->session : NULL, cr->slen, now, &acc);
         free(cr);
         if (bad || r != AUTH_OK)
             broker_count_auth_failure(env->broker, bad                 ? AUTHFAIL_CONFLICT
                                                    : r == AUTH_NONE    ? AUTHFAIL_NONE
                                                    : r == AUTH_EXPIRED ? AUTHFAIL_EXPIRED
                                                                        : AUTHFAIL_BAD);
+        if (bad || r == AUTH_BAD)
+            auth_fail_count(env->auth, ip, now);
         if (bad)
             return s_refuse(wsi, env, REFUSE_AUTH, 400, "bad_request",
                             "two different tokens, or a malformed one");

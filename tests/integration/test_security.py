@@ -18,7 +18,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rtdash_harness import (HOST, Hub, WSClient, apublisher, bin_path, check,  # noqa: E402
                             check_eq, free_port, http_get, is_sample, metric_find, metrics,
-                            of_type, run_tests, short, wait_until)
+                            of_type, parse_prometheus, run_tests, short,
+                            wait_until)
 import jwt  # noqa: E402  (python3-jwt)
 
 TOKEN_ADMIN = "admin-token-0123456789abcdef"
@@ -74,8 +75,9 @@ def run_hub(args, timeout=10):
     return r.returncode, (r.stdout + r.stderr).decode("utf-8", "replace")
 
 
-def upgrade(port, path="/ws", headers=None, key=True, version="13", host=None):
-    """A raw upgrade request; returns (status, headers, body)."""
+def upgrade(port, path="/ws", headers=None, key=True, version="13", host=None, source=None):
+    """A raw upgrade request (from the address source, if given); returns
+    (status, headers, body)."""
     h = {"Host": host or "%s:%d" % (HOST, port), "Upgrade": "websocket",
          "Connection": "Upgrade"}
     if key:
@@ -84,7 +86,8 @@ def upgrade(port, path="/ws", headers=None, key=True, version="13", host=None):
         h["Sec-WebSocket-Version"] = version
     h.update(headers or {})
     req = "GET %s HTTP/1.1\r\n" % path + "".join("%s: %s\r\n" % kv for kv in h.items()) + "\r\n"
-    with socket.create_connection((HOST, port), timeout=5) as s:
+    with socket.create_connection((HOST, port), timeout=5,
+                                  source_address=(source, 0) if source else None) as s:
         s.sendall(req.encode("latin-1"))
         data = b""
         try:
@@ -483,6 +486,57 @@ async def test_login_logout_and_rate_limit():
         ms = metrics(hub.port, {"Cookie": post_admin(post)})
         check(metric_find(ms, r"^rtdash_logins_total$", {"result": "limited"}) >= 1,
               "limited logins counted")
+
+
+async def test_failed_credentials_limited_per_address():
+    """20 failed credentials a minute per address (--auth-fail-limit), then 429
+    with Retry-After for everything from that address, the right token too;
+    other addresses are not affected."""
+    d, args = sec_dir()
+    with Hub(args) as hub:  # --auth: every interface, so 127.0.0.2 reaches it
+
+        def get(path, token, source="127.0.0.1"):
+            conn = http.client.HTTPConnection(HOST, hub.port, timeout=5,
+                                              source_address=(source, 0))
+            try:
+                conn.request("GET", path, headers={"Authorization": "Bearer " + token})
+                r = conn.getresponse()
+                return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+            finally:
+                conn.close()
+        codes = [get("/api/whoami", "wrong-token-%02d-0123456789" % i)[0] for i in range(20)]
+        check_eq(codes, [401] * 20, "the first 20 wrong tokens are told 401")
+        st, hd, body = get("/api/whoami", "wrong-token-20-0123456789")
+        check_eq(st, 429, "the 21st wrong token within the minute")
+        check(hd.get("retry-after", "").isdigit() and 1 <= int(hd["retry-after"]) <= 60,
+              "the 429 says when: %s" % hd)
+        check(b"too many failed credentials" in body, "the 429 says why: %r" % body)
+        st, _, _ = get("/api/whoami", TOKEN_ADMIN)
+        check_eq(st, 429, "the right token from the same address while limited")
+        st, hd, _ = upgrade(hub.port, headers={"Authorization": "Bearer " + TOKEN_ADMIN})
+        check_eq(st, 429, "a WebSocket upgrade from the same address while limited")
+        check("retry-after" in hd, "the upgrade's 429 has Retry-After: %s" % hd)
+        st, _, body = get("/api/whoami", TOKEN_ADMIN, source="127.0.0.2")
+        check_eq(st, 200, "another address is not limited")
+        st, _, _ = upgrade(hub.port, headers={"Authorization": "Bearer " + TOKEN_DEMO},
+                           source="127.0.0.2")
+        check_eq(st, 101, "another address upgrades")
+        # a good token does not count: 30 of them from a third address
+        codes = {get("/api/whoami", TOKEN_DEMO, source="127.0.0.3")[0] for _ in range(30)}
+        check_eq(codes, {200}, "right tokens are never limited")
+        st, _, body = get("/metrics", TOKEN_ADMIN, source="127.0.0.2")
+        check_eq(st, 200, "/metrics from another address")
+        ms = parse_prometheus(body.decode())
+        check(metric_find(ms, r"^rtdash_auth_failures_total$", {"reason": "limited"}) >= 3,
+              "refusals past the limit counted as limited: %s" % body.decode()[-2000:])
+        check(metric_find(ms, r"^rtdash_auth_failures_total$", {"reason": "invalid"}) >= 20,
+              "the wrong tokens counted as invalid")
+    # the limit is a setting; 0 turns it off
+    with Hub(args + ["--auth-fail-limit", "0"]) as hub:
+        codes = {http_get(hub.port, "/api/whoami", headers={"Authorization": "Bearer wrong-%02d"
+                                                             "-0123456789abc" % i})[0]
+                 for i in range(30)}
+        check_eq(codes, {401}, "--auth-fail-limit 0: no 429")
 
 
 def post_admin(post):

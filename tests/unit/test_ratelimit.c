@@ -31,5 +31,21 @@ int main(void)
     CHECK(ratelimit_take(r, "10.0.0.1", 2200, NULL)); /* forgotten: a new bucket */
     ratelimit_destroy(&r);
     CHECK(r == NULL);
+
+    /* peek takes nothing: an unknown address has a full bucket */
+    r = ratelimit_new(4, 2, 1000);
+    CHECK(ratelimit_peek(r, "10.0.0.9", 0, NULL));
+    CHECK(ratelimit_peek(r, "10.0.0.9", 0, NULL));
+    CHECK(ratelimit_take(r, "10.0.0.9", 0, NULL));
+    CHECK(ratelimit_peek(r, "10.0.0.9", 0, NULL)); /* one left */
+    CHECK(ratelimit_take(r, "10.0.0.9", 0, NULL));
+    retry = 0;
+    CHECK(!ratelimit_peek(r, "10.0.0.9", 10, &retry));
+    CHECK(retry > 0 && retry <= 1001);
+    CHECK(!ratelimit_peek(r, "10.0.0.9", 500, NULL)); /* half a token */
+    CHECK(ratelimit_peek(r, "10.0.0.9", 1001, NULL)); /* refilled */
+    CHECK(ratelimit_take(r, "10.0.0.9", 1001, NULL));
+    CHECK(!ratelimit_take(r, "10.0.0.9", 1001, NULL));
+    ratelimit_destroy(&r);
     return CHECK_DONE();
 }

@@ -349,7 +349,7 @@ print(f"healthz {h}; page and Chart.js ({len(js)} bytes) served")
 EOF
 }
 check "HTTP from the host: /healthz, the page, Chart.js at /vendor/" http_check "http://127.0.0.1:$PORT"
-echo "WebSocket ws://127.0.0.1:$PORT/ws, subscribe [\"*\"]:"
+echo "WebSocket ws://127.0.0.1:$PORT/ws, subscribe system.* and demo.*:"
 if /usr/bin/python3 "$HERE/ws_check.py" "ws://127.0.0.1:$PORT/ws" 20; then
     ok "live system.* and demo.* samples through the published port"
 else
@@ -386,7 +386,7 @@ if grep -q 'profiles: \["examples"\]' docker-compose.yml; then
     if "${COMPOSE[@]}" --profile examples up -d --build >"$RUN/up-examples.log" 2>&1; then
         ok "--profile examples up -d --build ($((SECONDS - t)) s): $("${COMPOSE[@]}" --profile examples config --services | grep -vxE 'hub|sysmetrics|demo|curve-init' | tr '\n' ' ')"
         SERVICES="$SERVICES $("${COMPOSE[@]}" --profile examples config --services | grep -vxE 'hub|sysmetrics|demo|curve-init' | tr '\n' ' ')"
-        echo "WebSocket ws://127.0.0.1:$PORT/ws, subscribe [\"*\"]:"
+        echo "WebSocket ws://127.0.0.1:$PORT/ws, subscribe example.*:"
         if /usr/bin/python3 "$HERE/ws_check.py" "ws://127.0.0.1:$PORT/ws" 20 example; then
             ok "live example.* samples through the published port"
         else

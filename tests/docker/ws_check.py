@@ -3,7 +3,8 @@
 """ws_check.py URL [SECONDS [FAMILY...]] - the dashboard's view of a running stack.
 
 Connects to the hub's WebSocket (URL, e.g. ws://127.0.0.1:18480/ws) the way the
-page does, subscribes to every topic and waits until a live sample of a topic
+page does, subscribes to FAMILY.* for each FAMILY (what a viewer limited to
+those topics may ask for; "*" would be refused whole) and waits until a live sample of a topic
 of every FAMILY has arrived (default: system and demo, i.e. a system.* topic
 from rtdash-sysmetrics and a demo.* topic from rtdash-demo). Prints what it
 saw; exit 0 when all came within SECONDS (default 20), 1 otherwise.
@@ -24,7 +25,8 @@ async def check(url, seconds, families):
     topics = set()
     async with websockets.connect(url, subprotocols=["rtdash.v1"], max_size=None,
                                   open_timeout=seconds) as ws:
-        await ws.send(json.dumps({"type": "subscribe", "topics": ["*"]}))
+        await ws.send(json.dumps({"type": "subscribe",
+                                  "topics": [f"{family}.*" for family in families]}))
         while not all(seen.values()):
             left = deadline - loop.time()
             if left <= 0:
@@ -41,6 +43,8 @@ async def check(url, seconds, families):
                 if kind == "welcome":
                     print(f"  welcome: {msg.get('server')} {msg.get('version')}, "
                           f"{len(msg.get('topics') or [])} topics known")
+                elif kind == "error":
+                    print(f"  error from the hub: {msg.get('code')}: {msg.get('message')}")
                 elif kind == "sample":
                     topic = msg["topic"]
                     topics.add(topic)

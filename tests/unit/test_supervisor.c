@@ -370,15 +370,16 @@ static void test_processes(void)
     pid_t gpid = (pid_t)atoi(gp);
 
     /* crasher: start at 0, back after 1 s, then after 2 s more (the reaper
-     * notices an exit within 200 ms) */
+     * notices an exit within 200 ms; the upper bounds leave room for a
+     * loaded CI machine, the lower ones are the backoff itself) */
     CHECK(crasher_n == 3);
     CHECK(seen_c == 3);
     if (seen_c == 3) {
         int64_t g1 = crasher_starts[1] - crasher_starts[0],
                 g2 = crasher_starts[2] - crasher_starts[1];
         printf("crasher restarts after %lld ms and %lld ms\n", (long long)g1, (long long)g2);
-        CHECK(g1 >= 950 && g1 <= 1500);
-        CHECK(g2 >= 1950 && g2 <= 2500);
+        CHECK(g1 >= 950 && g1 <= 1800);
+        CHECK(g2 >= 1950 && g2 <= 2800);
     }
     CHECK(crasher_code == 3);
     CHECK(strstr(log, "[collector crasher] hello\n") != NULL);
@@ -410,15 +411,15 @@ static void test_processes(void)
     printf("quick: %llu starts, gaps %lld %lld %lld ms; steady: %llu starts\n",
            (unsigned long long)quick_n, (long long)q_gaps[0], (long long)q_gaps[1],
            (long long)q_gaps[2], (unsigned long long)steady_n);
-    CHECK(q_gaps[0] >= 100 && q_gaps[0] <= 450);
-    CHECK(q_gaps[1] >= 200 && q_gaps[1] <= 550);
-    CHECK(q_gaps[2] >= 400 && q_gaps[2] <= 750);
+    CHECK(q_gaps[0] >= 100 && q_gaps[0] <= 650);
+    CHECK(q_gaps[1] >= 200 && q_gaps[1] <= 750);
+    CHECK(q_gaps[2] >= 400 && q_gaps[2] <= 950);
     CHECK(quick_n >= 6 && quick_n <= 14);
     CHECK(steady_starts >= 5);
 
     /* stop: TERM to every group; stubborn ignores it and gets KILL at 3 s */
     printf("stop took %lld ms\n", (long long)stop_ms);
-    CHECK(stop_ms >= 2900 && stop_ms <= 4500);
+    CHECK(stop_ms >= 2900 && stop_ms <= 5000);
     CHECK(all_stopped);
     CHECK(no_restart);
     CHECK(strstr(log, "[collector stubborn] still running 3 s after SIGTERM: SIGKILL") != NULL);

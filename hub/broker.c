@@ -479,6 +479,7 @@ static void s_subscribe(broker_t *b, client_t *c, const cmd_t *cmd)
         if (!access_permits_pattern(&c->access, cmd->topics[i], strlen(cmd->topics[i]))) {
             snprintf(msg, sizeof(msg), "%s is outside your topics", cmd->topics[i]);
             s_error(b, c, CMD_E_FORBIDDEN, msg);
+            b->st.auth_failures[AUTHFAIL_FORBIDDEN]++;
             return;
         }
     }
@@ -486,6 +487,7 @@ static void s_subscribe(broker_t *b, client_t *c, const cmd_t *cmd)
         if (!access_permits_topic(&c->access, cmd->since[i].topic, strlen(cmd->since[i].topic))) {
             snprintf(msg, sizeof(msg), "%s is outside your topics", cmd->since[i].topic);
             s_error(b, c, CMD_E_FORBIDDEN, msg);
+            b->st.auth_failures[AUTHFAIL_FORBIDDEN]++;
             return;
         }
     }
@@ -822,6 +824,11 @@ void broker_count_refused(broker_t *b, int reason)
 {
     if (reason >= 0 && reason < REFUSE__COUNT)
         b->st.refused[reason]++;
+    /* a refused Host or Origin is also a refused credential (SPEC §7) */
+    if (reason == REFUSE_ORIGIN)
+        b->st.auth_failures[AUTHFAIL_ORIGIN]++;
+    else if (reason == REFUSE_HOST)
+        b->st.auth_failures[AUTHFAIL_HOST]++;
 }
 
 void broker_count_kick(broker_t *b, int kick)

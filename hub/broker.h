@@ -59,11 +59,14 @@ enum {
 
 /* Why a request's credentials were refused (WebSocket upgrades and API). */
 enum {
-    AUTHFAIL_NONE = 0, /* no credentials */
-    AUTHFAIL_BAD,      /* an unknown token, a bad JWT, an ended session */
-    AUTHFAIL_EXPIRED,  /* a JWT or session past its end */
-    AUTHFAIL_CONFLICT, /* two different tokens, or a malformed one (400) */
-    AUTHFAIL_LIMITED,  /* not looked at: too many failures from the address (429) */
+    AUTHFAIL_NONE = 0,  /* no credentials */
+    AUTHFAIL_BAD,       /* an unknown token, a bad JWT, an ended session */
+    AUTHFAIL_EXPIRED,   /* a JWT or session past its end */
+    AUTHFAIL_CONFLICT,  /* two different tokens, or a malformed one (400) */
+    AUTHFAIL_LIMITED,   /* not looked at: too many failures from the address (429) */
+    AUTHFAIL_FORBIDDEN, /* a subscribe outside the caller's patterns, a viewer at /metrics */
+    AUTHFAIL_ORIGIN,    /* an Origin that is not allowed (403) */
+    AUTHFAIL_HOST,      /* a Host that is not allowed (421) */
     AUTHFAIL__COUNT
 };
 

@@ -120,6 +120,11 @@ static void s_metrics(const broker_t *b, jbuf_t *o)
             st->auth_failures[AUTHFAIL_CONFLICT]);
     s_value(o, "rtdash_auth_failures_total", "reason", "limited",
             st->auth_failures[AUTHFAIL_LIMITED]);
+    s_value(o, "rtdash_auth_failures_total", "reason", "forbidden",
+            st->auth_failures[AUTHFAIL_FORBIDDEN]);
+    s_value(o, "rtdash_auth_failures_total", "reason", "origin",
+            st->auth_failures[AUTHFAIL_ORIGIN]);
+    s_value(o, "rtdash_auth_failures_total", "reason", "host", st->auth_failures[AUTHFAIL_HOST]);
     prom_head(o, "rtdash_logins_total", "counter",
               "Logins (POST /api/login), by result (limited: refused by the per-address rate).");
     s_value(o, "rtdash_logins_total", "result", "ok", st->logins[LOGIN_OK]);
@@ -610,6 +615,13 @@ int httpapi_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
         char uri[256];
         const char *ctype = "application/json";
         int status;
+        if (pss->body.data) {
+            /* the last answer is not all written: a pipelined request, which
+             * lws 4.1 would have us answer out of turn; end the connection
+             * rather than send mixed-up answers */
+            rlog(RLOG_DEBUG, "http: a request before the last answer was written: closing");
+            return -1;
+        }
         jbuf_init(&pss->body, HTTP_BODY_MAX);
         pss->sent = 0;
         pss->retry_after[0] = '\0';
@@ -625,6 +637,7 @@ int httpapi_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
         }
         if (post && (!strcmp(uri, "/api/login") || !strcmp(uri, "/api/logout"))) {
             pss->post_kind = !strcmp(uri, "/api/login") ? 1 : 2;
+            jbuf_free(&pss->post);
             jbuf_init(&pss->post, LOGIN_BODY_MAX);
             if (!lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) && pss->post_kind == 2)
                 return s_logout(wsi, env, pss); /* no body to wait for */
@@ -651,6 +664,8 @@ int httpapi_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
         }
         status = httpapi_route(env->broker, env->sv, have ? &acc : NULL, auth_has_users(env->auth),
                                uri, has_fmt ? fmt : NULL, &pss->body, &ctype);
+        if (status == 403)
+            broker_count_auth_failure(env->broker, AUTHFAIL_FORBIDDEN);
         if (status == 401 && r != AUTH_NONE) {
             /* credentials were given but are no good: say so */
             jbuf_reset(&pss->body);

@@ -20,7 +20,9 @@ static const char *s_trim(const char *s, size_t *n)
 /* Take token v[0..n) as the bearer unless another, different one is there. */
 static int s_offer(httpreq_creds_t *c, const char *v, size_t n)
 {
-    if (n == 0 || n > HTTPREQ_BEARER_MAX)
+    if (n == 0)
+        return 0; /* ?token= or "Bearer " with nothing: no token (a 401) */
+    if (n > HTTPREQ_BEARER_MAX)
         return -1;
     if (c->blen && (c->blen != n || memcmp(c->bearer, v, n)))
         return -1; /* two places, two tokens */
@@ -53,10 +55,11 @@ int httpreq_creds(struct lws *wsi, httpreq_creds_t *c)
     if (n > 0) {
         size_t len = (size_t)n;
         const char *w = s_trim(buf, &len);
-        if (len < 8 || strncasecmp(w, "Bearer ", 7))
+        bool bare = len == 6 && !strncasecmp(w, "Bearer", 6); /* "Bearer " trimmed: no token */
+        if (!bare && (len < 8 || strncasecmp(w, "Bearer ", 7)))
             return -1;
-        size_t tl = len - 7;
-        const char *t = s_trim(w + 7, &tl);
+        size_t tl = bare ? 0 : len - 7;
+        const char *t = bare ? w : s_trim(w + 7, &tl);
         if (s_offer(c, t, tl) < 0)
             return -1;
     }

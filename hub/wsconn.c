@@ -328,9 +328,11 @@ static int s_confirm_upgrade(struct lws *wsi, wsconn_env_t *env, const char *upg
                                               : "unknown or ended credentials");
         bool metrics_only = acc.kind == ACCESS_METRICS;
         access_clear(&acc);
-        if (metrics_only)
+        if (metrics_only) {
+            broker_count_auth_failure(env->broker, AUTHFAIL_FORBIDDEN);
             return s_refuse(wsi, env, REFUSE_AUTH, 403, "forbidden",
                             "the metrics token reads /metrics only");
+        }
     }
     if (broker_nclients(env->broker) >= env->max_clients) {
         RLOG_RL(RLOG_WARN, "refusing a WebSocket: %zu clients connected", env->max_clients);
@@ -370,6 +372,15 @@ int wsconn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             return 1;
         }
         const char *uri = in;
+        int ulen = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI);
+        if (ulen <= 0)
+            ulen = lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI);
+        if (uri && ulen > 0 && strlen(uri) < (size_t)ulen) {
+            /* %00 decoded: the C string ends early and would name another
+             * file (lws keeps the NUL in the header) */
+            httpreq_refuse(wsi, 404, NULL, NULL, "not_found", "no such file");
+            return 1;
+        }
         if (uri && !s_is_dynamic(uri)) {
             /* a static file: GET or HEAD, and only what webroot allows */
             if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0 &&

@@ -358,13 +358,24 @@ test('hostile meta and event text: no dialog, no element made from it, no page e
   await waitLive(page);
   const pub = await h.pubStream(hub, 'pub-xss');
   const meta = {
-    topic: 'xss.meta', kind: 'meta', title: '<img src=x onerror=alert(1)>', unit: '<b>u</b>',
-    collector: '<svg onload=alert(3)>', fields: { value: { label: '<img src=x onerror=alert(4)>' } },
+    topic: 'xss.meta', kind: 'meta', title: '<img src=x onerror=alert(1)>', unit: '<b>u</b><img src=x onerror=alert(2)>',
+    collector: '<svg onload=alert(3)>',
+    fields: { value: { label: '<img src=x onerror=alert(4)>', color: 'red;background:url(javascript:alert(5))' } },
   };
+  const feedTitle = 'Feed <script>alert(6)</script>';
+  const badField = '<img src=x onerror=alert(10)>';
   const text = '<img src=x onerror=alert(7)><a href="javascript:alert(8)">x</a>';
   await pubUntilShown(page, pub, 'xss.meta', [meta, { topic: 'xss.meta', value: 1.5 }]);
-  await pubUntilShown(page, pub, 'xss.feed', [{ topic: 'xss.feed', kind: 'event', level: 'warning', text }]);
-  for (const t of ['xss.meta', 'xss.feed']) await page.locator(`.widget[data-topic="${t}"]`).scrollIntoViewIfNeeded();
+  await pubUntilShown(page, pub, 'xss.feed', [{ topic: 'xss.feed', kind: 'meta', title: feedTitle },
+    { topic: 'xss.feed', kind: 'event', level: 'warning', text }]);
+  // a field whose name is markup (a sample only: the page labels it by its name)
+  await pubUntilShown(page, pub, 'xss.field', [{ topic: 'xss.field', fields: { [badField]: 2.5, ok: 1 } }]);
+  for (const t of ['xss.meta', 'xss.feed', 'xss.field']) await page.locator(`.widget[data-topic="${t}"]`).scrollIntoViewIfNeeded();
+  await page.waitForFunction((m) => document.querySelector('.widget[data-topic="xss.feed"] .w-title')?.textContent === m, feedTitle, { timeout: 10000 });
+  assert.ok(await page.evaluate((f) => {
+    const w = document.querySelector('.widget[data-topic="xss.field"]');
+    return w.textContent.includes(f) || [...w.querySelectorAll('*')].some((e) => [...e.attributes].some((a) => a.value.includes(f)));
+  }, badField), 'the field name as text');
   await page.waitForFunction((m) => document.querySelector('.widget[data-topic="xss.meta"] .w-title')?.textContent === m.title, meta, { timeout: 10000 });
   await page.waitForFunction((t) => [...document.querySelectorAll('.widget[data-topic="xss.feed"] .feed-text')].some((e) => e.textContent === t), text, { timeout: 10000 });
   assert.ok((await page.textContent('.widget[data-topic="xss.meta"] .w-unit')).includes('<b>u</b>'), 'the unit as text');

@@ -101,6 +101,15 @@ DOCKER=/usr/bin/docker # docker.io's client, same version as its engine
 step "static checks"
 check "docker-compose config -q (docker-compose.yml)" docker-compose -f docker-compose.yml config -q
 check "docker-compose config -q (with docker/ci.override.yml)" "${COMPOSE[@]}" config -q
+default_publish_check() {
+    # without RTDASH_PUBLISH (the test sets it), every published port is on loopback
+    local ports
+    ports=$(env -u RTDASH_PUBLISH docker-compose -f docker-compose.yml config |
+        awk '/^    ports:/ {p = 1; next} p && /^    - / {print $2; next} {p = 0}')
+    echo "published by default: ${ports:-nothing}"
+    [ -n "$ports" ] && ! printf '%s\n' "$ports" | grep -qv '^127\.0\.0\.1:'
+}
+check "by default the compose file publishes on 127.0.0.1 only (S1.3)" default_publish_check
 lint_ready=1
 if ! command -v npm >/dev/null; then
     ko "npm not found (scripts/deps.sh build installs nodejs and npm)"

@@ -523,6 +523,21 @@ async def test_python_example_with_curve():
                         "example.processes")
 
 
+async def test_shell_example_with_curve():
+    """The shell example goes through rtdash-pub, which takes the key from the
+    same RTDASH_CURVE_* variables."""
+    watched = tempfile.NamedTemporaryFile(prefix="rtdash-grow-", delete=False)
+    watched.write(b"x" * 100)
+    watched.close()
+    try:
+        await run_collector("example-shell", [os.path.join(EXAMPLES, "shell", "file-growth.sh"),
+                                              watched.name],
+                            "example.growth", {"RTDASH_PUB": bin_path("rtdash-pub"),
+                                               "RTDASH_INTERVAL_MS": "200"})
+    finally:
+        os.unlink(watched.name)
+
+
 async def test_node_example_with_curve():
     node = shutil.which("node")
     if not node or not os.path.isdir(os.path.join(EXAMPLES, "node", "node_modules")):

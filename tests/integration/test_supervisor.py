@@ -22,8 +22,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from rtdash_harness import (Hub, WSClient, bin_path, check, free_port,  # noqa: E402
-                            live_procs_where, metric_find, metrics, run_tests, short,
+from rtdash_harness import (Hub, WSClient, bin_path, check, check_eq, free_port,  # noqa: E402
+                            http_get, live_procs_where, metric_find, metrics, run_tests, short,
                             start_proc)
 
 STARTED_RE = r"\[collector %s\] started \(pid (\d+)\)"
@@ -269,18 +269,24 @@ async def test_collectors_dir_admission():
 async def test_child_environment_allow_list():
     """A collector gets PATH, HOME, the collectors' RTDASH_* settings and what
     --collector-env names; never the hub's secrets or other variables."""
-    env = {"SEC": "hunter2", "RTDASH_AUTH": "/nonexistent/tokens-of-the-hub",
-           "RTDASH_INTERVAL_MS": "750", "PASSME": "yes"}
-    # RTDASH_AUTH names a file the hub would read: it stays out of the test's
-    # hub (it would refuse a missing file) but not out of the check below
-    env.pop("RTDASH_AUTH")
-    env["RTDASH_JWT_AUD"] = "the-hubs-own"
+    d = tempfile.mkdtemp(prefix="rtdash-env-")
+    tokens = os.path.join(d, "tokens-of-the-hub")
+    with open(tokens, "w") as f:
+        f.write("env-test-admin-token-0123456789 admin\n")
+    os.chmod(tokens, 0o600)
+    # RTDASH_AUTH: a file the hub reads (so auth is on); its path must not reach a child
+    env = {"SEC": "hunter2", "RTDASH_AUTH": tokens, "RTDASH_INTERVAL_MS": "750",
+           "PASSME": "yes", "RTDASH_JWT_AUD": "the-hubs-own"}
     with Hub(extra_args=["--collector", "env | sort; exec sleep 30", "--collector-env", "PASSME"],
              env=env) as hub:
         await wait_until(lambda: "RTDASH_INTERVAL_MS=750" in hub.log(), 5, "the child's env", hub)
         log = hub.log()
         check("SEC=" not in log and "hunter2" not in log, "a hub variable leaked:\n" + log)
         check("RTDASH_JWT_AUD" not in log, "the hub's own setting leaked:\n" + log)
+        check("RTDASH_AUTH" not in log and "tokens-of-the-hub" not in log,
+              "the hub's tokens file leaked:\n" + log)
+        st, _, _ = http_get(hub.port, "/api/topics")
+        check_eq(st, 401, "the hub read RTDASH_AUTH (auth is on)")
         check("PASSME=yes" in log and "PATH=" in log and "RTDASH_HUB=" in log,
               "what the child should get:\n" + log)
 

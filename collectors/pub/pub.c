@@ -141,9 +141,10 @@ static const char s_help_tail[] =
     "subscribed are lost, so the first message waits --connect-wait-ms. The library\n"
     "discards unsent messages when it closes, so before exiting rtdash-pub waits\n"
     "--linger-ms for queued messages to leave. With no hub listening, messages are\n"
-    "dropped and rtdash-pub still succeeds. Something listening that is not a hub\n"
-    "(the hub's web port, 8080, instead of its ingest, 5556) fails the ZeroMQ\n"
-    "handshake: that is reported, and with no hub reached the exit status is 3.\n"
+    "dropped and rtdash-pub still succeeds, saying so on stderr when it exits.\n"
+    "Something listening that is not a hub (the hub's web port, 8080, instead of\n"
+    "its ingest, 5556) fails the ZeroMQ handshake: that is reported, and with no\n"
+    "hub reached the exit status is 3.\n"
     "\n"
     "Exit status: 0 when the message was sent, or when standard input had at least one\n"
     "valid message (or none at all: empty input, only comments); 1 when standard input\n"
@@ -701,13 +702,24 @@ static int s_read_input(app_t *a)
 /* Before exiting: if messages went out, no endpoint completed the ZeroMQ
  * handshake and one that answered failed it, nothing can have arrived: say
  * so and return EXIT_NOT_A_HUB. Nobody listening at all stays a success (a
- * hub may start later; the messages are dropped, as documented). */
+ * hub may start later; the messages are dropped, as documented), said on
+ * stderr. */
 static int s_check_delivery(app_t *a, int status)
 {
     rtdash_pub_status_t st;
     rtdash_pub_status(a->pub, &st);
-    if (a->cfg.check || st.sent == 0 || st.handshakes > 0 || st.bad_peers == 0)
+    if (a->cfg.check || st.sent == 0 || st.handshakes > 0)
         return status;
+    if (st.bad_peers == 0) {
+        /* nothing listening: normal for a collector that starts before its
+         * hub, so still a success, but a person at a terminal learns why
+         * nothing shows up */
+        fprintf(stderr,
+                "rtdash-pub: no hub reached at %s: the %llu message%s dropped (is the hub "
+                "running, and is this its --ingest endpoint? See its start line)\n",
+                a->cfg.hub, (unsigned long long)st.sent, st.sent == 1 ? " was" : "s were");
+        return status;
+    }
     fprintf(stderr,
             "rtdash-pub: no hub received the %llu message%s: %s answered but is not a ZeroMQ "
             "peer (the handshake failed); publish to the hub's ingest endpoint (its --ingest, "

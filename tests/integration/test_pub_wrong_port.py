@@ -6,7 +6,7 @@ that answers, but not with ZeroMQ) must print the collector library's line
 naming the endpoint and its own summary, and exit with status 3; pointed at
 the ingest endpoint it exits 0, silently, and the sample arrives; with both
 it exits 0 and still names the bad one; with nothing listening it exits 0 as
-before. A long-running collector (rtdash-demo) on the web port logs the line
+before, saying on stderr that no hub was reached. A long-running collector (rtdash-demo) on the web port logs the line
 once, not once per ZeroMQ reconnect, and keeps running.
 
 Run with /usr/bin/python3; RTDASH_BIN is the directory of the binaries.
@@ -93,6 +93,8 @@ def test_pub_with_nobody_listening_still_exits_0():
     code, err = run_pub(nobody, ["room.temp", "21.5"])
     check_eq(code, 0, "exit status (stderr %r)" % err)
     check("not a ZeroMQ peer" not in err, "stderr %r" % err)
+    check("no hub reached at %s" % nobody in err and "dropped" in err,
+          "a person learns the message went nowhere: %r" % err)
 
 
 def test_collector_on_the_web_port_logs_once_and_runs_on():
